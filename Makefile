@@ -1,0 +1,107 @@
+# tcpconform: see README.md. Everything is built under $(BUILD).
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+
+DEPS_OK := $(shell ci/install-deps.sh --check >/dev/null 2>&1 && echo yes)
+ifneq ($(DEPS_OK),yes)
+  DEPS_INSTALL := $(shell ci/install-deps.sh >&2 && echo done)
+  ifneq ($(DEPS_INSTALL),done)
+    $(error missing Debian packages: see the apt-get line above)
+  endif
+endif
+
+PKGS     := libpcap yaml-0.1 libmnl
+CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -MMD -MP
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm
+SAN      :=
+
+LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)
+HARNESS_SRC := $(wildcard harness/*.c)
+TEST_SRC    := $(wildcard tests/*/test_*.c)
+BENCH_SRC   := $(wildcard bench/*.c)
+
+LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_FAULT_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj-faults/%.o)
+HARNESS_OBJ    := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
+HARNESS_FAULT_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj-faults/%.o)
+TEST_BIN       := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN      := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+PROG        := $(BUILD)/tcpconform
+PROG_FAULTS := $(BUILD)/tcpconform-faults
+
+.PHONY: all run check unit suite faults badinput asan bench install clean
+all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The faults build: the same sources with the seeded faults compiled in.
+$(BUILD)/obj-faults/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DREFSTACK_FAULTS $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libtc.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/libtc-faults.a: $(LIB_FAULT_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(PROG): $(HARNESS_OBJ) $(BUILD)/libtc.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(PROG_FAULTS): $(HARNESS_FAULT_OBJ) $(BUILD)/libtc-faults.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libtc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
+
+# The main job: the whole suite against the bundled reference stack.
+run: $(PROG)
+	$(PROG) run cases/
+
+# Unit tests, then the suite, then the proofs that the suite can fail and
+# that bad input is refused.
+check: unit suite faults badinput
+
+unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+suite: $(PROG)
+	$(PROG) run cases/
+
+faults: $(PROG) $(PROG_FAULTS)
+	tests/faults.sh $(BUILD)
+
+badinput: $(PROG)
+	tests/bad-input.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+bench: $(PROG) $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b; done
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/tcpconform
+	cp -r cases $(DESTDIR)$(PREFIX)/share/tcpconform/
+	install -m 644 docs/tcpconform.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpconform.1
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(LIB_FAULT_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_FAULT_OBJ:.o=.d)

@@ -1,0 +1,173 @@
+/* The case model: what a YAML case says, after lib/casefile has read and
+ * validated it. The engine runs it; reports print it. No libyaml here. */
+#ifndef TC_CASE_H
+#define TC_CASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../seg/seg.h"
+#include "tc_state.h"
+
+/* A duration as written: an absolute time, or a multiple of a profile value
+ * resolved against the target at run time ("2msl", "rto", "1.5delack"). */
+enum tc_dur_unit {
+	TC_DUR_ABS = 0, /* us holds the value */
+	TC_DUR_MSL,
+	TC_DUR_RTO, /* the initial retransmission timeout */
+	TC_DUR_DELACK, /* the delayed-ACK timeout */
+	TC_DUR_TOLERANCE, /* the target's timing tolerance */
+};
+
+struct tc_dur {
+	enum tc_dur_unit unit;
+	uint64_t us; /* TC_DUR_ABS */
+	double mult; /* the other units: mult * profile value */
+};
+
+/* Where a step came from, for every message that names it. */
+struct tc_loc {
+	int line, col; /* 1-based */
+};
+
+/* Field presence bits for send and expect. */
+enum tc_field {
+	TC_F_FLAGS = 1u << 0,
+	TC_F_SEQ = 1u << 1,
+	TC_F_ACK = 1u << 2,
+	TC_F_WIN = 1u << 3,
+	TC_F_URP = 1u << 4,
+	TC_F_OPTS = 1u << 5,
+	TC_F_LEN = 1u << 6, /* payload length */
+	TC_F_DATA = 1u << 7, /* payload bytes */
+	TC_F_WITHIN = 1u << 8,
+	TC_F_AFTER = 1u << 9,
+	TC_F_BAD_CSUM = 1u << 10,
+	TC_F_TOLERANCE = 1u << 11,
+};
+
+/* A send or an expect: a segment template. seq and ack are relative to the
+ * ISN of the side that owns the number unless abs_seq / abs_ack say
+ * otherwise: send.seq and expect.ack count from the injector's ISN,
+ * send.ack and expect.seq from the target's ISN (0 until the target has sent
+ * a SYN, so they are then absolute). */
+struct tc_segspec {
+	unsigned fields; /* enum tc_field bits present */
+	uint16_t flags;
+	uint32_t seq, ack;
+	bool abs_seq, abs_ack;
+	uint16_t win;
+	uint16_t urp;
+	/* options: for send, what is sent; for expect, the exact list expected
+	 * in order, except that NOP and EOL padding is ignored on both sides. */
+	uint8_t nopts;
+	struct seg_opt opts[SEG_MAX_OPTS];
+	/* expect only: option i matches any value of its kind (written bare,
+	 * e.g. "ts" or "mss", in the case). */
+	bool opt_anyval[SEG_MAX_OPTS];
+	uint16_t len;
+	uint8_t data[SEG_MAX_PAYLOAD];
+	bool bad_csum; /* send only */
+	struct tc_dur within; /* expect: arrives no later than this after the step starts */
+	struct tc_dur after; /* expect: arrives no earlier than this */
+	struct tc_dur tolerance; /* expect: overrides the target's timing tolerance */
+};
+
+enum tc_app_verb {
+	TC_APP_LISTEN, /* listen [PORT] */
+	TC_APP_CONNECT, /* connect: from the case's port to the peer */
+	TC_APP_ACCEPT,
+	TC_APP_SEND, /* send N | send "text" */
+	TC_APP_RECV, /* recv N: expect exactly N bytes to be readable */
+	TC_APP_SHUTDOWN, /* shutdown: SHUT_WR, a FIN after queued data */
+	TC_APP_CLOSE, /* close the connection */
+	TC_APP_ABORT, /* abort: RST (SO_LINGER 0, RFC 9293 3.10.5) */
+	TC_APP_CLOSE_LISTENER, /* close-listener */
+	TC_APP__COUNT
+};
+
+struct tc_app {
+	enum tc_app_verb verb;
+	uint16_t port; /* listen; 0 = the case's port */
+	uint32_t n; /* send / recv byte count */
+	uint16_t len; /* send: bytes in data (text form) */
+	uint8_t data[SEG_MAX_PAYLOAD];
+};
+
+enum tc_step_kind {
+	TC_STEP_SEND,
+	TC_STEP_EXPECT,
+	TC_STEP_EXPECT_NONE, /* no segment for a duration */
+	TC_STEP_STATE,
+	TC_STEP_APP,
+	TC_STEP_WAIT,
+};
+
+struct tc_step {
+	enum tc_step_kind kind;
+	struct tc_loc loc;
+	union {
+		struct tc_segspec seg; /* send, expect */
+		struct tc_dur dur; /* wait, expect_none */
+		enum tc_state state; /* state */
+		struct tc_app app;
+	} u;
+};
+
+/* Target configuration a case may pin (each optional; the target's profile
+ * fills the rest). */
+enum tc_conf_field {
+	TC_C_MSL = 1u << 0,
+	TC_C_RTO = 1u << 1,
+	TC_C_RTO_MIN = 1u << 2,
+	TC_C_RTO_MAX = 1u << 3,
+	TC_C_DELACK = 1u << 4,
+	TC_C_WINDOW = 1u << 5,
+	TC_C_MSS = 1u << 6,
+	TC_C_ISS = 1u << 7,
+	TC_C_SYN_RETRIES = 1u << 8,
+	TC_C_RETRIES = 1u << 9,
+};
+
+struct tc_case_conf {
+	unsigned fields; /* enum tc_conf_field bits present */
+	struct tc_dur msl, rto, rto_min, rto_max, delack;
+	uint32_t window;
+	uint16_t mss;
+	uint32_t iss;
+	uint32_t syn_retries, retries;
+};
+
+enum tc_require {
+	TC_REQ_APP = 1u << 0, /* application actions */
+	TC_REQ_STATE = 1u << 1, /* exact state reads */
+	TC_REQ_VIRTUAL_TIME = 1u << 2, /* long waits only make sense in virtual time */
+};
+
+#define TC_MAX_RFC 8
+#define TC_MAX_TAGS 16
+#define TC_NAME_MAX 200
+
+struct tc_case {
+	char path[512]; /* file the case came from */
+	char name[TC_NAME_MAX];
+	int nrfc;
+	char rfc[TC_MAX_RFC][64]; /* "9293 3.10.7.4" */
+	int ntags;
+	char tags[TC_MAX_TAGS][32];
+	unsigned requires; /* enum tc_require bits */
+	struct tc_case_conf conf;
+	uint16_t port; /* the target's port; default 8080 */
+	uint16_t peer_port; /* the injector's port; default 40000 */
+	uint32_t peer_isn; /* the injector's ISN; default 1000000 */
+	int nsteps;
+	struct tc_step *steps; /* owned; casefile_free releases */
+};
+
+#define TC_DEFAULT_PORT 8080
+#define TC_DEFAULT_PEER_PORT 40000
+#define TC_DEFAULT_PEER_ISN 1000000u
+
+const char *tc_app_verb_name(enum tc_app_verb v);
+
+#endif

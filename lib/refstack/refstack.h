@@ -1,0 +1,213 @@
+/* The reference TCP stack: RFC 9293 as a pure state machine.
+ *
+ * No I/O, no clock, no randomness, no globals, no malloc after
+ * refstack_init: time arrives as now_us on every call, segments arrive as IP
+ * packet bytes and leave through the output callback as IP packet bytes, the
+ * ISS comes from an injected source, and every state change is reported to
+ * the transition hook with its cause. It depends on lib/seg only (parse and
+ * build), never on the engine or the harness, so it can be lifted out. */
+#ifndef REFSTACK_H
+#define REFSTACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../seg/seg.h"
+
+/* RFC 9293 3.3.2 */
+enum refstack_state {
+	REFSTACK_CLOSED,
+	REFSTACK_LISTEN,
+	REFSTACK_SYN_SENT,
+	REFSTACK_SYN_RECEIVED,
+	REFSTACK_ESTABLISHED,
+	REFSTACK_FIN_WAIT_1,
+	REFSTACK_FIN_WAIT_2,
+	REFSTACK_CLOSE_WAIT,
+	REFSTACK_CLOSING,
+	REFSTACK_LAST_ACK,
+	REFSTACK_TIME_WAIT,
+};
+
+/* Why an input was not (wholly) accepted. One name per rule, so tests
+ * assert the rule that fired, not only the bytes. REFSTACK_ACCEPTED when the
+ * segment was processed. */
+#define REFSTACK_DROP_LIST(X)                                                       \
+	X(REFSTACK_ACCEPTED, "accepted")                                              \
+	X(REFSTACK_DROP_MALFORMED, "malformed packet")                                \
+	X(REFSTACK_DROP_BAD_CSUM, "bad checksum")                                     \
+	X(REFSTACK_DROP_NOT_OURS, "not addressed to this stack")                      \
+	X(REFSTACK_DROP_CLOSED_RST, "closed port: RST dropped (3.10.7.1)")            \
+	X(REFSTACK_DROP_CLOSED_REPLY, "closed port: answered with RST (3.10.7.1)")    \
+	X(REFSTACK_DROP_LISTEN_RST, "LISTEN: RST ignored (3.10.7.2)")                 \
+	X(REFSTACK_DROP_LISTEN_ACK, "LISTEN: ACK answered with RST (3.10.7.2)")       \
+	X(REFSTACK_DROP_LISTEN_NO_SYN, "LISTEN: no SYN, dropped (3.10.7.2)")          \
+	X(REFSTACK_DROP_LISTEN_FULL, "LISTEN: no free connection slot")               \
+	X(REFSTACK_DROP_SYNSENT_BAD_ACK, "SYN-SENT: unacceptable ACK (3.10.7.3)")    \
+	X(REFSTACK_DROP_SYNSENT_RST_NO_ACK, "SYN-SENT: RST without ACK (3.10.7.3)")  \
+	X(REFSTACK_DROP_SYNSENT_NO_SYN, "SYN-SENT: neither SYN nor RST (3.10.7.3)")  \
+	X(REFSTACK_DROP_SEQ_UNACCEPTABLE, "sequence number not acceptable (3.10.7.4 step 1)") \
+	X(REFSTACK_DROP_RST_OUT_OF_WINDOW, "RST out of window (3.10.7.4 step 2)")   \
+	X(REFSTACK_DROP_RST_CHALLENGE, "RST in window but not exact: challenge ACK (RFC 5961 3.2)") \
+	X(REFSTACK_DROP_SYN_CHALLENGE, "SYN in synchronized state: challenge ACK (RFC 5961 4.2)") \
+	X(REFSTACK_DROP_NO_ACK, "no ACK bit (3.10.7.4 step 5)")                       \
+	X(REFSTACK_DROP_ACK_UNACCEPTABLE, "ACK not acceptable (3.10.7.4 step 5)")     \
+	X(REFSTACK_DROP_ACK_TOO_OLD, "ACK below the challenge-ACK window (RFC 5961 5.2)") \
+	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")
+
+enum refstack_drop {
+#define REFSTACK_DROP_ENUM(e, s) e,
+	REFSTACK_DROP_LIST(REFSTACK_DROP_ENUM)
+#undef REFSTACK_DROP_ENUM
+	REFSTACK_DROP__COUNT
+};
+
+/* Why a state changed, reported with every transition. */
+#define REFSTACK_CAUSE_LIST(X)                   \
+	X(REFSTACK_CAUSE_APP_LISTEN, "app listen")    \
+	X(REFSTACK_CAUSE_APP_CONNECT, "app connect")  \
+	X(REFSTACK_CAUSE_APP_CLOSE, "app close")      \
+	X(REFSTACK_CAUSE_APP_ABORT, "app abort")      \
+	X(REFSTACK_CAUSE_RCV_SYN, "SYN received")     \
+	X(REFSTACK_CAUSE_RCV_SYNACK, "SYN-ACK received") \
+	X(REFSTACK_CAUSE_RCV_ACK, "ACK received")     \
+	X(REFSTACK_CAUSE_RCV_FIN, "FIN received")     \
+	X(REFSTACK_CAUSE_RCV_RST, "RST received")     \
+	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
+	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached")
+
+enum refstack_cause {
+#define REFSTACK_CAUSE_ENUM(e, s) e,
+	REFSTACK_CAUSE_LIST(REFSTACK_CAUSE_ENUM)
+#undef REFSTACK_CAUSE_ENUM
+	REFSTACK_CAUSE__COUNT
+};
+
+/* Seeded faults: compiled in only with -DREFSTACK_FAULTS (the
+ * build/tcpconform-faults program). The normal build has none of this. */
+#ifdef REFSTACK_FAULTS
+#define REFSTACK_FAULT_LIST(X)                                                  \
+	X(REFSTACK_FAULT_NONE, "none", "no fault")                              \
+	X(REFSTACK_FAULT_NO_TIME_WAIT, "no-time-wait", "goes to CLOSED instead of TIME-WAIT") \
+	X(REFSTACK_FAULT_FINACK_TO_CLOSING, "finack-to-closing", "FIN+ACK in FIN-WAIT-1 goes to CLOSING") \
+	X(REFSTACK_FAULT_SYNACK_ACK_OFF_BY_ONE, "synack-ack-off-by-one", "the SYN-ACK acknowledges IRS+2") \
+	X(REFSTACK_FAULT_IGNORE_RST_IN_SYNRCVD, "ignore-rst-in-synrcvd", "an RST in SYN-RECEIVED is ignored") \
+	X(REFSTACK_FAULT_SHORT_MSL, "short-msl", "TIME-WAIT ends after 1*MSL") \
+	X(REFSTACK_FAULT_NO_SYN_RETRANSMIT, "no-syn-retransmit", "a SYN is never retransmitted")
+
+enum refstack_fault {
+#define REFSTACK_FAULT_ENUM(e, n, d) e,
+	REFSTACK_FAULT_LIST(REFSTACK_FAULT_ENUM)
+#undef REFSTACK_FAULT_ENUM
+	REFSTACK_FAULT__COUNT
+};
+const char *refstack_fault_name(enum refstack_fault f);
+const char *refstack_fault_description(enum refstack_fault f);
+/* -1 for an unknown name */
+int refstack_fault_parse(const char *name, enum refstack_fault *out);
+#endif
+
+struct refstack_conn; /* a TCB */
+struct refstack;
+
+struct refstack_io {
+	void *ctx;
+	/* One IP packet the stack sends. The bytes live only during the call. */
+	void (*output)(void *ctx, const uint8_t *pkt, size_t len);
+	/* Every state change of a TCB, listeners included. */
+	void (*transition)(void *ctx, const struct refstack_conn *c, enum refstack_state from,
+			   enum refstack_state to, enum refstack_cause cause);
+	/* The initial send sequence number for a new connection (RFC 9293
+	 * 3.4.1; RFC 6528 in production). NULL: cfg.iss is used. */
+	uint32_t (*iss)(void *ctx);
+};
+
+struct refstack_config {
+	struct seg_addr addr; /* the stack's own address (one family per stack) */
+	uint64_t msl_us; /* RFC 9293 3.4.2: TIME-WAIT lasts 2*MSL */
+	uint64_t rto_initial_us; /* RFC 6298 2.1: 1 s */
+	uint64_t rto_min_us; /* RFC 6298 2.4: 1 s */
+	uint64_t rto_max_us; /* RFC 6298 2.5: at least 60 s */
+	uint64_t delack_us; /* 0 = acknowledge at once; RFC 9293 3.8.6.3 allows up to 500 ms */
+	uint32_t syn_retries; /* SYN / SYN-ACK retransmissions before giving up */
+	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
+	uint32_t rcv_wnd; /* receive buffer and advertised window (<= 65535: no window scaling) */
+	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
+	uint32_t iss; /* the ISS when io.iss is NULL */
+	uint32_t snd_buf; /* send buffer bytes */
+#ifdef REFSTACK_FAULTS
+	enum refstack_fault fault;
+#endif
+};
+
+/* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
+ * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer. */
+void refstack_config_default(struct refstack_config *cfg);
+
+/* Fixed memory: the caller allocates refstack_size() bytes (or uses
+ * refstack_new/refstack_free, which do that once). */
+size_t refstack_size(void);
+struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
+			       const struct refstack_io *io);
+struct refstack *refstack_new(const struct refstack_config *cfg, const struct refstack_io *io);
+void refstack_free(struct refstack *s);
+
+/* SEGMENT ARRIVES (RFC 9293 3.10.7): one IP packet. Returns why it was
+ * dropped, or REFSTACK_ACCEPTED. Anything the stack answers goes out
+ * through io.output before this returns. */
+enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
+				  uint64_t now_us);
+/* Fire every timer due at now_us (retransmission, delayed ACK, 2*MSL). */
+void refstack_timers(struct refstack *s, uint64_t now_us);
+/* The earliest time a timer is due, or UINT64_MAX when none is armed. */
+uint64_t refstack_next_deadline(const struct refstack *s);
+
+/* Application interface (RFC 9293 3.10.1 - 3.10.6). Each returns 0, or a
+ * negative errno-style value (-ECONNREFUSED, -ENOTCONN, -EADDRINUSE,
+ * -ENOBUFS, -EAGAIN, -ECONNRESET ...). */
+int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us);
+int refstack_close_listener(struct refstack *s, uint16_t port, uint64_t now_us);
+/* Active open from port lport to raddr:rport; sends the SYN. */
+int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
+		     uint16_t rport, uint64_t now_us, struct refstack_conn **out);
+/* A connection on lport that reached ESTABLISHED (or later) from a passive
+ * open and was not yet accepted; -EAGAIN if none. */
+int refstack_accept(struct refstack *s, uint16_t lport, struct refstack_conn **out);
+/* Queue bytes; sends what window and MSS allow. Returns bytes queued or <0. */
+int refstack_send(struct refstack *s, struct refstack_conn *c, const uint8_t *data,
+		  size_t len, uint64_t now_us);
+/* Read up to cap received in-order bytes; returns count (0 = none yet or
+ * end of stream, see refstack_conn_eof) or <0. Opens the window again. */
+int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, size_t cap,
+		  uint64_t now_us);
+/* Half close: FIN after the queued data (ESTABLISHED -> FIN-WAIT-1,
+ * CLOSE-WAIT -> LAST-ACK). */
+int refstack_shutdown(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* close(): like shutdown, and the application gives up the connection
+ * (the TCB lives on until it reaches CLOSED). In SYN-SENT it just deletes
+ * the TCB; in LISTEN-born SYN-RECEIVED it sends the FIN as 3.10.4 says. */
+int refstack_close(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* ABORT (3.10.5): RST in SYN-RECEIVED and synchronized states, TCB gone. */
+int refstack_abort(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+
+/* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
+ * no TCB exists (then see refstack_listening). */
+struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
+				    const struct seg_addr *raddr, uint16_t rport);
+bool refstack_listening(const struct refstack *s, uint16_t port);
+
+enum refstack_state refstack_conn_state(const struct refstack_conn *c);
+uint16_t refstack_conn_lport(const struct refstack_conn *c);
+uint16_t refstack_conn_rport(const struct refstack_conn *c);
+/* The peer closed its direction and every byte was read. */
+bool refstack_conn_eof(const struct refstack_conn *c);
+/* A reset or timeout ended it: the error the application would see
+ * (0 = none, -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT). */
+int refstack_conn_error(const struct refstack_conn *c);
+
+const char *refstack_state_name(enum refstack_state st);
+const char *refstack_drop_name(enum refstack_drop d);
+const char *refstack_cause_name(enum refstack_cause c);
+
+#endif
