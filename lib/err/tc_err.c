@@ -51,17 +51,23 @@ int tc_err_set(struct tc_err *err, enum tc_errcode code, const char *fmt, ...)
 
 void tc_err_prefix(struct tc_err *err, const char *fmt, ...)
 {
-	char prefix[TC_ERR_MSG_MAX];
 	char old[TC_ERR_MSG_MAX];
 	va_list ap;
+	int n;
 
 	if (!err)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 2 >= sizeof(err->msg))
+		return;
+	err->msg[n] = ':';
+	err->msg[n + 1] = ' ';
+	/* The old message is cut, not the context, when both do not fit. */
+	memcpy(err->msg + n + 2, old, sizeof(err->msg) - (size_t)n - 2);
+	err->msg[sizeof(err->msg) - 1] = '\0';
 }
 
 void tc_err_clear(struct tc_err *err)

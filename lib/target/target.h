@@ -76,6 +76,9 @@ struct tc_target {
 	const struct tc_target_ops *ops;
 };
 
+/* A case's duration in microseconds on this target's profile. */
+uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p);
+
 const struct tc_target_ops *target_find(const char *name);
 /* NULL-terminated list of every target kind compiled in. */
 const struct tc_target_ops *const *target_all(void);

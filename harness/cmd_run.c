@@ -1,0 +1,329 @@
+/* `tcpconform run`: load every case first (a bad case stops the run before
+ * anything is sent), then run each on the target for each family. */
+#include "cmd_run.h"
+
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/casefile/casefile.h"
+#include "../lib/engine/engine.h"
+#include "../lib/report/report.h"
+#include "../lib/target/target.h"
+#include "discover.h"
+
+#define MAX_FILTERS 32
+
+struct run_opts {
+	const char *target;
+	const char *filters[MAX_FILTERS];
+	int nfilters;
+	bool verbose, quiet;
+	int families[2];
+	int nfamilies;
+	const char *fault;
+	const char *junit;
+	bool list_faults, list_only;
+};
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tcpconform run [OPTIONS] PATH...\n"
+		"\n"
+		"Runs every case file (*.yaml, *.yml) under each PATH, in name order.\n"
+		"Every case is loaded and checked before the first one runs.\n"
+		"\n"
+		"options:\n"
+		"  -t, --target NAME     the stack under test (default: ref, the bundled\n"
+		"                        reference stack in virtual time); see list-targets\n"
+		"  -f, --filter GLOB     run only cases whose path or name matches GLOB\n"
+		"                        (fnmatch; repeatable; a case runs if any matches)\n"
+		"      --family 4|6|both IP version(s) to run each case on (default: both)\n"
+		"  -v, --verbose         print every step and segment of every case\n"
+		"  -q, --quiet           print only failures and the totals\n"
+		"      --junit FILE      write a JUnit XML report to FILE\n"
+		"      --list            list the cases that would run, run nothing\n"
+#ifdef REFSTACK_FAULTS
+		"      --ref-fault NAME  seed fault NAME into the reference stack\n"
+		"      --list-faults     list the seeded faults and exit\n"
+#endif
+		"  -h, --help            this text\n"
+		"\n"
+		"Output: one line per case run (PASS, FAIL, SKIP or ERROR, the case file,\n"
+		"the IP version), the failing step's file:line:col and what was expected and\n"
+		"what arrived; the last line is exactly \"N passed, N failed, N skipped\"\n"
+		"(errors count as failed).\n"
+		"exit status: 0 nothing failed; 1 a case failed or errored; 2 bad input.\n");
+}
+
+static int parse_family(const char *arg, struct run_opts *o)
+{
+	if (strcmp(arg, "4") == 0) {
+		o->families[0] = 4;
+		o->nfamilies = 1;
+	} else if (strcmp(arg, "6") == 0) {
+		o->families[0] = 6;
+		o->nfamilies = 1;
+	} else if (strcmp(arg, "both") == 0) {
+		o->families[0] = 4;
+		o->families[1] = 6;
+		o->nfamilies = 2;
+	} else {
+		fprintf(stderr, "tcpconform run: --family: '%s' is not 4, 6 or both\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS };
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{"target", required_argument, NULL, 't'},
+		{"filter", required_argument, NULL, 'f'},
+		{"family", required_argument, NULL, OPT_FAMILY},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"junit", required_argument, NULL, OPT_JUNIT},
+		{"list", no_argument, NULL, OPT_LIST},
+#ifdef REFSTACK_FAULTS
+		{"ref-fault", required_argument, NULL, OPT_FAULT},
+		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
+#endif
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	o->target = "ref";
+	o->families[0] = 4;
+	o->families[1] = 6;
+	o->nfamilies = 2;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":t:f:vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't': o->target = optarg; break;
+		case 'f':
+			if (o->nfilters == MAX_FILTERS) {
+				fprintf(stderr, "tcpconform run: at most %d --filter options\n", MAX_FILTERS);
+				return -1;
+			}
+			o->filters[o->nfilters++] = optarg;
+			break;
+		case OPT_FAMILY:
+			if (parse_family(optarg, o) != 0)
+				return -1;
+			break;
+		case 'v': o->verbose = true; break;
+		case 'q': o->quiet = true; break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_LIST: o->list_only = true; break;
+		case OPT_FAULT: o->fault = optarg; break;
+		case OPT_LIST_FAULTS: o->list_faults = true; break;
+		case 'h': run_usage(stdout); exit(0);
+		case ':':
+			fprintf(stderr, "tcpconform run: option %s needs a value\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "tcpconform run: unknown option '%s' (see tcpconform run --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool selected(const struct run_opts *o, const struct tc_case *c)
+{
+	if (o->nfilters == 0)
+		return true;
+	for (int i = 0; i < o->nfilters; i++)
+		if (fnmatch(o->filters[i], c->path, 0) == 0 || fnmatch(o->filters[i], c->name, 0) == 0)
+			return true;
+	return false;
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Load every case; report every bad one (not only the first) so a person
+ * fixes them in one go. */
+static int load_all(const struct case_list *files, const struct run_opts *o, struct tc_case **out,
+		    size_t *nout)
+{
+	struct tc_case *cases = calloc(files->n ? files->n : 1, sizeof(*cases));
+	size_t n = 0;
+	int bad = 0;
+
+	if (!cases) {
+		fprintf(stderr, "tcpconform: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < files->n; i++) {
+		struct tc_err err = {0};
+		if (casefile_load(files->paths[i], &cases[n], &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			bad++;
+			continue;
+		}
+		if (selected(o, &cases[n]))
+			n++;
+		else
+			casefile_free(&cases[n]);
+	}
+	if (bad) {
+		for (size_t i = 0; i < n; i++)
+			casefile_free(&cases[i]);
+		free(cases);
+		fprintf(stderr, "tcpconform: %d bad case file%s; nothing was run\n", bad, bad == 1 ? "" : "s");
+		return -1;
+	}
+	*out = cases;
+	*nout = n;
+	return 0;
+}
+
+static int list_faults(const struct tc_target_ops *t)
+{
+	if (!t->faults) {
+		fprintf(stderr, "tcpconform run: target %s has no seeded faults\n", t->name);
+		return 2;
+	}
+	for (const char *const *f = t->faults(); *f; f++)
+		printf("%s\n", *f);
+	return 0;
+}
+
+static int run_cases(const struct run_opts *o, const struct tc_target_ops *target,
+		     struct tc_case *cases, size_t n)
+{
+	size_t nruns = n * (size_t)o->nfamilies;
+	struct engine_result *results = calloc(nruns ? nruns : 1, sizeof(*results));
+	struct report_entry *entries = calloc(nruns ? nruns : 1, sizeof(*entries));
+	struct report_totals tot = {0};
+	bool tty = isatty(STDERR_FILENO) && !o->verbose;
+	int rc = 0;
+
+	if (!results || !entries) {
+		free(results);
+		free(entries);
+		fprintf(stderr, "tcpconform: out of memory\n");
+		return 2;
+	}
+	if (!o->quiet)
+		printf("tcpconform: %zu case%s on target %s, IPv%s\n", n, n == 1 ? "" : "s", target->name,
+		       o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"));
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++) {
+		for (int f = 0; f < o->nfamilies; f++) {
+			size_t k = i * (size_t)o->nfamilies + (size_t)f;
+			struct engine_opts eo = {
+				.target = target, .family = o->families[f], .fault = o->fault,
+				.trace = o->verbose,
+			};
+			uint64_t t0 = wall_us();
+			if (tty)
+				fprintf(stderr, "\r\033[K[%zu/%zu] %s [v%d]", k + 1, nruns, cases[i].path,
+					o->families[f]);
+			engine_run(&cases[i], &eo, &results[k]);
+			entries[k] = (struct report_entry){
+				.c = &cases[i], .family = o->families[f], .r = &results[k],
+				.wall_us = wall_us() - t0,
+			};
+			report_count(&tot, results[k].verdict);
+			if (tty)
+				fprintf(stderr, "\r\033[K");
+			if (!o->quiet || results[k].verdict == TC_FAIL || results[k].verdict == TC_ERROR)
+				report_console_entry(stdout, &entries[k], o->verbose);
+			fflush(stdout);
+		}
+	}
+	if (o->junit) {
+		struct tc_err err = {0};
+		if (report_junit_write(o->junit, target->name, entries, nruns, &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			rc = 2;
+		}
+	}
+	report_console_totals(stdout, &tot);
+	for (size_t k = 0; k < nruns; k++)
+		engine_result_free(&results[k]);
+	free(results);
+	free(entries);
+	if (rc)
+		return rc;
+	return tot.failed || tot.errored ? 1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {0};
+	const struct tc_target_ops *target;
+	struct case_list files = {0};
+	struct tc_case *cases = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	target = target_find(o.target);
+	if (!target) {
+		fprintf(stderr, "tcpconform run: unknown target '%s' (tcpconform list-targets lists them)\n",
+			o.target);
+		return 2;
+	}
+	if (o.list_faults)
+		return list_faults(target);
+	if (optind >= argc) {
+		fprintf(stderr, "tcpconform run: no PATH given (try: tcpconform run cases/)\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct tc_err err = {0};
+		if (discover(argv[i], &files, &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			case_list_free(&files);
+			return 2;
+		}
+	}
+	if (load_all(&files, &o, &cases, &n) != 0) {
+		case_list_free(&files);
+		return 2;
+	}
+	case_list_free(&files);
+	if (n == 0) {
+		fprintf(stderr, "tcpconform run: no case matched%s\n", o.nfilters ? " the filters" : "");
+		free(cases);
+		return 2;
+	}
+	if (o.list_only) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\t%s\n", cases[i].path, cases[i].name);
+		rc = 0;
+	} else {
+		rc = run_cases(&o, target, cases, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		casefile_free(&cases[i]);
+	free(cases);
+	return rc;
+}
+
+int cmd_list_targets(void)
+{
+	for (const struct tc_target_ops *const *t = target_all(); *t; t++)
+		printf("%s\n", (*t)->name);
+	return 0;
+}

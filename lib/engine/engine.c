@@ -1,0 +1,451 @@
+/* The step loop. Sequence numbers in a case are relative: the injector's
+ * from the case's peer_isn, the target's from the ISN it chose, which the
+ * engine learns from the first SYN the target sends. */
+#include "engine.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_match.h"
+
+/* How long an expect waits when the case gives no `within`. */
+#define ENGINE_DEFAULT_WITHIN_US 500000ull
+
+struct run {
+	const struct tc_case *c;
+	const struct engine_opts *o;
+	struct engine_result *r;
+	struct tc_target *t;
+	const struct tc_profile *prof;
+	struct seg_addr target_addr, peer_addr;
+	uint64_t start_us;
+	uint32_t peer_isn;
+	uint32_t target_isn; /* valid when target_isn_known */
+	bool target_isn_known;
+	uint32_t peer_nxt; /* next sequence number the injector sends */
+	uint32_t target_nxt; /* highest sequence the target has sent, + its length */
+	bool target_nxt_known;
+	/* Trace log */
+	char *log;
+	size_t log_len, log_cap;
+};
+
+const char *tc_verdict_name(enum tc_verdict v)
+{
+	switch (v) {
+	case TC_PASS: return "PASS";
+	case TC_FAIL: return "FAIL";
+	case TC_SKIP: return "SKIP";
+	case TC_ERROR: return "ERROR";
+	}
+	return "?";
+}
+
+void engine_addrs(int family, struct seg_addr *target, struct seg_addr *peer)
+{
+	if (family == 6) {
+		seg_addr_parse("2001:db8::1", target);
+		seg_addr_parse("2001:db8::2", peer);
+	} else {
+		seg_addr_parse("192.0.2.1", target);
+		seg_addr_parse("192.0.2.2", peer);
+	}
+}
+
+static void trace(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+	int n;
+
+	if (!run->o->trace)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (run->log_len + (size_t)n + 2 > run->log_cap) {
+		size_t cap = run->log_cap ? run->log_cap * 2 : 4096;
+		while (cap < run->log_len + (size_t)n + 2)
+			cap *= 2;
+		char *p = realloc(run->log, cap);
+		if (!p)
+			return;
+		run->log = p;
+		run->log_cap = cap;
+	}
+	memcpy(run->log + run->log_len, line, (size_t)n);
+	run->log_len += (size_t)n;
+	run->log[run->log_len++] = '\n';
+	run->log[run->log_len] = '\0';
+}
+
+static uint64_t rel_now(struct run *run)
+{
+	return target_now(run->t) - run->start_us;
+}
+
+static void record(struct run *run, bool from_target, uint64_t at_us, const struct tc_seg *s)
+{
+	struct engine_result *r = run->r;
+	char line[512];
+
+	if (r->nevents < ENGINE_HISTORY) {
+		struct engine_event *e = &r->events[r->nevents++];
+		e->from_target = from_target;
+		e->at_us = at_us - run->start_us;
+		e->seg = *s;
+	}
+	seg_format(s, line, sizeof(line));
+	trace(run, "  %8.3f ms %s %s", (double)(at_us - run->start_us) / 1000.0,
+	      from_target ? "<" : ">", line);
+}
+
+/* The message of a failing or erroring case: a summary line, details, then
+ * the last segments exchanged. */
+static enum tc_verdict conclude(struct run *run, enum tc_verdict v, int step, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum tc_verdict conclude(struct run *run, enum tc_verdict v, int step, const char *fmt, ...)
+{
+	struct engine_result *r = run->r;
+	size_t len;
+	va_list ap;
+
+	r->verdict = v;
+	r->failed_step = step;
+	if (step >= 0)
+		r->failed_loc = run->c->steps[step].loc;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	len = strlen(r->msg);
+	if (v != TC_FAIL && v != TC_ERROR)
+		return v;
+	if (r->nevents > 0 && len + 64 < sizeof(r->msg)) {
+		int from = r->nevents > 8 ? r->nevents - 8 : 0;
+		len += (size_t)snprintf(r->msg + len, sizeof(r->msg) - len,
+					"\n  last segments (> injected, < from the target):");
+		for (int i = from; i < r->nevents && len + 16 < sizeof(r->msg); i++) {
+			char line[512];
+			const struct engine_event *e = &r->events[i];
+			seg_format(&e->seg, line, sizeof(line));
+			len += (size_t)snprintf(r->msg + len, sizeof(r->msg) - len,
+						"\n    %9.3f ms %s %s", (double)e->at_us / 1000.0,
+						e->from_target ? "<" : ">", line);
+		}
+	}
+	return v;
+}
+
+static uint32_t pick(bool abs, uint32_t base, uint32_t v)
+{
+	return abs ? v : base + v;
+}
+
+static uint32_t target_base(const struct run *run)
+{
+	return run->target_isn_known ? run->target_isn : 0;
+}
+
+static void fill_pattern(uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)('a' + i % 26);
+}
+
+/* A send step becomes a whole segment: what the case leaves out comes from
+ * the connection so far (next sequence number, latest ACK, a full window). */
+static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_seg *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = run->peer_addr;
+	s->dst = run->target_addr;
+	s->sport = run->c->peer_port;
+	s->dport = run->c->port;
+	s->flags = sp->flags;
+	s->seq = (sp->fields & TC_F_SEQ) ? pick(sp->abs_seq, run->peer_isn, sp->seq) : run->peer_nxt;
+	if (sp->fields & TC_F_ACK)
+		s->ack = pick(sp->abs_ack, target_base(run), sp->ack);
+	else if (sp->flags & SEG_ACK)
+		s->ack = run->target_nxt;
+	s->win = (sp->fields & TC_F_WIN) ? sp->win : 65535;
+	s->urp = (sp->fields & TC_F_URP) ? sp->urp : 0;
+	s->nopts = sp->nopts;
+	memcpy(s->opts, sp->opts, sizeof(s->opts[0]) * sp->nopts);
+	if (sp->fields & TC_F_DATA) {
+		s->len = sp->len;
+		memcpy(s->payload, sp->data, sp->len);
+	} else if (sp->fields & TC_F_LEN) {
+		s->len = sp->len;
+		fill_pattern(s->payload, sp->len);
+	}
+	s->bad_csum = sp->bad_csum;
+}
+
+static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec *sp)
+{
+	struct tc_seg s;
+	struct tc_err err = {0};
+
+	build_send(run, sp, &s);
+	if (target_inject(run->t, &s, &err) != 0)
+		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
+	record(run, false, target_now(run->t), &s);
+	/* Later sends without a seq continue after the furthest byte sent; an
+	 * RST or a deliberately old segment does not move that point back. */
+	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
+		run->peer_nxt = s.seq + seg_seq_len(&s);
+	return TC_PASS;
+}
+
+static void learn_from_target(struct run *run, const struct tc_seg *s)
+{
+	uint32_t end = s->seq + seg_seq_len(s);
+
+	if ((s->flags & SEG_SYN) && !run->target_isn_known) {
+		run->target_isn = s->seq;
+		run->target_isn_known = true;
+		run->r->target_isn = s->seq;
+	}
+	if (s->flags & SEG_RST)
+		return;
+	if (!run->target_nxt_known || seq_gt(end, run->target_nxt)) {
+		run->target_nxt = end;
+		run->target_nxt_known = true;
+	}
+}
+
+static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segspec *sp)
+{
+	uint64_t t0 = target_now(run->t);
+	uint64_t within = (sp->fields & TC_F_WITHIN) ? target_dur_us(&sp->within, run->prof)
+						     : ENGINE_DEFAULT_WITHIN_US;
+	uint64_t tol = (sp->fields & TC_F_TOLERANCE) ? target_dur_us(&sp->tolerance, run->prof)
+						     : run->prof->tolerance_us;
+	struct tc_seg got;
+	struct tc_err err = {0};
+	uint64_t at = 0;
+	char want[1024], why[1024], line[512];
+	int rc;
+
+	engine_spec_format(sp, want, sizeof(want));
+	rc = target_capture(run->t, t0 + within + tol, &got, &at, &err);
+	if (rc < 0)
+		return conclude(run, TC_ERROR, i, "expect: %s", err.msg);
+	if (rc == 0)
+		return conclude(run, TC_FAIL, i,
+				"expected %s within %.3f ms, nothing arrived (waited %.3f ms)", want,
+				(double)within / 1000.0, (double)(target_now(run->t) - t0) / 1000.0);
+	record(run, true, at, &got);
+
+	struct engine_isn isn = {
+		.peer = run->peer_isn,
+		.target = (got.flags & SEG_SYN) && !run->target_isn_known ? got.seq : target_base(run),
+	};
+	if (engine_match(sp, &got, &isn, why, sizeof(why)) != 0) {
+		seg_format(&got, line, sizeof(line));
+		return conclude(run, TC_FAIL, i, "%s\n  expected: %s\n  got:      %s", why, want, line);
+	}
+	learn_from_target(run, &got);
+	if ((sp->fields & TC_F_AFTER)) {
+		uint64_t after = target_dur_us(&sp->after, run->prof);
+		if (at - t0 + tol < after) {
+			seg_format(&got, line, sizeof(line));
+			return conclude(run, TC_FAIL, i,
+					"arrived too early: after %.3f ms, expected no earlier than %.3f ms"
+					" (tolerance %.3f ms)\n  got:      %s",
+					(double)(at - t0) / 1000.0, (double)after / 1000.0,
+					(double)tol / 1000.0, line);
+		}
+	}
+	if (at > t0 + within + tol) {
+		seg_format(&got, line, sizeof(line));
+		return conclude(run, TC_FAIL, i, "arrived too late: after %.3f ms, expected within %.3f ms\n  got:      %s",
+				(double)(at - t0) / 1000.0, (double)within / 1000.0, line);
+	}
+	return TC_PASS;
+}
+
+static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_dur *d)
+{
+	uint64_t t0 = target_now(run->t);
+	uint64_t dur = target_dur_us(d, run->prof);
+	struct tc_seg got;
+	struct tc_err err = {0};
+	uint64_t at = 0;
+	char line[512];
+	int rc = target_capture(run->t, t0 + dur, &got, &at, &err);
+
+	if (rc < 0)
+		return conclude(run, TC_ERROR, i, "expect_none: %s", err.msg);
+	if (rc == 0)
+		return TC_PASS;
+	record(run, true, at, &got);
+	seg_format(&got, line, sizeof(line));
+	return conclude(run, TC_FAIL, i,
+			"expected no segment for %.3f ms, one arrived after %.3f ms\n  got:      %s",
+			(double)dur / 1000.0, (double)(at - t0) / 1000.0, line);
+}
+
+static void format_transitions(const struct tc_transitions *tr, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < tr->n && len + 40 < cap; k++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s -> %s", k ? ", " : "",
+					tc_state_name(tr->from[k]), tc_state_name(tr->to[k]));
+}
+
+static enum tc_verdict step_state(struct run *run, int i, enum tc_state want)
+{
+	enum tc_state got;
+	struct tc_transitions tr = {0};
+	struct tc_err err = {0};
+	char seen[1024];
+
+	if (target_state(run->t, &got, &tr, &err) != 0)
+		return conclude(run, TC_ERROR, i, "state: %s", err.msg);
+	format_transitions(&tr, seen, sizeof(seen));
+	trace(run, "  state %s (transitions: %s)", tc_state_name(got), tr.n ? seen : "none");
+	if (got != want)
+		return conclude(run, TC_FAIL, i, "state expected %s, got %s (transitions since the last state step: %s)",
+				tc_state_name(want), tc_state_name(got), tr.n ? seen : "none");
+	return TC_PASS;
+}
+
+static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
+{
+	struct tc_err err = {0};
+
+	trace(run, "  app %s", tc_app_verb_name(a->verb));
+	if (target_app(run->t, a, &err) != 0)
+		return conclude(run, err.code == TC_ERR_TARGET ? TC_FAIL : TC_ERROR, i, "app %s: %s",
+				tc_app_verb_name(a->verb), err.msg);
+	return TC_PASS;
+}
+
+static enum tc_verdict step_wait(struct run *run, int i, const struct tc_dur *d)
+{
+	struct tc_err err = {0};
+	uint64_t dur = target_dur_us(d, run->prof);
+
+	trace(run, "  wait %.3f ms", (double)dur / 1000.0);
+	if (target_sleep_until(run->t, target_now(run->t) + dur, &err) != 0)
+		return conclude(run, TC_ERROR, i, "wait: %s", err.msg);
+	return TC_PASS;
+}
+
+static enum tc_verdict run_step(struct run *run, int i)
+{
+	const struct tc_step *st = &run->c->steps[i];
+
+	switch (st->kind) {
+	case TC_STEP_SEND: return step_send(run, i, &st->u.seg);
+	case TC_STEP_EXPECT: return step_expect(run, i, &st->u.seg);
+	case TC_STEP_EXPECT_NONE: return step_expect_none(run, i, &st->u.dur);
+	case TC_STEP_STATE: return step_state(run, i, st->u.state);
+	case TC_STEP_APP: return step_app(run, i, &st->u.app);
+	case TC_STEP_WAIT: return step_wait(run, i, &st->u.dur);
+	}
+	return conclude(run, TC_ERROR, i, "unknown step kind %d", (int)st->kind);
+}
+
+/* A segment the target sent that no expect step accounted for is a failure:
+ * exactness is the point of the tool. */
+static enum tc_verdict check_leftovers(struct run *run)
+{
+	struct tc_seg got;
+	struct tc_err err = {0};
+	uint64_t at = 0;
+	char line[512];
+	int rc = target_capture(run->t, target_now(run->t), &got, &at, &err);
+
+	if (rc < 0)
+		return conclude(run, TC_ERROR, run->c->nsteps - 1, "after the last step: %s", err.msg);
+	if (rc == 0)
+		return TC_PASS;
+	record(run, true, at, &got);
+	seg_format(&got, line, sizeof(line));
+	return conclude(run, TC_FAIL, run->c->nsteps - 1,
+			"the target sent a segment no step expected\n  got:      %s", line);
+}
+
+static unsigned target_missing(const struct tc_case *c, const struct tc_target_ops *ops,
+			       const char **what)
+{
+	static const struct {
+		unsigned req, cap;
+		const char *what;
+	} needs[] = {
+		{TC_REQ_APP, TC_CAP_APP, "application control"},
+		{TC_REQ_STATE, TC_CAP_STATE, "exact state reads"},
+		{TC_REQ_VIRTUAL_TIME, TC_CAP_VIRTUAL_TIME, "virtual time"},
+	};
+
+	for (size_t k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
+		if ((c->requires & needs[k].req) && !(ops->caps & needs[k].cap)) {
+			*what = needs[k].what;
+			return needs[k].req;
+		}
+	}
+	return 0;
+}
+
+enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
+			   struct engine_result *r)
+{
+	struct run run = {.c = c, .o = o, .r = r};
+	struct tc_target_conf conf = {0};
+	struct tc_err err = {0};
+	const char *missing = NULL;
+	enum tc_verdict v = TC_PASS;
+
+	memset(r, 0, sizeof(*r));
+	r->failed_step = -1;
+	if (target_missing(c, o->target, &missing))
+		return conclude(&run, TC_SKIP, -1, "target %s lacks %s", o->target->name, missing);
+
+	engine_addrs(o->family, &run.target_addr, &run.peer_addr);
+	conf.target_addr = run.target_addr;
+	conf.peer_addr = run.peer_addr;
+	conf.port = c->port;
+	conf.peer_port = c->peer_port;
+	conf.case_conf = &c->conf;
+	conf.fault = o->fault;
+	run.t = o->target->open(&conf, &err);
+	if (!run.t)
+		return conclude(&run, TC_ERROR, -1, "target %s: %s", o->target->name, err.msg);
+	run.prof = target_profile(run.t);
+	run.start_us = target_now(run.t);
+	run.peer_isn = c->peer_isn;
+	run.peer_nxt = c->peer_isn;
+	r->peer_isn = c->peer_isn;
+
+	for (int i = 0; i < c->nsteps && v == TC_PASS; i++) {
+		trace(&run, "step %d (line %d) at %.3f ms", i + 1, c->steps[i].loc.line,
+		      (double)rel_now(&run) / 1000.0);
+		v = run_step(&run, i);
+	}
+	if (v == TC_PASS)
+		v = check_leftovers(&run);
+	if (v == TC_PASS)
+		r->verdict = TC_PASS;
+	r->case_time_us = rel_now(&run);
+	target_close(run.t);
+	r->log = run.log;
+	return r->verdict;
+}
+
+void engine_result_free(struct engine_result *r)
+{
+	free(r->log);
+	r->log = NULL;
+}

@@ -1,0 +1,66 @@
+/* Runs one case on one target and gives its verdict. The engine talks to
+ * the target only through lib/target's wrappers. */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../err/tc_err.h"
+#include "../seg/seg.h"
+#include "../target/target.h"
+#include "tc_case.h"
+
+enum tc_verdict {
+	TC_PASS,
+	TC_FAIL,
+	TC_SKIP,
+	TC_ERROR, /* the case could not be judged: the target or the system broke */
+};
+
+const char *tc_verdict_name(enum tc_verdict v);
+
+struct engine_opts {
+	const struct tc_target_ops *target;
+	int family; /* 4 or 6 */
+	const char *fault; /* seeded fault (faults build), NULL = none */
+	bool trace; /* keep a line per step in the result's log */
+};
+
+/* One segment exchanged, kept for reports. */
+struct engine_event {
+	bool from_target;
+	uint64_t at_us; /* since the case started, on the target's clock */
+	struct tc_seg seg;
+};
+
+#define ENGINE_HISTORY 64
+#define ENGINE_MSG_MAX 8192
+
+struct engine_result {
+	enum tc_verdict verdict;
+	int failed_step; /* 0-based index, -1 when none */
+	struct tc_loc failed_loc;
+	/* Why it failed / was skipped / errored: several lines, the first a
+	 * summary; then expected and actual, then the last segments. */
+	char msg[ENGINE_MSG_MAX];
+	uint64_t case_time_us; /* time that passed on the target's clock */
+	/* The whole exchange, oldest first (the first ENGINE_HISTORY). */
+	int nevents;
+	struct engine_event events[ENGINE_HISTORY];
+	/* Per-step trace when opts.trace. */
+	char *log; /* malloc'd, may be NULL; engine_result_free releases */
+	uint32_t peer_isn, target_isn;
+};
+
+/* Returns the verdict (also in r->verdict). Never exits; errors that are
+ * not the case's fault come back as TC_ERROR with the reason in r->msg. */
+enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
+			   struct engine_result *r);
+void engine_result_free(struct engine_result *r);
+
+/* The addresses a run uses: 192.0.2.1 / 2001:db8::1 for the target and
+ * 192.0.2.2 / 2001:db8::2 for the injector (RFC 5737, RFC 3849). */
+void engine_addrs(int family, struct seg_addr *target, struct seg_addr *peer);
+
+#endif

@@ -1,0 +1,25 @@
+/* Comparing a captured segment with an expect step, field by field. */
+#ifndef ENGINE_MATCH_H
+#define ENGINE_MATCH_H
+
+#include <stddef.h>
+
+#include "../seg/seg.h"
+#include "tc_case.h"
+
+/* The bases relative numbers count from. */
+struct engine_isn {
+	uint32_t peer; /* expect.ack counts from here */
+	uint32_t target; /* expect.seq counts from here */
+};
+
+/* 0 when got matches every field the spec gives; else -1 and why holds one
+ * line naming the first field that differs, expected and actual, relative
+ * and absolute: "ack expected 2 (abs 1000002), got 1 (abs 1000001)". */
+int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
+		 const struct engine_isn *isn, char *why, size_t cap);
+
+/* The spec as a person reads it: "flags FA seq 1 ack 2 len 0". */
+size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,393 @@
+/* Target `ref`: the bundled reference stack, in process and in virtual
+ * time. Segments go in as bytes built by lib/seg and come out as bytes parsed
+ * by lib/seg, so the byte path is the same as on a real wire; the clock only
+ * moves when the engine waits, jumping straight to the next timer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../refstack/refstack.h"
+#include "target_ref.h"
+
+#define REF_QUEUE 64
+#define REF_PKT_MAX (SEG_MAX_PAYLOAD + 128)
+
+/* Virtual time starts away from zero so a "time 0" bug cannot hide. */
+#define REF_EPOCH_US 1000000ull
+/* A default ISS near the top of sequence space, so data and FIN cross the
+ * 2^32 wrap in the cases and relative numbering is exercised. */
+#define REF_DEFAULT_ISS 4294967000u
+
+struct ref_pkt {
+	uint64_t at_us;
+	size_t len;
+	uint8_t bytes[REF_PKT_MAX];
+};
+
+struct target_ref {
+	struct tc_target base;
+	struct refstack *stack;
+	uint64_t now_us;
+	struct tc_profile prof;
+	struct seg_addr peer_addr;
+	uint16_t port, peer_port;
+	/* Packets the stack sent and the engine has not captured yet. */
+	struct ref_pkt queue[REF_QUEUE];
+	unsigned q_head, q_len;
+	bool q_overflow;
+	struct tc_transitions trans;
+};
+
+static enum tc_state ref_state_to_tc(enum refstack_state st)
+{
+	switch (st) {
+	case REFSTACK_CLOSED: return TC_CLOSED;
+	case REFSTACK_LISTEN: return TC_LISTEN;
+	case REFSTACK_SYN_SENT: return TC_SYN_SENT;
+	case REFSTACK_SYN_RECEIVED: return TC_SYN_RECEIVED;
+	case REFSTACK_ESTABLISHED: return TC_ESTABLISHED;
+	case REFSTACK_FIN_WAIT_1: return TC_FIN_WAIT_1;
+	case REFSTACK_FIN_WAIT_2: return TC_FIN_WAIT_2;
+	case REFSTACK_CLOSE_WAIT: return TC_CLOSE_WAIT;
+	case REFSTACK_CLOSING: return TC_CLOSING;
+	case REFSTACK_LAST_ACK: return TC_LAST_ACK;
+	case REFSTACK_TIME_WAIT: return TC_TIME_WAIT;
+	}
+	return TC_CLOSED;
+}
+
+static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct target_ref *t = ctx;
+	struct ref_pkt *slot;
+
+	if (t->q_len == REF_QUEUE || len > REF_PKT_MAX) {
+		t->q_overflow = true;
+		return;
+	}
+	slot = &t->queue[(t->q_head + t->q_len) % REF_QUEUE];
+	slot->at_us = t->now_us;
+	slot->len = len;
+	memcpy(slot->bytes, pkt, len);
+	t->q_len++;
+}
+
+static void ref_transition(void *ctx, const struct refstack_conn *c, enum refstack_state from,
+			   enum refstack_state to, enum refstack_cause cause)
+{
+	struct target_ref *t = ctx;
+
+	(void)cause;
+	if (refstack_conn_lport(c) != t->port || t->trans.n == TC_MAX_TRANSITIONS)
+		return;
+	t->trans.from[t->trans.n] = ref_state_to_tc(from);
+	t->trans.to[t->trans.n] = ref_state_to_tc(to);
+	t->trans.n++;
+}
+
+static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof,
+			    const struct tc_case_conf *cc)
+{
+	if (!cc)
+		return;
+	/* Durations in the config may name profile values: resolve them
+	 * against the defaults, before any of them changes. */
+	struct tc_profile base = *prof;
+
+	if (cc->fields & TC_C_MSL)
+		cfg->msl_us = prof->msl_us = target_dur_us(&cc->msl, &base);
+	if (cc->fields & TC_C_RTO)
+		cfg->rto_initial_us = prof->rto_us = target_dur_us(&cc->rto, &base);
+	if (cc->fields & TC_C_RTO_MIN)
+		cfg->rto_min_us = prof->rto_min_us = target_dur_us(&cc->rto_min, &base);
+	if (cc->fields & TC_C_RTO_MAX)
+		cfg->rto_max_us = prof->rto_max_us = target_dur_us(&cc->rto_max, &base);
+	if (cc->fields & TC_C_DELACK)
+		cfg->delack_us = prof->delack_us = target_dur_us(&cc->delack, &base);
+	if (cc->fields & TC_C_WINDOW)
+		cfg->rcv_wnd = cc->window;
+	if (cc->fields & TC_C_MSS)
+		cfg->mss = cc->mss;
+	if (cc->fields & TC_C_ISS)
+		cfg->iss = cc->iss;
+	if (cc->fields & TC_C_SYN_RETRIES)
+		cfg->syn_retries = cc->syn_retries;
+	if (cc->fields & TC_C_RETRIES)
+		cfg->retries = cc->retries;
+}
+
+static struct tc_target *ref_open(const struct tc_target_conf *conf, struct tc_err *err)
+{
+	struct target_ref *t = calloc(1, sizeof(*t));
+	struct refstack_config cfg;
+	struct refstack_io io = {0};
+
+	if (!t) {
+		tc_err_set(err, TC_ERR_NOMEM, "ref target: out of memory");
+		return NULL;
+	}
+	t->base.ops = &target_ref_ops;
+	t->now_us = REF_EPOCH_US;
+	t->peer_addr = conf->peer_addr;
+	t->port = conf->port;
+	t->peer_port = conf->peer_port;
+
+	refstack_config_default(&cfg);
+	cfg.addr = conf->target_addr;
+	cfg.iss = REF_DEFAULT_ISS;
+	t->prof = (struct tc_profile){
+		.msl_us = cfg.msl_us,
+		.rto_us = cfg.rto_initial_us,
+		.rto_min_us = cfg.rto_min_us,
+		.rto_max_us = cfg.rto_max_us,
+		.delack_us = cfg.delack_us,
+		.tolerance_us = 0, /* virtual time is exact */
+	};
+	apply_case_conf(&cfg, &t->prof, conf->case_conf);
+#ifdef REFSTACK_FAULTS
+	if (conf->fault && refstack_fault_parse(conf->fault, &cfg.fault) != 0) {
+		tc_err_set(err, TC_ERR_USAGE, "unknown fault '%s' (--list-faults lists them)",
+			   conf->fault);
+		free(t);
+		return NULL;
+	}
+#else
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE,
+			   "this build has no seeded faults; use tcpconform-faults");
+		free(t);
+		return NULL;
+	}
+#endif
+	io.ctx = t;
+	io.output = ref_output;
+	io.transition = ref_transition;
+	t->stack = refstack_new(&cfg, &io);
+	if (!t->stack) {
+		tc_err_set(err, TC_ERR_NOMEM, "ref target: cannot create the reference stack");
+		free(t);
+		return NULL;
+	}
+	return &t->base;
+}
+
+static void ref_close(struct tc_target *base)
+{
+	struct target_ref *t = (struct target_ref *)base;
+
+	refstack_free(t->stack);
+	free(t);
+}
+
+static int ref_inject(struct tc_target *base, const struct tc_seg *s, struct tc_err *err)
+{
+	struct target_ref *t = (struct target_ref *)base;
+	uint8_t pkt[REF_PKT_MAX];
+	int len = seg_build(s, pkt, sizeof(pkt), err);
+
+	if (len < 0)
+		return -1;
+	/* The drop reason is the stack's business: the engine judges only what
+	 * the stack does on the wire and in its state. */
+	(void)refstack_input(t->stack, pkt, (size_t)len, t->now_us);
+	return 0;
+}
+
+/* Let virtual time run to `until`, firing timers on the way; stops early at
+ * the first timer that makes the stack send when stop_on_output is set. */
+static void ref_advance(struct target_ref *t, uint64_t until, bool stop_on_output)
+{
+	for (;;) {
+		if (stop_on_output && t->q_len > 0)
+			return;
+		uint64_t next = refstack_next_deadline(t->stack);
+		if (next > until)
+			break;
+		if (next > t->now_us)
+			t->now_us = next;
+		refstack_timers(t->stack, t->now_us);
+	}
+	if (until > t->now_us)
+		t->now_us = until;
+}
+
+static int ref_capture(struct tc_target *base, uint64_t deadline_us, struct tc_seg *out,
+		       uint64_t *at_us, struct tc_err *err)
+{
+	struct target_ref *t = (struct target_ref *)base;
+	struct ref_pkt *p;
+
+	if (t->q_len == 0)
+		ref_advance(t, deadline_us, true);
+	if (t->q_overflow)
+		return tc_err_set(err, TC_ERR_TARGET,
+				  "ref target: more than %d segments sent without being captured",
+				  REF_QUEUE);
+	if (t->q_len == 0)
+		return 0;
+	p = &t->queue[t->q_head];
+	t->q_head = (t->q_head + 1) % REF_QUEUE;
+	t->q_len--;
+	if (seg_parse(p->bytes, p->len, out, err) != 0) {
+		tc_err_prefix(err, "ref target sent a segment that does not parse");
+		return -1;
+	}
+	*at_us = p->at_us;
+	return 1;
+}
+
+static void fill_pattern(uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)('a' + i % 26);
+}
+
+static struct refstack_conn *ref_conn(struct target_ref *t)
+{
+	return refstack_find(t->stack, t->port, &t->peer_addr, t->peer_port);
+}
+
+static int app_errno(struct tc_err *err, const char *verb, int rc)
+{
+	return tc_err_set(err, TC_ERR_TARGET, "%s failed: %s", verb, strerror(-rc));
+}
+
+static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+{
+	struct target_ref *t = (struct target_ref *)base;
+	const char *verb = tc_app_verb_name(act->verb);
+	struct refstack_conn *c = NULL;
+	uint8_t buf[SEG_MAX_PAYLOAD];
+	int rc = 0;
+
+	switch (act->verb) {
+	case TC_APP_LISTEN:
+		rc = refstack_listen(t->stack, act->port ? act->port : t->port, t->now_us);
+		break;
+	case TC_APP_CLOSE_LISTENER:
+		rc = refstack_close_listener(t->stack, act->port ? act->port : t->port, t->now_us);
+		break;
+	case TC_APP_CONNECT:
+		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
+		break;
+	case TC_APP_ACCEPT:
+		rc = refstack_accept(t->stack, t->port, &c);
+		if (rc == -EAGAIN)
+			return tc_err_set(err, TC_ERR_TARGET,
+					  "accept: no established connection is waiting on port %u",
+					  t->port);
+		break;
+	case TC_APP_SEND:
+	case TC_APP_RECV:
+	case TC_APP_SHUTDOWN:
+	case TC_APP_CLOSE:
+	case TC_APP_ABORT:
+		c = ref_conn(t);
+		if (!c)
+			return tc_err_set(err, TC_ERR_TARGET, "%s: there is no connection", verb);
+		break;
+	case TC_APP__COUNT:
+		return tc_err_set(err, TC_ERR_TARGET, "unknown application action");
+	}
+
+	switch (act->verb) {
+	case TC_APP_SEND:
+		if (act->len) {
+			rc = refstack_send(t->stack, c, act->data, act->len, t->now_us);
+		} else {
+			fill_pattern(buf, act->n);
+			rc = refstack_send(t->stack, c, buf, act->n, t->now_us);
+		}
+		if (rc >= 0 && (uint32_t)rc != (act->len ? act->len : act->n))
+			return tc_err_set(err, TC_ERR_TARGET, "send: only %d of %u bytes queued", rc,
+					  act->len ? act->len : act->n);
+		break;
+	case TC_APP_RECV:
+		rc = refstack_recv(t->stack, c, buf, act->n, t->now_us);
+		if (rc >= 0 && (uint32_t)rc != act->n)
+			return tc_err_set(err, TC_ERR_TARGET, "recv: %u bytes expected, %d readable",
+					  act->n, rc);
+		break;
+	case TC_APP_SHUTDOWN:
+		rc = refstack_shutdown(t->stack, c, t->now_us);
+		break;
+	case TC_APP_CLOSE:
+		rc = refstack_close(t->stack, c, t->now_us);
+		break;
+	case TC_APP_ABORT:
+		rc = refstack_abort(t->stack, c, t->now_us);
+		break;
+	case TC_APP_LISTEN:
+	case TC_APP_CLOSE_LISTENER:
+	case TC_APP_CONNECT:
+	case TC_APP_ACCEPT:
+	case TC_APP__COUNT:
+		break;
+	}
+	return rc < 0 ? app_errno(err, verb, rc) : 0;
+}
+
+static int ref_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
+		     struct tc_err *err)
+{
+	struct target_ref *t = (struct target_ref *)base;
+	struct refstack_conn *c = ref_conn(t);
+
+	(void)err;
+	if (c)
+		*out = ref_state_to_tc(refstack_conn_state(c));
+	else
+		*out = refstack_listening(t->stack, t->port) ? TC_LISTEN : TC_CLOSED;
+	if (since)
+		*since = t->trans;
+	t->trans.n = 0;
+	return 0;
+}
+
+static uint64_t ref_now(struct tc_target *base)
+{
+	return ((struct target_ref *)base)->now_us;
+}
+
+static int ref_sleep_until(struct tc_target *base, uint64_t t_us, struct tc_err *err)
+{
+	(void)err;
+	ref_advance((struct target_ref *)base, t_us, false);
+	return 0;
+}
+
+static const struct tc_profile *ref_profile(struct tc_target *base)
+{
+	return &((struct target_ref *)base)->prof;
+}
+
+#ifdef REFSTACK_FAULTS
+static const char *const *ref_faults(void)
+{
+	static const char *const names[] = {
+#define REF_FAULT_NAME(e, name, desc) name,
+		REFSTACK_FAULT_LIST(REF_FAULT_NAME)
+#undef REF_FAULT_NAME
+		NULL,
+	};
+
+	return names + 1; /* past "none" */
+}
+#endif
+
+const struct tc_target_ops target_ref_ops = {
+	.name = "ref",
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	.open = ref_open,
+	.close = ref_close,
+	.inject = ref_inject,
+	.capture = ref_capture,
+	.app = ref_app,
+	.state = ref_state,
+	.now = ref_now,
+	.sleep_until = ref_sleep_until,
+	.profile = ref_profile,
+#ifdef REFSTACK_FAULTS
+	.faults = ref_faults,
+#endif
+};
