@@ -22,20 +22,18 @@ SAN      :=
 LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
 TEST_SRC    := $(wildcard tests/*/test_*.c)
-BENCH_SRC   := $(wildcard bench/*.c)
 
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_FAULT_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj-faults/%.o)
 HARNESS_OBJ    := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 HARNESS_FAULT_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj-faults/%.o)
 TEST_BIN       := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-BENCH_BIN      := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
 .PHONY: all run check unit suite faults badinput asan bench install clean
-all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(BENCH_BIN)
+all: $(PROG) $(PROG_FAULTS) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -64,10 +62,6 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libtc.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtc.a
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
-
 # The main job: the whole suite against the bundled reference stack.
 run: $(PROG)
 	$(PROG) run cases/
@@ -92,8 +86,8 @@ asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-bench: $(PROG) $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b; done
+bench: $(PROG)
+	bench/suite-ref $(BUILD)
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
