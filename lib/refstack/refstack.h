@@ -51,10 +51,12 @@ enum refstack_state {
 	X(REFSTACK_DROP_RST_OUT_OF_WINDOW, "RST out of window (3.10.7.4 step 2)")   \
 	X(REFSTACK_DROP_RST_CHALLENGE, "RST in window but not exact: challenge ACK (RFC 5961 3.2)") \
 	X(REFSTACK_DROP_SYN_CHALLENGE, "SYN in synchronized state: challenge ACK (RFC 5961 4.2)") \
+	X(REFSTACK_DROP_SYNRCVD_SYN, "SYN in SYN-RECEIVED from a passive open: back to LISTEN (3.10.7.4 step 4)") \
 	X(REFSTACK_DROP_NO_ACK, "no ACK bit (3.10.7.4 step 5)")                       \
 	X(REFSTACK_DROP_ACK_UNACCEPTABLE, "ACK not acceptable (3.10.7.4 step 5)")     \
 	X(REFSTACK_DROP_ACK_TOO_OLD, "ACK below the challenge-ACK window (RFC 5961 5.2)") \
-	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")
+	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")     \
+	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -108,14 +110,36 @@ const char *refstack_fault_description(enum refstack_fault f);
 int refstack_fault_parse(const char *name, enum refstack_fault *out);
 #endif
 
-struct refstack_conn; /* a TCB */
+/* Fixed capacity; refstack_size() covers all of it. */
+#define REFSTACK_MAX_CONNS 16 /* TCBs (connections) */
+#define REFSTACK_MAX_LISTENERS 8
+#define REFSTACK_SND_BUF_MAX 65536u /* cfg.snd_buf is clamped to this */
+#define REFSTACK_RCV_BUF_MAX 65535u /* cfg.rcv_wnd is clamped to this */
+
+/* A TCB, or a listener's pseudo-TCB.
+ *
+ * Listeners: refstack_listen makes a pseudo-TCB of its own (lport set, no
+ * peer, state LISTEN) and reports CLOSED -> LISTEN (APP_LISTEN) on it;
+ * refstack_close_listener reports LISTEN -> CLOSED (APP_CLOSE) on it and
+ * leaves the connections already made from it alone. A SYN to a listener
+ * makes a new TCB, reported LISTEN -> SYN-RECEIVED (RCV_SYN) on that new TCB;
+ * the listener itself stays in LISTEN and reports nothing.
+ *
+ * Deletion: a TCB that reaches CLOSED is deleted right after the transition
+ * is reported. A passive-open TCB sent back to LISTEN (RST or SYN in
+ * SYN-RECEIVED, 3.10.7.4 steps 2 and 4) reports SYN-RECEIVED -> LISTEN and
+ * is deleted at once (its listener is a different object and stays). A
+ * deleted TCB's pointer still reads as CLOSED, with its error, until its slot
+ * is reused by a later connection (slots are reused round robin). */
+struct refstack_conn;
 struct refstack;
 
 struct refstack_io {
 	void *ctx;
-	/* One IP packet the stack sends. The bytes live only during the call. */
+	/* One IP packet the stack sends. The bytes live only during the call.
+	 * May be NULL. */
 	void (*output)(void *ctx, const uint8_t *pkt, size_t len);
-	/* Every state change of a TCB, listeners included. */
+	/* Every state change of a TCB, listeners included (may be NULL). */
 	void (*transition)(void *ctx, const struct refstack_conn *c, enum refstack_state from,
 			   enum refstack_state to, enum refstack_cause cause);
 	/* The initial send sequence number for a new connection (RFC 9293
@@ -132,10 +156,10 @@ struct refstack_config {
 	uint64_t delack_us; /* 0 = acknowledge at once; RFC 9293 3.8.6.3 allows up to 500 ms */
 	uint32_t syn_retries; /* SYN / SYN-ACK retransmissions before giving up */
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
-	uint32_t rcv_wnd; /* receive buffer and advertised window (<= 65535: no window scaling) */
+	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
 	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
 	uint32_t iss; /* the ISS when io.iss is NULL */
-	uint32_t snd_buf; /* send buffer bytes */
+	uint32_t snd_buf; /* send buffer bytes (1..REFSTACK_SND_BUF_MAX) */
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif
@@ -145,8 +169,10 @@ struct refstack_config {
  * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer. */
 void refstack_config_default(struct refstack_config *cfg);
 
-/* Fixed memory: the caller allocates refstack_size() bytes (or uses
- * refstack_new/refstack_free, which do that once). */
+/* Fixed memory: the caller allocates refstack_size() bytes, aligned as
+ * malloc aligns (or uses refstack_new/refstack_free, which do that once).
+ * refstack_init returns NULL when cfg is unusable (addr.family not 4 or 6,
+ * rcv_wnd or snd_buf zero). */
 size_t refstack_size(void);
 struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 			       const struct refstack_io *io);

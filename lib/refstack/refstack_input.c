@@ -1,0 +1,759 @@
+/* SEGMENT ARRIVES, RFC 9293 3.10.7: one function per subsection, and for
+ * 3.10.7.4 one function per step. RFC 5961 (blind in-window attacks) is
+ * folded in where 9293 points to it. */
+#include "refstack_internal.h"
+
+#include <errno.h>
+
+/* One arriving segment on its way through the steps of 3.10.7.4. */
+struct rx {
+	struct refstack *s;
+	struct refstack_conn *c;
+	const struct tc_seg *seg;
+	uint64_t now_us;
+	/* The segment's text as trimmed to the window (3.10.7.4 step 1): the
+	 * sequence number of its first octet (after the SYN, if any), where
+	 * it is, how long, and whether the FIN is still inside the window. */
+	uint32_t seq;
+	const uint8_t *data;
+	uint32_t len;
+	bool fin;
+	/* The segment's SYN is the one we already have (simultaneous open,
+	 * see step1_seq): steps 4 and 5 take it as a segment without SYN. */
+	bool syn_dup;
+	enum refstack_drop drop;
+};
+
+/* Each step either lets processing go on to the next one or ends it. */
+enum step {
+	STEP_NEXT,
+	STEP_DONE,
+};
+
+static bool has(const struct tc_seg *seg, uint16_t flag)
+{
+	return (seg->flags & flag) != 0;
+}
+
+static enum step done(struct rx *rx, enum refstack_drop drop)
+{
+	rx->drop = drop;
+	return STEP_DONE;
+}
+
+/* 9293 3.10.7.4 step 1: "In the following it is assumed that the segment is
+ * the idealized segment that begins at RCV.NXT and does not exceed the
+ * window": cut what lies before RCV.NXT and what lies beyond RCV.NXT +
+ * RCV.WND. A FIN survives only if its own sequence number is inside. */
+static void rx_trim(struct rx *rx)
+{
+	const struct tc_seg *seg = rx->seg;
+	const struct refstack_conn *c = rx->c;
+	uint32_t seq = seg->seq + (has(seg, SEG_SYN) ? 1u : 0u);
+	uint32_t fin_seq = seq + seg->len;
+	uint32_t right = c->rcv_nxt + c->rcv_wnd;
+
+	rx->seq = seq;
+	rx->data = seg->payload;
+	rx->len = seg->len;
+	rx->fin = has(seg, SEG_FIN);
+	if (seq_lt(rx->seq, c->rcv_nxt)) {
+		uint32_t cut = c->rcv_nxt - rx->seq;
+
+		if (cut > rx->len)
+			cut = rx->len;
+		rx->data += cut;
+		rx->len -= cut;
+		rx->seq += cut;
+		if (rx->fin && seq_lt(fin_seq, c->rcv_nxt))
+			rx->fin = false; /* a FIN we already have */
+	}
+	if (seq_gt(rx->seq + rx->len, right)) {
+		rx->len = seq_lt(rx->seq, right) ? right - rx->seq : 0;
+		rx->fin = false;
+	}
+	if (rx->fin && !seq_lt(rx->seq + rx->len, right))
+		rx->fin = false; /* the FIN itself is beyond the window */
+}
+
+/* ---- 3.10.7.1 CLOSED ---------------------------------------------------- */
+
+static enum refstack_drop seg_arrives_closed(struct refstack *s, const struct tc_seg *seg)
+{
+	/* 9293 3.10.7.1: "An incoming segment containing a RST is discarded." */
+	if (has(seg, SEG_RST))
+		return REFSTACK_DROP_CLOSED_RST;
+	if (has(seg, SEG_ACK))
+		/* 9293 3.10.7.1: ACK on: <SEQ=SEG.ACK><CTL=RST> */
+		refstack_out_rst_reply(s, seg, seg->ack, 0, SEG_RST);
+	else
+		/* 9293 3.10.7.1: ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		refstack_out_rst_reply(s, seg, 0, seg->seq + seg_seq_len(seg), SEG_RST | SEG_ACK);
+	return REFSTACK_DROP_CLOSED_REPLY;
+}
+
+/* ---- 3.10.7.2 LISTEN ---------------------------------------------------- */
+
+static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack_conn *l,
+					     const struct tc_seg *seg, uint64_t now_us)
+{
+	struct refstack_conn *c;
+
+	/* 9293 3.10.7.2 first: "An incoming RST segment could not be valid ...
+	 * should be ignored." */
+	if (has(seg, SEG_RST))
+		return REFSTACK_DROP_LISTEN_RST;
+	/* 9293 3.10.7.2 second: "Any acknowledgment is bad if it arrives on a
+	 * connection still in the LISTEN state": <SEQ=SEG.ACK><CTL=RST> */
+	if (has(seg, SEG_ACK)) {
+		refstack_out_rst_reply(s, seg, seg->ack, 0, SEG_RST);
+		return REFSTACK_DROP_LISTEN_ACK;
+	}
+	/* 9293 3.10.7.2 fourth: "Any other control or text-bearing segment
+	 * (not containing SYN) ... drop it and return." */
+	if (!has(seg, SEG_SYN))
+		return REFSTACK_DROP_LISTEN_NO_SYN;
+
+	/* 9293 3.10.7.2 third: SYN. A new TCB; the listener stays in LISTEN. */
+	c = refstack_conn_alloc(s);
+	if (!c)
+		return REFSTACK_DROP_LISTEN_FULL;
+	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
+	c->passive = true;
+	c->state = REFSTACK_LISTEN; /* the new TCB starts as a copy of the listener */
+	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ". Text and FIN on
+	 * the SYN are not queued: the peer sends them again once its SYN is
+	 * acknowledged. */
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_up = c->rcv_nxt;
+	c->snd_wnd = seg->win;
+	c->max_snd_wnd = seg->win;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = c->iss;
+	/* 9293 3.7.1: the peer's MSS option bounds what we send */
+	c->snd_mss = refstack_eff_mss(s, seg);
+	/* "SND.NXT is set to ISS+1 and SND.UNA to ISS. The connection state
+	 * should be changed to SYN-RECEIVED." (set by refstack_conn_setup) */
+	refstack_set_state(s, c, REFSTACK_SYN_RECEIVED, REFSTACK_CAUSE_RCV_SYN);
+	/* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+	refstack_out_synack(s, c, now_us);
+	return REFSTACK_ACCEPTED;
+}
+
+/* ---- 3.10.7.4 steps 6 - 8, shared with SYN-SENT ------------------------- */
+
+static enum step step6_urg(struct rx *rx);
+static enum step step7_text(struct rx *rx);
+static enum step step8_fin(struct rx *rx);
+
+static void run_steps(struct rx *rx, enum step (*const *steps)(struct rx *), unsigned n)
+{
+	for (unsigned i = 0; i < n && rx->c->used; i++)
+		if (steps[i](rx) == STEP_DONE)
+			break;
+	/* what is owed goes out now: text and FIN the window allows, the ACK */
+	if (rx->c->used)
+		refstack_output(rx->s, rx->c, rx->now_us);
+}
+
+/* ---- 3.10.7.3 SYN-SENT -------------------------------------------------- */
+
+static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refstack_conn *c,
+					       const struct tc_seg *seg, uint64_t now_us)
+{
+	static enum step (*const rest[])(struct rx *) = {step6_urg, step7_text, step8_fin};
+	bool ack = has(seg, SEG_ACK);
+	struct rx rx = {.s = s, .c = c, .seg = seg, .now_us = now_us, .drop = REFSTACK_ACCEPTED};
+
+	/* 9293 3.10.7.3 first, the ACK: "If SEG.ACK =< ISS or SEG.ACK >
+	 * SND.NXT, send a reset (unless the RST bit is set, if so drop the
+	 * segment and return) <SEQ=SEG.ACK><CTL=RST>" */
+	if (ack && (seq_leq(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_nxt))) {
+		if (!has(seg, SEG_RST))
+			refstack_out_rst_reply(s, seg, seg->ack, 0, SEG_RST);
+		return REFSTACK_DROP_SYNSENT_BAD_ACK;
+	}
+	/* 9293 3.10.7.3 second, the RST (RFC 5961 3.2: acceptable only when
+	 * the ACK acknowledges the SYN) */
+	if (has(seg, SEG_RST)) {
+		if (!ack)
+			return REFSTACK_DROP_SYNSENT_RST_NO_ACK;
+		/* "signal to the user 'error: connection reset', drop the
+		 * segment, enter CLOSED state, delete TCB" */
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, -ECONNREFUSED);
+		return REFSTACK_ACCEPTED;
+	}
+	/* 9293 3.10.7.3 third (security) does not apply. */
+	/* 9293 3.10.7.3 fifth: "If neither of the SYN or RST bits is set, then
+	 * drop the segment and return." */
+	if (!has(seg, SEG_SYN))
+		return REFSTACK_DROP_SYNSENT_NO_SYN;
+
+	/* 9293 3.10.7.3 fourth, the SYN: "RCV.NXT is set to SEG.SEQ+1, IRS is
+	 * set to SEG.SEQ. SND.UNA should be advanced to equal SEG.ACK (if there
+	 * is an ACK)" */
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->rcv_up = c->rcv_nxt;
+	c->snd_mss = refstack_eff_mss(s, seg);
+	c->snd_wnd = seg->win;
+	c->max_snd_wnd = seg->win;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	if (ack) {
+		c->snd_una = seg->ack;
+		refstack_snd_acked(c);
+		refstack_rexmit_acked(s, c, now_us);
+	}
+	if (seq_gt(c->snd_una, c->iss)) {
+		/* "If SND.UNA > ISS (our SYN has been ACKed), change the
+		 * connection state to ESTABLISHED, form an ACK segment
+		 * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it ... If there
+		 * are other controls or text in the segment, then continue
+		 * processing at the sixth step" */
+		refstack_enter_established(s, c, REFSTACK_CAUSE_RCV_SYNACK, now_us);
+		c->ack_pending = true;
+		rx_trim(&rx);
+		run_steps(&rx, rest, sizeof(rest) / sizeof(rest[0]));
+		return rx.drop;
+	}
+	/* 3.10.7.3 fourth, simultaneous open: "enter SYN-RECEIVED, form a
+	 * SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and send it".
+	 * Text and controls on the SYN are not queued. The SYN stays
+	 * unacknowledged: the retransmission timer keeps running and now
+	 * retransmits the SYN-ACK. */
+	refstack_set_state(s, c, REFSTACK_SYN_RECEIVED, REFSTACK_CAUSE_RCV_SYN);
+	refstack_out_synack(s, c, now_us);
+	return REFSTACK_ACCEPTED;
+}
+
+/* ---- 3.10.7.4 the other states ----------------------------------------- */
+
+/* 9293 3.10.7.4 step 1: the four cases of the acceptability test */
+static bool seq_acceptable(const struct refstack_conn *c, const struct tc_seg *seg)
+{
+	uint32_t seg_len = seg_seq_len(seg);
+	uint32_t nxt = c->rcv_nxt, wnd = c->rcv_wnd;
+
+	if (seg_len == 0 && wnd == 0)
+		return seg->seq == nxt;
+	if (seg_len == 0)
+		return seq_in(seg->seq, nxt, nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return seq_in(seg->seq, nxt, nxt + wnd) || seq_in(seg->seq + seg_len - 1, nxt, nxt + wnd);
+}
+
+static enum step step1_seq(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+	const struct tc_seg *seg = rx->seg;
+
+	if (seq_acceptable(c, seg)) {
+		rx_trim(rx);
+		return STEP_NEXT;
+	}
+	/* 9293 3.5 Figure 8 (simultaneous open), line 6: in SYN-RECEIVED from
+	 * an active open, the peer's SYN,ACK repeats the SYN we already have
+	 * (SEG.SEQ = IRS, so the test above fails) and its ACK completes the
+	 * open: "ESTABLISHED <-- <SEQ=300><ACK=101><CTL=SYN,ACK>". The
+	 * segment goes on as if it had no SYN; nothing new needs an ACK. */
+	if (c->state == REFSTACK_SYN_RECEIVED && !c->passive && has(seg, SEG_SYN) &&
+	    has(seg, SEG_ACK) && seg->seq == c->irs) {
+		rx->syn_dup = true;
+		rx_trim(rx);
+		return STEP_NEXT;
+	}
+	/* 9293 3.10.7.4 step 1: "send an acknowledgment in reply (unless the
+	 * RST bit is set, if so drop the segment and return)"; RFC 5961 3.2
+	 * (1): an RST outside the window is dropped silently */
+	if (has(seg, SEG_RST))
+		return done(rx, REFSTACK_DROP_RST_OUT_OF_WINDOW);
+	/* 9293 3.10.7.4 step 8, TIME-WAIT: "The only thing that can arrive in
+	 * this state is a retransmission of the remote FIN. Acknowledge it,
+	 * and restart the 2 MSL timeout." Such a FIN lies just before RCV.NXT
+	 * and so fails the test above; this is where it is recognised. */
+	if (c->state == REFSTACK_TIME_WAIT && has(seg, SEG_FIN) &&
+	    seg->seq + seg_seq_len(seg) == c->rcv_nxt) {
+		refstack_out_ack(rx->s, c);
+		refstack_time_wait_restart(rx->s, c, rx->now_us);
+		return done(rx, REFSTACK_ACCEPTED);
+	}
+	c->ack_pending = true;
+	/* 9293 3.10.7.4 step 1: "If the RCV.WND is zero, no segments will be
+	 * acceptable, but special allowance should be made to accept valid
+	 * ACKs, URGs, and RSTs": a segment at RCV.NXT goes on without its text
+	 * and FIN, and is answered with an ACK. */
+	if (c->rcv_wnd == 0 && seg->seq == c->rcv_nxt) {
+		rx->seq = c->rcv_nxt;
+		rx->data = seg->payload;
+		rx->len = 0;
+		rx->fin = false;
+		rx->drop = REFSTACK_DROP_SEQ_UNACCEPTABLE;
+		return STEP_NEXT;
+	}
+	return done(rx, REFSTACK_DROP_SEQ_UNACCEPTABLE);
+}
+
+static enum step step2_rst(struct rx *rx)
+{
+	struct refstack *s = rx->s;
+	struct refstack_conn *c = rx->c;
+	const struct tc_seg *seg = rx->seg;
+
+	if (!has(seg, SEG_RST))
+		return STEP_NEXT;
+	if (seg->seq != c->rcv_nxt) {
+		/* 9293 3.10.7.4 step 2; 5961 3.2 (3): in window but not exact
+		 * -> challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop */
+		if (c->rcv_wnd && seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + c->rcv_wnd)) {
+			c->ack_pending = true;
+			return done(rx, REFSTACK_DROP_RST_CHALLENGE);
+		}
+		/* 5961 3.2 (1): outside the window (here: an RST whose text
+		 * reaches into the window but which starts before it) */
+		return done(rx, REFSTACK_DROP_RST_OUT_OF_WINDOW);
+	}
+	/* 5961 3.2 (2): exactly RCV.NXT: reset, as the state says */
+	switch (c->state) {
+	case REFSTACK_SYN_RECEIVED:
+#ifdef REFSTACK_FAULTS
+		/* fault ignore-rst-in-synrcvd: the RST has no effect */
+		if (refstack_fault_on(s, REFSTACK_FAULT_IGNORE_RST_IN_SYNRCVD))
+			return done(rx, REFSTACK_ACCEPTED);
+#endif
+		if (c->passive) {
+			/* 9293 3.10.7.4 step 2 SYN-RECEIVED: "If this connection
+			 * was initiated with a passive OPEN (i.e., came from the
+			 * LISTEN state), then return this connection to LISTEN
+			 * state and return." The TCB goes; its listener stays. */
+			refstack_set_state(s, c, REFSTACK_LISTEN, REFSTACK_CAUSE_RCV_RST);
+			refstack_conn_delete(s, c);
+		} else {
+			/* "If this connection was initiated with an active OPEN
+			 * ... then the connection was refused" */
+			refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, -ECONNREFUSED);
+		}
+		break;
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSE_WAIT:
+		/* 9293 3.10.7.4 step 2: "any outstanding RECEIVEs and SEND
+		 * should receive 'reset' responses ... Enter the CLOSED state,
+		 * delete the TCB" */
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, -ECONNRESET);
+		break;
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		/* 9293 3.10.7.4 step 2: "enter the CLOSED state, delete the
+		 * TCB, and return" */
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, 0);
+		break;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+		/* 3.10.7.1 - 3.10.7.3, never here */
+		break;
+	}
+	return done(rx, REFSTACK_ACCEPTED);
+}
+
+/* 9293 3.10.7.4 step 4; 5961 4.2: challenge ACK, drop */
+static enum step syn_challenge(struct rx *rx)
+{
+	rx->c->ack_pending = true;
+	return done(rx, REFSTACK_DROP_SYN_CHALLENGE);
+}
+
+static enum step step4_syn(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+
+	if (!has(rx->seg, SEG_SYN) || rx->syn_dup)
+		return STEP_NEXT;
+	switch (c->state) {
+	case REFSTACK_SYN_RECEIVED:
+		/* 9293 3.10.7.4 step 4 SYN-RECEIVED: "If the connection was
+		 * initiated with a passive OPEN, then return this connection
+		 * to the LISTEN state and return. Otherwise, handle per the
+		 * directions for synchronized states below." */
+		if (c->passive) {
+			refstack_set_state(rx->s, c, REFSTACK_LISTEN, REFSTACK_CAUSE_RCV_SYN);
+			refstack_conn_delete(rx->s, c);
+			return done(rx, REFSTACK_DROP_SYNRCVD_SYN);
+		}
+		return syn_challenge(rx);
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		/* 9293 3.10.7.4 step 4; 5961 4.2: "if the SYN bit is set,
+		 * irrespective of the sequence number, TCP endpoints MUST send
+		 * a 'challenge ACK' ... MUST drop the unacceptable segment" */
+		return syn_challenge(rx);
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+		/* 3.10.7.1 - 3.10.7.3, never here */
+		break;
+	}
+	return STEP_NEXT;
+}
+
+/* 9293 3.10.7.4 step 5, ESTABLISHED (and the states that do "the processing
+ * for the ESTABLISHED state" first). */
+static enum step ack_established(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+	const struct tc_seg *seg = rx->seg;
+	uint32_t ack = seg->ack;
+	bool window_ok;
+
+	/* "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
+	 * send an ACK, drop the segment, and return." */
+	if (seq_gt(ack, c->snd_nxt)) {
+		c->ack_pending = true;
+		return done(rx, REFSTACK_DROP_ACK_UNSENT);
+	}
+	/* 5961 5.2: acceptable only if (SND.UNA - MAX.SND.WND) =< SEG.ACK;
+	 * otherwise discard and send an ACK */
+	if (seq_lt(ack, c->snd_una - c->max_snd_wnd)) {
+		c->ack_pending = true;
+		return done(rx, REFSTACK_DROP_ACK_TOO_OLD);
+	}
+	/* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
+	 * updated" (with SND.UNA as it was on arrival) */
+	window_ok = seq_leq(c->snd_una, ack);
+	/* "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any
+	 * segments on the retransmission queue that are thereby entirely
+	 * acknowledged are removed." A duplicate ACK (SEG.ACK =< SND.UNA) is
+	 * otherwise ignored. */
+	if (seq_lt(c->snd_una, ack)) {
+		c->snd_una = ack;
+		refstack_snd_acked(c);
+		refstack_rexmit_acked(rx->s, c, rx->now_us);
+	}
+	/* "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
+	 * SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
+	 * SND.WL2 <- SEG.ACK." */
+	if (window_ok && (seq_lt(c->snd_wl1, seg->seq) ||
+			  (c->snd_wl1 == seg->seq && seq_leq(c->snd_wl2, ack)))) {
+		c->snd_wnd = seg->win;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = ack;
+		if (seg->win > c->max_snd_wnd)
+			c->max_snd_wnd = seg->win;
+	}
+	return STEP_NEXT;
+}
+
+/* The FIN carried by this segment is in order: step 8 will take it. */
+static bool rx_fin_in_order(const struct rx *rx)
+{
+	return rx->fin && rx->seq == rx->c->rcv_nxt;
+}
+
+static enum step step5_ack(struct rx *rx)
+{
+	struct refstack *s = rx->s;
+	struct refstack_conn *c = rx->c;
+	const struct tc_seg *seg = rx->seg;
+
+	/* 9293 3.10.7.4 step 5: "if the ACK bit is off, drop the segment and
+	 * return" */
+	if (!has(seg, SEG_ACK))
+		return done(rx, REFSTACK_DROP_NO_ACK);
+	switch (c->state) {
+	case REFSTACK_SYN_RECEIVED:
+		/* "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state
+		 * and continue processing with the variables below set to:
+		 * SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK" */
+		if (seq_lt(c->snd_una, seg->ack) && seq_leq(seg->ack, c->snd_nxt)) {
+			c->snd_wnd = seg->win;
+			c->snd_wl1 = seg->seq;
+			c->snd_wl2 = seg->ack;
+			if (seg->win > c->max_snd_wnd)
+				c->max_snd_wnd = seg->win;
+			refstack_enter_established(s, c,
+						   rx->syn_dup ? REFSTACK_CAUSE_RCV_SYNACK : REFSTACK_CAUSE_RCV_ACK,
+						   rx->now_us);
+			return ack_established(rx);
+		}
+		/* "If the segment acknowledgment is not acceptable, form a reset
+		 * segment <SEQ=SEG.ACK><CTL=RST> and send it." */
+		refstack_out_rst_reply(s, seg, seg->ack, 0, SEG_RST);
+		return done(rx, REFSTACK_DROP_ACK_UNACCEPTABLE);
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSE_WAIT:
+		/* FIN-WAIT-2: "In addition to the processing for the ESTABLISHED
+		 * state, if the retransmission queue is empty, the user's CLOSE
+		 * can be acknowledged" (nothing to do here). CLOSE-WAIT: "Do the
+		 * same processing as for the ESTABLISHED state." */
+		return ack_established(rx);
+	case REFSTACK_FIN_WAIT_1:
+		if (ack_established(rx) == STEP_DONE)
+			return STEP_DONE;
+		/* "if the FIN segment is now acknowledged, then enter FIN-WAIT-2
+		 * and continue processing in that state" -- unless this segment
+		 * also carries the peer's FIN: then step 8 goes straight to
+		 * TIME-WAIT ("If our FIN has been ACKed (perhaps in this
+		 * segment), then enter TIME-WAIT") */
+		if (refstack_fin_acked(c) && !rx_fin_in_order(rx))
+			refstack_set_state(s, c, REFSTACK_FIN_WAIT_2, REFSTACK_CAUSE_RCV_ACK);
+		return STEP_NEXT;
+	case REFSTACK_CLOSING:
+		if (ack_established(rx) == STEP_DONE)
+			return STEP_DONE;
+		/* "if the ACK acknowledges our FIN, then enter the TIME-WAIT
+		 * state; otherwise, ignore the segment" */
+		if (!refstack_fin_acked(c))
+			return done(rx, REFSTACK_ACCEPTED);
+		refstack_enter_time_wait(s, c, REFSTACK_CAUSE_RCV_ACK, rx->now_us);
+		return STEP_NEXT;
+	case REFSTACK_LAST_ACK:
+		if (ack_established(rx) == STEP_DONE)
+			return STEP_DONE;
+		/* "If our FIN is now acknowledged, delete the TCB, enter the
+		 * CLOSED state, and return." */
+		if (refstack_fin_acked(c)) {
+			refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_ACK, 0);
+			return done(rx, REFSTACK_ACCEPTED);
+		}
+		return STEP_NEXT;
+	case REFSTACK_TIME_WAIT:
+		/* "The only thing that can arrive in this state is a
+		 * retransmission of the remote FIN": see step 1 and step 8. */
+		return STEP_NEXT;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+		/* 3.10.7.1 - 3.10.7.3, never here */
+		break;
+	}
+	return STEP_NEXT;
+}
+
+/* 9293 3.10.7.4 step 6: the urgent pointer is recorded, nothing more */
+static enum step step6_urg(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+	uint32_t up;
+
+	if (!has(rx->seg, SEG_URG))
+		return STEP_NEXT;
+	switch (c->state) {
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+		/* "If the URG bit is set, RCV.UP <- max(RCV.UP,SEG.UP)" */
+		up = rx->seg->seq + rx->seg->urp;
+		if (seq_gt(up, c->rcv_up))
+			c->rcv_up = up;
+		break;
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		/* "This should not occur since a FIN has been received from the
+		 * remote side. Ignore the URG." */
+		break;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+	case REFSTACK_SYN_RECEIVED:
+		/* not here: step 5 left SYN-RECEIVED */
+		break;
+	}
+	return STEP_NEXT;
+}
+
+/* 9293 3.10.7.4 step 7: in-order text into the receive buffer. Text beyond
+ * RCV.NXT is not queued: it is dropped and answered with a duplicate ACK. */
+static enum step step7_text(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+
+	if (rx->len == 0 && !rx->fin)
+		return STEP_NEXT;
+	switch (c->state) {
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+		if (rx->seq != c->rcv_nxt) {
+			rx->len = 0;
+			rx->fin = false;
+			c->ack_pending = true;
+			rx->drop = REFSTACK_DROP_OUT_OF_ORDER;
+			return STEP_NEXT;
+		}
+		if (rx->len == 0)
+			break;
+		/* "Once the TCP endpoint takes responsibility for the data, it
+		 * advances RCV.NXT over the data accepted, and adjusts RCV.WND
+		 * as appropriate to the current buffer availability." The
+		 * right edge stays where it is: the window shrinks by the text. */
+		refstack_rcv_put(c, rx->data, rx->len);
+		c->rcv_nxt += rx->len;
+		c->rcv_wnd -= rx->len;
+		/* "send an acknowledgment of the form:
+		 * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>" (maybe delayed, 3.8.6.3) */
+		refstack_delack_text(rx->s, c, rx->now_us);
+		break;
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		/* "This should not occur since a FIN has been received from the
+		 * remote side. Ignore the segment text." */
+		break;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+	case REFSTACK_SYN_RECEIVED:
+		/* not here: step 5 left SYN-RECEIVED */
+		break;
+	}
+	return STEP_NEXT;
+}
+
+/* 9293 3.10.7.4 step 8: the FIN, when it is next in sequence */
+static enum step step8_fin(struct rx *rx)
+{
+	struct refstack *s = rx->s;
+	struct refstack_conn *c = rx->c;
+
+	if (!rx->fin || rx->seq + rx->len != c->rcv_nxt)
+		return STEP_NEXT;
+	switch (c->state) {
+	case REFSTACK_SYN_RECEIVED:
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+		/* "advance RCV.NXT over the FIN, and send an acknowledgment for
+		 * the FIN" -- before the state changes, so that it goes out on
+		 * every path */
+		c->rcv_nxt++;
+		c->rcv_fin = true;
+		refstack_out_ack(s, c);
+		break;
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		/* the peer's FIN was taken already: acknowledge again */
+		refstack_out_ack(s, c);
+		break;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+		/* "Do not process the FIN if the state is CLOSED, LISTEN, or
+		 * SYN-SENT since the SEG.SEQ cannot be validated" */
+		return done(rx, rx->drop);
+	}
+	switch (c->state) {
+	case REFSTACK_SYN_RECEIVED:
+	case REFSTACK_ESTABLISHED:
+		/* "Enter the CLOSE-WAIT state." */
+		refstack_set_state(s, c, REFSTACK_CLOSE_WAIT, REFSTACK_CAUSE_RCV_FIN);
+		break;
+	case REFSTACK_FIN_WAIT_1:
+		/* "If our FIN has been ACKed (perhaps in this segment), then
+		 * enter TIME-WAIT, start the time-wait timer, turn off the other
+		 * timers; otherwise, enter the CLOSING state." */
+		if (!refstack_fin_acked(c)) {
+			refstack_set_state(s, c, REFSTACK_CLOSING, REFSTACK_CAUSE_RCV_FIN);
+			break;
+		}
+#ifdef REFSTACK_FAULTS
+		/* fault finack-to-closing: CLOSING although our FIN is acked */
+		if (refstack_fault_on(s, REFSTACK_FAULT_FINACK_TO_CLOSING)) {
+			refstack_set_state(s, c, REFSTACK_CLOSING, REFSTACK_CAUSE_RCV_FIN);
+			break;
+		}
+#endif
+		refstack_enter_time_wait(s, c, REFSTACK_CAUSE_RCV_FIN, rx->now_us);
+		break;
+	case REFSTACK_FIN_WAIT_2:
+		/* "Enter the TIME-WAIT state. Start the time-wait timer, turn
+		 * off the other timers." */
+		refstack_enter_time_wait(s, c, REFSTACK_CAUSE_RCV_FIN, rx->now_us);
+		break;
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+		/* "Remain in the ... state." */
+		break;
+	case REFSTACK_TIME_WAIT:
+		/* "Remain in the TIME-WAIT state. Restart the 2 MSL time-wait
+		 * timeout." */
+		refstack_time_wait_restart(s, c, rx->now_us);
+		break;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_SYN_SENT:
+		break;
+	}
+	return STEP_NEXT;
+}
+
+/* 9293 3.10.7.4: SYN-RECEIVED and the synchronized states. Step 3
+ * (security) does not apply. */
+static enum refstack_drop seg_arrives_other(struct refstack *s, struct refstack_conn *c,
+					    const struct tc_seg *seg, uint64_t now_us)
+{
+	static enum step (*const steps[])(struct rx *) = {
+		step1_seq, step2_rst, step4_syn, step5_ack, step6_urg, step7_text, step8_fin,
+	};
+	struct rx rx = {.s = s, .c = c, .seg = seg, .now_us = now_us, .drop = REFSTACK_ACCEPTED};
+
+	run_steps(&rx, steps, sizeof(steps) / sizeof(steps[0]));
+	return rx.drop;
+}
+
+/* 9293 3.10.7: SEGMENT ARRIVES */
+enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
+				  uint64_t now_us)
+{
+	struct tc_seg seg;
+	struct tc_err err;
+	struct refstack_conn *c;
+
+	if (seg_parse(pkt, len, &seg, &err) < 0)
+		return REFSTACK_DROP_MALFORMED;
+	if (!seg_addr_eq(&seg.dst, &s->cfg.addr))
+		return REFSTACK_DROP_NOT_OURS;
+	/* 9293 3.1: a segment whose checksum fails is discarded silently */
+	if (seg.bad_csum)
+		return REFSTACK_DROP_BAD_CSUM;
+	c = refstack_find(s, seg.dport, &seg.src, seg.sport);
+	if (!c) {
+		struct refstack_conn *l = refstack_listener_find(s, seg.dport);
+
+		return l ? seg_arrives_listen(s, l, &seg, now_us) : seg_arrives_closed(s, &seg);
+	}
+	switch (c->state) {
+	case REFSTACK_SYN_SENT:
+		return seg_arrives_syn_sent(s, c, &seg, now_us);
+	case REFSTACK_SYN_RECEIVED:
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		return seg_arrives_other(s, c, &seg, now_us);
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+		/* a live TCB is never in these states */
+		break;
+	}
+	return seg_arrives_closed(s, &seg);
+}

@@ -1,0 +1,145 @@
+/* The reference stack's insides, shared by its .c files and nobody else.
+ *
+ * refstack.c         configuration, memory, lookup, set_state, the
+ *                    application interface (3.10.1 - 3.10.6), names
+ * refstack_input.c   SEGMENT ARRIVES (3.10.7): one function per subsection,
+ *                    one per step of 3.10.7.4
+ * refstack_output.c  segment emission and the send path
+ * refstack_timer.c   retransmission (RFC 6298), delayed ACK, 2*MSL
+ * refstack_fault.c   seeded faults (REFSTACK_FAULTS only) */
+#ifndef REFSTACK_INTERNAL_H
+#define REFSTACK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "refstack.h"
+
+#define REFSTACK_TIMER_OFF UINT64_MAX
+#define REFSTACK_TTL 64
+#define REFSTACK_EPHEMERAL_FIRST 49152u
+/* 9293 3.7.1 (MUST-15): the send MSS when the peer sent no MSS option */
+#define REFSTACK_DEFAULT_MSS_V4 536u
+#define REFSTACK_DEFAULT_MSS_V6 1220u
+
+struct refstack_conn {
+	bool used; /* the slot holds a live TCB (or a live listener) */
+	bool listener; /* a listener's pseudo-TCB: only state and lport matter */
+	enum refstack_state state;
+	bool passive; /* born from a LISTEN (3.10.7.2) */
+	bool accepted; /* the application holds it (active opens always do) */
+	bool was_established; /* reached ESTABLISHED once: ready for accept */
+	uint64_t est_order; /* accept order among was_established TCBs */
+	bool fin_queued; /* CLOSE asked for a FIN after the queued data */
+	bool fin_sent;
+	uint32_t fin_seq; /* our FIN's sequence number, when fin_sent */
+	bool rcv_fin; /* the peer's FIN was accepted: RCV.NXT is past it */
+	int error; /* what the application sees: 0, -ECONNRESET, ... */
+
+	uint16_t lport, rport;
+	struct seg_addr raddr;
+
+	/* 9293 3.3.1: send sequence variables (max_snd_wnd: RFC 5961 5.2) */
+	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+	/* 9293 3.3.1: receive sequence variables */
+	uint32_t irs, rcv_nxt, rcv_wnd, rcv_up;
+	uint32_t snd_mss; /* Eff.snd.MSS (9293 3.7.1) */
+
+	/* Send buffer: a ring of queued bytes, sent or not; the first is at
+	 * sequence number snd_buf_seq (== SND.UNA once the SYN is acked). */
+	uint8_t *snd_buf;
+	uint32_t snd_cap, snd_head, snd_len, snd_buf_seq;
+	/* Receive buffer: a ring of in-order bytes the application has not read. */
+	uint8_t *rcv_buf;
+	uint32_t rcv_cap, rcv_head, rcv_len;
+
+	/* Timers: absolute times in microseconds, REFSTACK_TIMER_OFF when off. */
+	uint64_t rexmit_at, delack_at, timewait_at;
+	uint64_t rto_us; /* current RTO, backed off on each timeout */
+	uint32_t rexmit_count; /* retransmissions of the earliest segment */
+	bool ack_pending; /* an ACK is owed and goes out before input returns */
+};
+
+struct refstack {
+	struct refstack_config cfg;
+	struct refstack_io io;
+	uint64_t est_counter;
+	unsigned next_slot; /* round-robin start for the next TCB */
+	uint16_t next_ephemeral;
+	struct refstack_conn conns[REFSTACK_MAX_CONNS];
+	struct refstack_conn listeners[REFSTACK_MAX_LISTENERS];
+	uint8_t snd_mem[REFSTACK_MAX_CONNS][REFSTACK_SND_BUF_MAX];
+	uint8_t rcv_mem[REFSTACK_MAX_CONNS][REFSTACK_RCV_BUF_MAX];
+};
+
+/* refstack.c */
+/* The one place a state changes: sets it and reports it with its cause. */
+void refstack_set_state(struct refstack *s, struct refstack_conn *c, enum refstack_state to,
+			enum refstack_cause cause);
+/* Free the slot (no report: the caller reported the last transition). */
+void refstack_conn_delete(struct refstack *s, struct refstack_conn *c);
+/* Enter CLOSED for cause, keep error for the application, delete the TCB. */
+void refstack_conn_closed(struct refstack *s, struct refstack_conn *c, enum refstack_cause cause,
+			  int error);
+struct refstack_conn *refstack_conn_alloc(struct refstack *s);
+/* A fresh TCB's fields for the peer raddr:rport on lport. */
+void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t lport,
+			 const struct seg_addr *raddr, uint16_t rport);
+struct refstack_conn *refstack_listener_find(struct refstack *s, uint16_t port);
+/* SYN-SENT / SYN-RECEIVED -> ESTABLISHED, then on to FIN-WAIT-1 when a CLOSE
+ * was queued meanwhile (9293 3.10.4 SYN-RECEIVED). */
+void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
+				enum refstack_cause cause, uint64_t now_us);
+/* Eff.snd.MSS from the peer's SYN (9293 3.7.1, RFC 6691). */
+uint32_t refstack_eff_mss(const struct refstack *s, const struct tc_seg *syn);
+/* Our FIN was sent and SND.UNA is past it. */
+bool refstack_fin_acked(const struct refstack_conn *c);
+/* SND.UNA moved: drop acknowledged bytes from the send buffer. */
+void refstack_snd_acked(struct refstack_conn *c);
+/* Append in-order text to the receive buffer (len fits: RCV.WND <= free). */
+void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len);
+
+/* refstack_output.c */
+/* An RST answering seg without a TCB (3.10.7.1, 3.10.7.2, 3.10.7.3, 3.10.7.4
+ * step 5): addressed back to seg's source. */
+void refstack_out_rst_reply(struct refstack *s, const struct tc_seg *seg, uint32_t seq,
+			    uint32_t ack, uint16_t flags);
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+void refstack_out_ack(struct refstack *s, struct refstack_conn *c);
+/* <SEQ=SND.NXT><CTL=RST> (3.10.5 ABORT) */
+void refstack_out_rst(struct refstack *s, struct refstack_conn *c);
+/* <SEQ=ISS><CTL=SYN> with MSS; starts the retransmission timer. */
+void refstack_out_syn(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with MSS; starts the retransmission timer. */
+void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* The send path: queued text and the FIN as far as the send window allows,
+ * then an owed ACK if nothing else carried it. */
+void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
+void refstack_retransmit(struct refstack *s, struct refstack_conn *c);
+
+/* refstack_timer.c */
+uint64_t refstack_rto_initial(const struct refstack *s);
+/* RFC 6298 5.1: start the timer when it is not running. */
+void refstack_rexmit_start(struct refstack_conn *c, uint64_t now_us);
+/* RFC 6298 5.2, 5.3: new data acknowledged. */
+void refstack_rexmit_acked(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* In-order text arrived: ACK at once or arm the delayed ACK (9293 3.8.6.3). */
+void refstack_delack_text(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* Enter TIME-WAIT: start the 2*MSL timer, stop the others (9293 3.10.7.4
+ * step 8). */
+void refstack_enter_time_wait(struct refstack *s, struct refstack_conn *c,
+			      enum refstack_cause cause, uint64_t now_us);
+/* Restart the 2*MSL timer (a retransmitted FIN in TIME-WAIT). */
+void refstack_time_wait_restart(const struct refstack *s, struct refstack_conn *c,
+				uint64_t now_us);
+
+/* Faults build: is fault f the one configured? */
+#ifdef REFSTACK_FAULTS
+static inline bool refstack_fault_on(const struct refstack *s, enum refstack_fault f)
+{
+	return s->cfg.fault == f;
+}
+#endif
+
+#endif

@@ -1,0 +1,153 @@
+/* Timers: retransmission (RFC 6298), delayed ACK (9293 3.8.6.3), 2*MSL
+ * (9293 3.4.2, 3.10.7.4 step 8). All of them are absolute times in a TCB;
+ * time itself only arrives as now_us. */
+#include "refstack_internal.h"
+
+#include <errno.h>
+
+uint64_t refstack_rto_initial(const struct refstack *s)
+{
+	uint64_t rto = s->cfg.rto_initial_us;
+
+	/* RFC 6298 2.4: never below RTO.min; 2.5: a maximum may be placed */
+	if (rto < s->cfg.rto_min_us)
+		rto = s->cfg.rto_min_us;
+	if (s->cfg.rto_max_us && rto > s->cfg.rto_max_us)
+		rto = s->cfg.rto_max_us;
+	return rto;
+}
+
+void refstack_rexmit_start(struct refstack_conn *c, uint64_t now_us)
+{
+	/* RFC 6298 5.1: "If it is not running, start the timer running so that
+	 * it will expire after RTO seconds" */
+	if (c->rexmit_at == REFSTACK_TIMER_OFF)
+		c->rexmit_at = now_us + c->rto_us;
+}
+
+void refstack_rexmit_acked(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	/* No RTT sampling: an ACK of new data takes the backoff away and
+	 * brings RTO back to its initial value. */
+	c->rto_us = refstack_rto_initial(s);
+	c->rexmit_count = 0;
+	if (c->snd_una == c->snd_nxt)
+		/* RFC 6298 5.2: all outstanding data acknowledged: stop */
+		c->rexmit_at = REFSTACK_TIMER_OFF;
+	else
+		/* RFC 6298 5.3: new data acknowledged: restart */
+		c->rexmit_at = now_us + c->rto_us;
+}
+
+void refstack_delack_text(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	if (s->cfg.delack_us == 0 || c->ack_pending || c->delack_at != REFSTACK_TIMER_OFF) {
+		/* no delayed ACK configured, or already owed, or the second
+		 * segment not yet acknowledged (9293 3.8.6.3: an ACK at least
+		 * for every second segment; here: every second text segment) */
+		c->ack_pending = true;
+		return;
+	}
+	/* 9293 3.8.6.3: delay the ACK by at most delack_us */
+	c->delack_at = now_us + s->cfg.delack_us;
+}
+
+static uint64_t time_wait_us(const struct refstack *s)
+{
+#ifdef REFSTACK_FAULTS
+	/* fault short-msl: TIME-WAIT lasts 1*MSL */
+	if (refstack_fault_on(s, REFSTACK_FAULT_SHORT_MSL))
+		return s->cfg.msl_us;
+#endif
+	/* 9293 3.4.2: TIME-WAIT lasts 2*MSL */
+	return 2 * s->cfg.msl_us;
+}
+
+void refstack_time_wait_restart(const struct refstack *s, struct refstack_conn *c,
+				uint64_t now_us)
+{
+	c->timewait_at = now_us + time_wait_us(s);
+}
+
+void refstack_enter_time_wait(struct refstack *s, struct refstack_conn *c,
+			      enum refstack_cause cause, uint64_t now_us)
+{
+#ifdef REFSTACK_FAULTS
+	/* fault no-time-wait: straight to CLOSED, on every path into TIME-WAIT */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_TIME_WAIT)) {
+		refstack_conn_closed(s, c, cause, 0);
+		return;
+	}
+#endif
+	/* 9293 3.10.7.4 step 8: "enter the TIME-WAIT state, start the
+	 * time-wait timer, turn off the other timers" */
+	refstack_set_state(s, c, REFSTACK_TIME_WAIT, cause);
+	c->rexmit_at = REFSTACK_TIMER_OFF;
+	c->delack_at = REFSTACK_TIMER_OFF;
+	refstack_time_wait_restart(s, c, now_us);
+}
+
+/* RFC 6298 5.4 - 5.6: retransmit the earliest unacknowledged segment, back
+ * off, restart. A further timeout after syn_retries (SYN, SYN-ACK) or
+ * retries (text, FIN) retransmissions gives up (9293 3.8.3, R2). */
+static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	bool syn = seq_leq(c->snd_una, c->iss);
+	uint32_t limit = syn ? s->cfg.syn_retries : s->cfg.retries;
+
+	if (c->rexmit_count >= limit) {
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
+		return;
+	}
+	c->rexmit_count++;
+	refstack_retransmit(s, c);
+	/* RFC 6298 5.5: RTO <- RTO * 2, capped at RTO.max (2.5; 0 = no cap) */
+	if (c->rto_us <= UINT64_MAX / 4)
+		c->rto_us *= 2;
+	if (s->cfg.rto_max_us && c->rto_us > s->cfg.rto_max_us)
+		c->rto_us = s->cfg.rto_max_us;
+	/* RFC 6298 5.6 */
+	c->rexmit_at = now_us + c->rto_us;
+}
+
+void refstack_timers(struct refstack *s, uint64_t now_us)
+{
+	for (unsigned i = 0; i < REFSTACK_MAX_CONNS; i++) {
+		struct refstack_conn *c = &s->conns[i];
+
+		if (!c->used)
+			continue;
+		/* 9293 3.10.8 TIME-WAIT TIMEOUT: "delete the TCB, enter the
+		 * CLOSED state, and return" */
+		if (c->timewait_at <= now_us) {
+			refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_2MSL, 0);
+			continue;
+		}
+		if (c->rexmit_at <= now_us) {
+			rexmit_timeout(s, c, now_us);
+			if (!c->used)
+				continue;
+		}
+		if (c->delack_at <= now_us)
+			refstack_out_ack(s, c);
+	}
+}
+
+uint64_t refstack_next_deadline(const struct refstack *s)
+{
+	uint64_t t = REFSTACK_TIMER_OFF;
+
+	for (unsigned i = 0; i < REFSTACK_MAX_CONNS; i++) {
+		const struct refstack_conn *c = &s->conns[i];
+
+		if (!c->used)
+			continue;
+		if (c->rexmit_at < t)
+			t = c->rexmit_at;
+		if (c->delack_at < t)
+			t = c->delack_at;
+		if (c->timewait_at < t)
+			t = c->timewait_at;
+	}
+	return t;
+}
