@@ -1,0 +1,397 @@
+/* Case files: read the bytes, let libyaml build a document, then walk it
+ * with tables of the keys each place accepts (casefile_node.c). The first
+ * problem stops the load; nothing is kept on error. */
+#include "casefile_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int k_name(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+
+	return cf_text(cf, v, "name", c->name, sizeof(c->name));
+}
+
+/* "9293" or "9293 3.10.7.4": the number first, so reports can link it. */
+static bool rfc_ok(const char *s)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s)
+		return false;
+	return *p == '\0' || (p[0] == ' ' && p[1] != '\0' && p[1] != ' ');
+}
+
+static int k_rfc(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	size_t n;
+
+	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "rfc"))
+		return -1;
+	n = cf_len(v);
+	if (n < 1 || n > TC_MAX_RFC)
+		return cf_fail(cf, v, "rfc: expected 1..%d references, found %zu", TC_MAX_RFC, n);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = cf_node(cf, v->data.sequence.items.start[i]);
+		char shown[64];
+
+		if (!item || cf_text(cf, item, "rfc", c->rfc[i], sizeof(c->rfc[i])))
+			return item ? -1 : cf_fail(cf, v, "rfc: malformed list");
+		if (!rfc_ok(c->rfc[i]))
+			return cf_fail(cf, item, "rfc: %s: expected an RFC number and an optional section, e.g. \"9293 3.10.7.4\"",
+				       cf_found(item, shown, sizeof(shown)));
+		c->nrfc = (int)i + 1;
+	}
+	return 0;
+}
+
+static int k_tags(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	size_t n;
+
+	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "tags"))
+		return -1;
+	n = cf_len(v);
+	if (n > TC_MAX_TAGS)
+		return cf_fail(cf, v, "tags: %zu tags, more than %d", n, TC_MAX_TAGS);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = cf_node(cf, v->data.sequence.items.start[i]);
+
+		if (!item)
+			return cf_fail(cf, v, "tags: malformed list");
+		if (cf_text(cf, item, "tags", c->tags[i], sizeof(c->tags[i])))
+			return -1;
+		c->ntags = (int)i + 1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum tc_require bit;
+} requirements[] = {
+	{"app", TC_REQ_APP},
+	{"state", TC_REQ_STATE},
+	{"virtual-time", TC_REQ_VIRTUAL_TIME},
+};
+
+static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
+{
+	char shown[64];
+	const char *s;
+
+	if (cf_string(cf, item, "requires", &s))
+		return -1;
+	for (size_t i = 0; i < sizeof(requirements) / sizeof(requirements[0]); i++) {
+		if (strcmp(s, requirements[i].name) == 0) {
+			c->requires |= requirements[i].bit;
+			return 0;
+		}
+	}
+	return cf_fail(cf, item, "requires: unknown requirement %s; expected one of: app, state, virtual-time",
+		       cf_found(item, shown, sizeof(shown)));
+}
+
+static int k_requires(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "requires"))
+		return -1;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		yaml_node_t *item = cf_node(cf, *it);
+
+		if (!item)
+			return cf_fail(cf, v, "requires: malformed list");
+		if (require_one(cf, item, obj))
+			return -1;
+	}
+	return 0;
+}
+
+static int k_port(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "port", 1, 65535, &x))
+		return -1;
+	c->port = (uint16_t)x;
+	return 0;
+}
+
+static int k_peer_port(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "peer_port", 1, 65535, &x))
+		return -1;
+	c->peer_port = (uint16_t)x;
+	return 0;
+}
+
+static int k_peer_isn(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "peer_isn", 0, UINT32_MAX, &x))
+		return -1;
+	c->peer_isn = (uint32_t)x;
+	return 0;
+}
+
+/* config pins profile values, so a value written as a multiple of a
+ * profile value ("msl: 2rto") would be circular. */
+static int conf_dur(struct cf *cf, yaml_node_t *v, const char *what, struct tc_dur *d, unsigned bit,
+		    struct tc_case_conf *conf)
+{
+	if (cf_dur(cf, v, what, d))
+		return -1;
+	if (d->unit != TC_DUR_ABS)
+		return cf_fail(cf, v, "%s: must be an absolute duration (us, ms, s) in config", what);
+	conf->fields |= bit;
+	return 0;
+}
+
+static int conf_int(struct cf *cf, yaml_node_t *v, const char *what, int64_t min, int64_t max,
+		    unsigned bit, struct tc_case_conf *conf, int64_t *x)
+{
+	if (cf_int(cf, v, what, min, max, x))
+		return -1;
+	conf->fields |= bit;
+	return 0;
+}
+
+#define CONF_DUR(field, bit)                                                   \
+	static int k_##field(struct cf *cf, yaml_node_t *v, void *obj)         \
+	{                                                                      \
+		struct tc_case_conf *conf = obj;                               \
+		return conf_dur(cf, v, #field, &conf->field, bit, conf);       \
+	}
+#define CONF_INT(field, bit, min, max, type)                                   \
+	static int k_##field(struct cf *cf, yaml_node_t *v, void *obj)         \
+	{                                                                      \
+		struct tc_case_conf *conf = obj;                               \
+		int64_t x;                                                     \
+		if (conf_int(cf, v, #field, min, max, bit, conf, &x))          \
+			return -1;                                             \
+		conf->field = (type)x;                                         \
+		return 0;                                                      \
+	}
+
+CONF_DUR(msl, TC_C_MSL)
+CONF_DUR(rto, TC_C_RTO)
+CONF_DUR(rto_min, TC_C_RTO_MIN)
+CONF_DUR(rto_max, TC_C_RTO_MAX)
+CONF_DUR(delack, TC_C_DELACK)
+/* The largest window RFC 7323 2.3 allows: 65535 << 14. */
+CONF_INT(window, TC_C_WINDOW, 0, 1073725440, uint32_t)
+CONF_INT(mss, TC_C_MSS, 1, 65535, uint16_t)
+CONF_INT(iss, TC_C_ISS, 0, UINT32_MAX, uint32_t)
+CONF_INT(syn_retries, TC_C_SYN_RETRIES, 0, 100, uint32_t)
+CONF_INT(retries, TC_C_RETRIES, 0, 100, uint32_t)
+
+static const struct cf_key conf_keys[] = {
+	{"msl", k_msl, false},	       {"rto", k_rto, false},	      {"rto_min", k_rto_min, false},
+	{"rto_max", k_rto_max, false}, {"delack", k_delack, false},   {"window", k_window, false},
+	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
+	{"retries", k_retries, false},
+};
+
+static int k_config(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+
+	return cf_walk_map(cf, v, "config", conf_keys, sizeof(conf_keys) / sizeof(conf_keys[0]), &c->conf);
+}
+
+static int k_steps(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return cf_load_steps(cf, v, obj);
+}
+
+static int k_description(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	const char *s;
+
+	(void)obj;
+	return cf_string(cf, v, "description", &s);
+}
+
+static const struct cf_key case_keys[] = {
+	{"name", k_name, true},
+	{"rfc", k_rfc, true},
+	{"tags", k_tags, false},
+	{"requires", k_requires, false},
+	{"port", k_port, false},
+	{"peer_port", k_peer_port, false},
+	{"peer_isn", k_peer_isn, false},
+	{"config", k_config, false},
+	{"steps", k_steps, true},
+	{"description", k_description, false},
+};
+
+/* libyaml's reader reports a byte offset, not a line: count it here. */
+static void offset_to_pos(const char *text, size_t len, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int yaml_fail(struct cf *cf, const yaml_parser_t *p, const char *text, size_t len)
+{
+	const char *problem = p->problem ? p->problem : "YAML syntax error";
+	int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: out of memory reading YAML", cf->name);
+	if (p->error == YAML_READER_ERROR) {
+		offset_to_pos(text, len, p->problem_offset, &line, &col);
+		if (p->problem_value >= 0)
+			return cf_fail_at(cf, line, col, "%s (#%X)", problem, (unsigned)p->problem_value);
+		return cf_fail_at(cf, line, col, "%s", problem);
+	}
+	if (p->context)
+		return cf_fail_at(cf, line, col, "%s (%s at %d:%d)", problem, p->context,
+				  (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+	return cf_fail_at(cf, line, col, "%s", problem);
+}
+
+static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
+{
+	if (!root)
+		return cf_fail_at(cf, 1, 1, "empty case file; expected a mapping with name, rfc and steps");
+	c->port = TC_DEFAULT_PORT;
+	c->peer_port = TC_DEFAULT_PEER_PORT;
+	c->peer_isn = TC_DEFAULT_PEER_ISN;
+	return cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c);
+}
+
+/* A second document would be silently ignored by a reader that stops
+ * after the first, so it is an error (and so is a syntax error in it). */
+static int check_no_more(struct cf *cf, yaml_parser_t *p, const char *text, size_t len)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc = 0;
+
+	if (!yaml_parser_load(p, &doc))
+		return yaml_fail(cf, p, text, len);
+	root = yaml_document_get_root_node(&doc);
+	if (root)
+		rc = cf_fail(cf, root, "a second YAML document; a case file holds one case");
+	yaml_document_delete(&doc);
+	return rc;
+}
+
+static int parse(struct cf *cf, const char *text, size_t len, struct tc_case *c)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	int rc;
+
+	if (!yaml_parser_initialize(&p))
+		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: out of memory reading YAML", cf->name);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		rc = yaml_fail(cf, &p, text, len);
+		yaml_parser_delete(&p);
+		return rc;
+	}
+	cf->doc = &doc;
+	rc = load_root(cf, yaml_document_get_root_node(&doc), c);
+	if (rc == 0)
+		rc = check_no_more(cf, &p, text, len);
+	cf->doc = NULL;
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+int casefile_load_string(const char *text, size_t len, const char *name, struct tc_case *out,
+			 struct tc_err *err)
+{
+	struct cf cf = {.name = name ? name : "<string>", .err = err};
+
+	memset(out, 0, sizeof(*out));
+	if (!text) {
+		text = "";
+		len = 0;
+	}
+	if (len > CF_MAX_INPUT)
+		return cf_fail_at(&cf, 1, 1, "%zu bytes, more than a case file may hold (%d)", len, CF_MAX_INPUT);
+	snprintf(out->path, sizeof(out->path), "%s", cf.name);
+	if (parse(&cf, text, len, out) == 0)
+		return 0;
+	casefile_free(out);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+/* The whole file in memory, up to one byte past the limit so that an
+ * oversized file is told apart from one that is exactly the limit. */
+static int read_all(const char *path, char **buf, size_t *len, struct tc_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return tc_err_set(err, TC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	*buf = malloc(CF_MAX_INPUT + 1);
+	if (!*buf) {
+		fclose(f);
+		return tc_err_set(err, TC_ERR_NOMEM, "%s: no memory to read the file", path);
+	}
+	n = fread(*buf, 1, CF_MAX_INPUT + 1, f);
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		free(*buf);
+		*buf = NULL;
+		return tc_err_set(err, TC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+int casefile_load(const char *path, struct tc_case *out, struct tc_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return tc_err_set(err, TC_ERR_IO, "(null): cannot open: %s", strerror(EINVAL));
+	if (read_all(path, &buf, &len, err))
+		return -1;
+	rc = casefile_load_string(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+void casefile_free(struct tc_case *c)
+{
+	if (!c)
+		return;
+	free(c->steps);
+	c->steps = NULL;
+	c->nsteps = 0;
+}

@@ -1,0 +1,72 @@
+/* Internals shared by the casefile_*.c files; not part of the interface.
+ * Everything reads a libyaml document (the document API keeps each node's
+ * line and column) and reports the first problem through cf_fail(). */
+#ifndef CASEFILE_INT_H
+#define CASEFILE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "casefile.h"
+
+/* A case is a page of YAML; these bounds keep a hostile or mistaken input
+ * (a huge file, a million steps) from turning into gigabytes of steps. */
+#define CF_MAX_INPUT (1024 * 1024)
+#define CF_MAX_STEPS 4096
+
+struct cf {
+	const char *name; /* the path, in every message */
+	struct tc_err *err;
+	yaml_document_t *doc;
+};
+
+/* "name:line:col: message" with the node's 1-based position; returns -1. */
+int cf_fail(struct cf *cf, const yaml_node_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cf_fail_at(struct cf *cf, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+yaml_node_t *cf_node(struct cf *cf, int index);
+size_t cf_len(const yaml_node_t *seq_or_map);
+/* What a node is, for "expected X, found Y": a list, a mapping, or the
+ * scalar's text quoted and shortened. */
+const char *cf_found(const yaml_node_t *n, char *buf, size_t cap);
+
+/* Value readers: each checks the node's type and reports with "what: ". */
+int cf_want(struct cf *cf, const yaml_node_t *n, yaml_node_type_t type, const char *what);
+int cf_scalar(struct cf *cf, const yaml_node_t *n, const char *what, const char **s, size_t *len);
+int cf_string(struct cf *cf, const yaml_node_t *n, const char *what, const char **s);
+int cf_text(struct cf *cf, const yaml_node_t *n, const char *what, char *dst, size_t cap);
+int cf_int(struct cf *cf, const yaml_node_t *n, const char *what, int64_t min, int64_t max,
+	   int64_t *out);
+int cf_bool(struct cf *cf, const yaml_node_t *n, const char *what, bool *out);
+int cf_dur(struct cf *cf, const yaml_node_t *n, const char *what, struct tc_dur *out);
+
+/* Integers as written in cases: decimal or 0x hex, an optional '-'. */
+enum cf_int_res { CF_INT_OK = 0, CF_INT_SYNTAX = -1, CF_INT_RANGE = -2 };
+enum cf_int_res cf_parse_int(const char *text, int64_t min, int64_t max, int64_t *out);
+
+/* casefile_parse_duration with the reason for a refusal. */
+int cf_parse_dur(const char *text, struct tc_dur *out, const char **why);
+
+/* A mapping read through a table of its keys: unknown, duplicate and
+ * missing keys are reported here, so handlers only see their own value. */
+typedef int (*cf_key_fn)(struct cf *cf, yaml_node_t *val, void *obj);
+struct cf_key {
+	const char *name;
+	cf_key_fn fn;
+	bool required;
+};
+int cf_walk_map(struct cf *cf, yaml_node_t *map, const char *where, const struct cf_key *keys,
+		size_t nkeys, void *obj);
+/* "a, b, c" into buf, for messages that list what would have been valid. */
+const char *cf_key_list(const struct cf_key *keys, size_t nkeys, char *buf, size_t cap);
+
+int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c);
+int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segspec *s);
+int cf_load_opts(struct cf *cf, yaml_node_t *seq, bool expect, struct tc_segspec *s);
+int cf_load_app(struct cf *cf, yaml_node_t *n, struct tc_app *app);
+
+#endif

@@ -1,0 +1,340 @@
+/* Steps: each a mapping with exactly one key naming its kind. send and
+ * expect share one segment template; the tables below say which keys each
+ * accepts. */
+#include "casefile_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int k_flags(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	const char *text;
+	char shown[64];
+	uint16_t flags;
+
+	if (cf_string(cf, v, "flags", &text))
+		return -1;
+	if (seg_flags_parse(text, &flags))
+		return cf_fail(cf, v,
+			       "flags: %s is not a set of flags "
+			       "(letters F S R P A U E C N, each once, or . for none)",
+			       cf_found(v, shown, sizeof(shown)));
+	s->flags = flags;
+	s->fields |= TC_F_FLAGS;
+	return 0;
+}
+
+/* seq, ack and their _abs forms: one number each, so seq and seq_abs
+ * together are a contradiction, not an override. */
+static int seq_or_ack(struct cf *cf, yaml_node_t *v, struct tc_segspec *s, bool is_ack, bool abs)
+{
+	const char *name = is_ack ? "ack" : "seq";
+	unsigned bit = is_ack ? TC_F_ACK : TC_F_SEQ;
+	char what[16];
+	int64_t x;
+
+	snprintf(what, sizeof(what), "%s%s", name, abs ? "_abs" : "");
+	if (s->fields & bit)
+		return cf_fail(cf, v, "%s: give only one of %s and %s_abs", what, name, name);
+	/* Relative numbers may be negative (an ACK below the ISN) and wrap. */
+	if (cf_int(cf, v, what, abs ? 0 : INT32_MIN, UINT32_MAX, &x))
+		return -1;
+	if (is_ack) {
+		s->ack = (uint32_t)x;
+		s->abs_ack = abs;
+	} else {
+		s->seq = (uint32_t)x;
+		s->abs_seq = abs;
+	}
+	s->fields |= bit;
+	return 0;
+}
+
+static int k_seq(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return seq_or_ack(cf, v, obj, false, false);
+}
+
+static int k_ack(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return seq_or_ack(cf, v, obj, true, false);
+}
+
+static int k_seq_abs(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return seq_or_ack(cf, v, obj, false, true);
+}
+
+static int k_ack_abs(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return seq_or_ack(cf, v, obj, true, true);
+}
+
+static int k_win(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "win", 0, 65535, &x))
+		return -1;
+	s->win = (uint16_t)x;
+	s->fields |= TC_F_WIN;
+	return 0;
+}
+
+static int k_urp(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "urp", 0, 65535, &x))
+		return -1;
+	s->urp = (uint16_t)x;
+	s->fields |= TC_F_URP;
+	return 0;
+}
+
+static int k_opts_send(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (cf_load_opts(cf, v, false, s))
+		return -1;
+	s->fields |= TC_F_OPTS;
+	return 0;
+}
+
+static int k_opts_expect(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (cf_load_opts(cf, v, true, s))
+		return -1;
+	s->fields |= TC_F_OPTS;
+	return 0;
+}
+
+/* data and len may both be given (then they must agree), in either order;
+ * whichever comes second is checked against the first. */
+static int k_data(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	const char *text;
+	size_t len;
+
+	if (cf_scalar(cf, v, "data", &text, &len))
+		return -1;
+	if (len > SEG_MAX_PAYLOAD)
+		return cf_fail(cf, v, "data: %zu bytes, more than the %d a segment can carry", len,
+			       SEG_MAX_PAYLOAD);
+	if ((s->fields & TC_F_LEN) && len != s->len)
+		return cf_fail(cf, v, "data: %zu bytes, but len says %u", len, (unsigned)s->len);
+	memcpy(s->data, text, len);
+	s->len = (uint16_t)len;
+	s->fields |= TC_F_DATA;
+	return 0;
+}
+
+static int k_len(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "len", 0, SEG_MAX_PAYLOAD, &x))
+		return -1;
+	if ((s->fields & TC_F_DATA) && (uint16_t)x != s->len)
+		return cf_fail(cf, v, "len: %u does not match the %u bytes of data", (unsigned)x,
+			       (unsigned)s->len);
+	s->len = (uint16_t)x;
+	s->fields |= TC_F_LEN;
+	return 0;
+}
+
+static int k_bad_csum(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	bool b;
+
+	if (cf_bool(cf, v, "bad_csum", &b))
+		return -1;
+	s->bad_csum = b;
+	/* Only a true value marks the field, so "bad_csum: false" can never
+	 * be read as a request for a bad checksum. */
+	if (b)
+		s->fields |= TC_F_BAD_CSUM;
+	return 0;
+}
+
+static int k_within(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (cf_dur(cf, v, "within", &s->within))
+		return -1;
+	s->fields |= TC_F_WITHIN;
+	return 0;
+}
+
+static int k_after(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (cf_dur(cf, v, "after", &s->after))
+		return -1;
+	s->fields |= TC_F_AFTER;
+	return 0;
+}
+
+static int k_tolerance(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (cf_dur(cf, v, "tolerance", &s->tolerance))
+		return -1;
+	s->fields |= TC_F_TOLERANCE;
+	return 0;
+}
+
+static const struct cf_key send_keys[] = {
+	{"flags", k_flags, true},     {"seq", k_seq, false},	    {"ack", k_ack, false},
+	{"seq_abs", k_seq_abs, false}, {"ack_abs", k_ack_abs, false}, {"win", k_win, false},
+	{"urp", k_urp, false},	       {"options", k_opts_send, false}, {"data", k_data, false},
+	{"len", k_len, false},	       {"bad_csum", k_bad_csum, false},
+};
+
+static const struct cf_key expect_keys[] = {
+	{"flags", k_flags, false},	{"seq", k_seq, false},	    {"ack", k_ack, false},
+	{"seq_abs", k_seq_abs, false},	{"ack_abs", k_ack_abs, false}, {"win", k_win, false},
+	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
+	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
+	{"tolerance", k_tolerance, false},
+};
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segspec *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (expect)
+		return cf_walk_map(cf, map, "expect", expect_keys, NKEYS(expect_keys), s);
+	return cf_walk_map(cf, map, "send", send_keys, NKEYS(send_keys), s);
+}
+
+static int st_send(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+
+	st->kind = TC_STEP_SEND;
+	return cf_load_segspec(cf, v, false, &st->u.seg);
+}
+
+static int st_expect(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+
+	st->kind = TC_STEP_EXPECT;
+	return cf_load_segspec(cf, v, true, &st->u.seg);
+}
+
+static int st_expect_none(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+
+	st->kind = TC_STEP_EXPECT_NONE;
+	return cf_dur(cf, v, "expect_none", &st->u.dur);
+}
+
+static int st_state(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+	char shown[64], names[256];
+	const char *text;
+	size_t o = 0;
+
+	st->kind = TC_STEP_STATE;
+	if (cf_string(cf, v, "state", &text))
+		return -1;
+	if (tc_state_parse(text, &st->u.state) == 0)
+		return 0;
+	names[0] = '\0';
+	for (int i = 0; i < TC_STATE__COUNT && o < sizeof(names); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "",
+				      tc_state_name((enum tc_state)i));
+	return cf_fail(cf, v, "state: unknown state %s; expected one of: %s", cf_found(v, shown, sizeof(shown)),
+		       names);
+}
+
+static int st_app(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+
+	st->kind = TC_STEP_APP;
+	return cf_load_app(cf, v, &st->u.app);
+}
+
+static int st_wait(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = obj;
+
+	st->kind = TC_STEP_WAIT;
+	return cf_dur(cf, v, "wait", &st->u.dur);
+}
+
+static const struct cf_key step_keys[] = {
+	{"send", st_send, false},   {"expect", st_expect, false}, {"expect_none", st_expect_none, false},
+	{"state", st_state, false}, {"app", st_app, false},	  {"wait", st_wait, false},
+};
+
+static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
+{
+	char shown[64], shown1[64], list[128];
+	yaml_node_t *k1, *k2;
+
+	cf_key_list(step_keys, NKEYS(step_keys), list, sizeof(list));
+	if (n->type != YAML_MAPPING_NODE)
+		return cf_fail(cf, n, "step: expected a mapping with one of: %s; found %s", list,
+			       cf_found(n, shown, sizeof(shown)));
+	if (cf_len(n) == 0)
+		return cf_fail(cf, n, "empty step; expected one of: %s", list);
+	if (cf_len(n) > 1) {
+		k1 = cf_node(cf, n->data.mapping.pairs.start[0].key);
+		k2 = cf_node(cf, n->data.mapping.pairs.start[1].key);
+		if (k1 && k2)
+			return cf_fail(cf, k2, "a step has exactly one of: %s; %s follows %s", list,
+				       cf_found(k2, shown, sizeof(shown)),
+				       cf_found(k1, shown1, sizeof(shown1)));
+	}
+	return cf_walk_map(cf, n, "a step", step_keys, NKEYS(step_keys), st);
+}
+
+int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
+{
+	size_t n;
+
+	if (cf_want(cf, seq, YAML_SEQUENCE_NODE, "steps"))
+		return -1;
+	n = cf_len(seq);
+	if (n == 0)
+		return cf_fail(cf, seq, "steps: expected at least one step");
+	if (n > CF_MAX_STEPS)
+		return cf_fail(cf, seq, "steps: %zu steps, more than %d", n, CF_MAX_STEPS);
+	c->steps = calloc(n, sizeof(*c->steps));
+	if (!c->steps)
+		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: no memory for %zu steps", cf->name, n);
+	c->nsteps = 0;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = cf_node(cf, seq->data.sequence.items.start[i]);
+		struct tc_step *st = &c->steps[i];
+
+		if (!item)
+			return cf_fail(cf, seq, "steps: malformed list");
+		st->loc.line = (int)item->start_mark.line + 1;
+		st->loc.col = (int)item->start_mark.column + 1;
+		if (load_step(cf, item, st))
+			return -1;
+		c->nsteps++;
+	}
+	return 0;
+}

@@ -1,0 +1,999 @@
+/* lib/casefile: good cases load into exact values, every bad input is one
+ * error at an exact line:col, and no input crashes the loader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "casefile/casefile.h"
+
+static int load(const char *yaml, struct tc_case *c, struct tc_err *e)
+{
+	tc_err_clear(e);
+	return casefile_load_string(yaml, strlen(yaml), "t.yaml", c, e);
+}
+
+/* Loads a case that must be good, failing with the loader's own message. */
+static void load_ok(const char *yaml, struct tc_case *c)
+{
+	struct tc_err e;
+
+	if (load(yaml, c, &e) != 0)
+		fail_msg("load failed: %s", e.msg);
+	assert_int_equal(e.code, TC_OK);
+}
+
+static const char example[] =
+	"name: FIN+ACK in FIN-WAIT-1 goes straight to TIME-WAIT\n"
+	"rfc: [\"9293 3.6\", \"9293 3.10.7.4\"]\n"
+	"tags: [close, time-wait]\n"
+	"requires: [app, state]\n"
+	"port: 8080\n"
+	"config: {msl: 2s}\n"
+	"steps:\n"
+	"  - app: listen\n"
+	"  - send:   {flags: S, seq: 0, win: 65535, options: [mss 1460]}\n"
+	"  - expect: {flags: SA, ack: 1, within: 50ms, options: [mss]}\n"
+	"  - state: SYN-RECEIVED\n"
+	"  - send:   {flags: A, seq: 1, ack: 1}\n"
+	"  - state: ESTABLISHED\n"
+	"  - app: accept\n"
+	"  - app: close\n"
+	"  - expect: {flags: FA, seq: 1, ack: 1}\n"
+	"  - state: FIN-WAIT-1\n"
+	"  - send:   {flags: FA, seq: 1, ack: 2}\n"
+	"  - expect: {flags: A, seq: 2, ack: 2}\n"
+	"  - state: TIME-WAIT\n"
+	"  - wait: 2msl\n"
+	"  - state: CLOSED\n";
+
+static void assert_dur(const struct tc_dur *d, enum tc_dur_unit unit, uint64_t us, double mult)
+{
+	assert_int_equal(d->unit, unit);
+	assert_int_equal(d->us, us);
+	assert_true(d->mult == mult);
+}
+
+static void assert_state_step(const struct tc_step *s, enum tc_state st)
+{
+	assert_int_equal(s->kind, TC_STEP_STATE);
+	assert_int_equal(s->u.state, st);
+}
+
+static void assert_seg(const struct tc_step *s, enum tc_step_kind kind, unsigned fields, uint16_t flags,
+		       uint32_t seq, uint32_t ack)
+{
+	assert_int_equal(s->kind, kind);
+	assert_int_equal(s->u.seg.fields, fields);
+	assert_int_equal(s->u.seg.flags, flags);
+	assert_int_equal(s->u.seg.seq, seq);
+	assert_int_equal(s->u.seg.ack, ack);
+	assert_false(s->u.seg.abs_seq);
+	assert_false(s->u.seg.abs_ack);
+}
+
+static void test_example_header(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok(example, &c);
+	assert_string_equal(c.path, "t.yaml");
+	assert_string_equal(c.name, "FIN+ACK in FIN-WAIT-1 goes straight to TIME-WAIT");
+	assert_int_equal(c.nrfc, 2);
+	assert_string_equal(c.rfc[0], "9293 3.6");
+	assert_string_equal(c.rfc[1], "9293 3.10.7.4");
+	assert_int_equal(c.ntags, 2);
+	assert_string_equal(c.tags[0], "close");
+	assert_string_equal(c.tags[1], "time-wait");
+	assert_int_equal(c.requires, TC_REQ_APP | TC_REQ_STATE);
+	assert_int_equal(c.port, 8080);
+	assert_int_equal(c.peer_port, TC_DEFAULT_PEER_PORT);
+	assert_int_equal(c.peer_isn, TC_DEFAULT_PEER_ISN);
+	assert_int_equal(c.conf.fields, TC_C_MSL);
+	assert_dur(&c.conf.msl, TC_DUR_ABS, 2000000, 0);
+	assert_int_equal(c.nsteps, 15);
+	for (int i = 0; i < c.nsteps; i++) {
+		assert_int_equal(c.steps[i].loc.line, 8 + i);
+		assert_int_equal(c.steps[i].loc.col, 5);
+	}
+	casefile_free(&c);
+	assert_null(c.steps);
+	assert_int_equal(c.nsteps, 0);
+}
+
+static void test_example_steps(void **state)
+{
+	const struct tc_step *s;
+	struct tc_case c;
+
+	(void)state;
+	load_ok(example, &c);
+	s = c.steps;
+	assert_int_equal(s[0].kind, TC_STEP_APP);
+	assert_int_equal(s[0].u.app.verb, TC_APP_LISTEN);
+	assert_int_equal(s[0].u.app.port, 0);
+	assert_seg(&s[1], TC_STEP_SEND, TC_F_FLAGS | TC_F_SEQ | TC_F_WIN | TC_F_OPTS, SEG_SYN, 0, 0);
+	assert_int_equal(s[1].u.seg.win, 65535);
+	assert_int_equal(s[1].u.seg.nopts, 1);
+	assert_int_equal(s[1].u.seg.opts[0].kind, SEG_OPT_MSS);
+	assert_int_equal(s[1].u.seg.opts[0].u.mss, 1460);
+	assert_false(s[1].u.seg.opt_anyval[0]);
+	assert_seg(&s[2], TC_STEP_EXPECT, TC_F_FLAGS | TC_F_ACK | TC_F_WITHIN | TC_F_OPTS, SEG_SYN | SEG_ACK, 0, 1);
+	assert_dur(&s[2].u.seg.within, TC_DUR_ABS, 50000, 0);
+	assert_int_equal(s[2].u.seg.nopts, 1);
+	assert_int_equal(s[2].u.seg.opts[0].kind, SEG_OPT_MSS);
+	assert_true(s[2].u.seg.opt_anyval[0]);
+	assert_state_step(&s[3], TC_SYN_RECEIVED);
+	assert_seg(&s[4], TC_STEP_SEND, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK, SEG_ACK, 1, 1);
+	assert_state_step(&s[5], TC_ESTABLISHED);
+	assert_int_equal(s[6].kind, TC_STEP_APP);
+	assert_int_equal(s[6].u.app.verb, TC_APP_ACCEPT);
+	assert_int_equal(s[7].kind, TC_STEP_APP);
+	assert_int_equal(s[7].u.app.verb, TC_APP_CLOSE);
+	assert_seg(&s[8], TC_STEP_EXPECT, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK, SEG_FIN | SEG_ACK, 1, 1);
+	assert_state_step(&s[9], TC_FIN_WAIT_1);
+	assert_seg(&s[10], TC_STEP_SEND, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK, SEG_FIN | SEG_ACK, 1, 2);
+	assert_seg(&s[11], TC_STEP_EXPECT, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK, SEG_ACK, 2, 2);
+	assert_state_step(&s[12], TC_TIME_WAIT);
+	assert_int_equal(s[13].kind, TC_STEP_WAIT);
+	assert_dur(&s[13].u.dur, TC_DUR_MSL, 0, 2.0);
+	assert_state_step(&s[14], TC_CLOSED);
+	casefile_free(&c);
+}
+
+#define HEAD "name: n\nrfc: [\"9293\"]\n"
+
+static void test_defaults(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps: [{wait: 0s}]\n", &c);
+	assert_string_equal(c.name, "n");
+	assert_int_equal(c.nrfc, 1);
+	assert_string_equal(c.rfc[0], "9293");
+	assert_int_equal(c.ntags, 0);
+	assert_int_equal(c.requires, 0);
+	assert_int_equal(c.port, TC_DEFAULT_PORT);
+	assert_int_equal(c.peer_port, TC_DEFAULT_PEER_PORT);
+	assert_int_equal(c.peer_isn, TC_DEFAULT_PEER_ISN);
+	assert_int_equal(c.conf.fields, 0);
+	assert_int_equal(c.nsteps, 1);
+	assert_int_equal(c.steps[0].kind, TC_STEP_WAIT);
+	assert_dur(&c.steps[0].u.dur, TC_DUR_ABS, 0, 0);
+	/* A flow sequence's item starts at its '{'. */
+	assert_int_equal(c.steps[0].loc.line, 3);
+	assert_int_equal(c.steps[0].loc.col, 9);
+	casefile_free(&c);
+}
+
+static void test_header_and_config(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok("name: every key\n"
+		"description: |\n  free text, ignored\n"
+		"rfc: [\"9293\", \"7323 2.3\", \"2018 4\", \"5961 3.2\", \"6298 2\", \"1122 4.2.2.13\", \"6691 2\", \"1337\"]\n"
+		"tags: [a, b-c, \"0123456789012345678901234567890\"]\n"
+		"requires: [app, state, virtual-time]\n"
+		"port: 0x1bb\n"
+		"peer_port: 65535\n"
+		"peer_isn: 4294967295\n"
+		"config:\n"
+		"  msl: 500ms\n  rto: 1s\n  rto_min: 200ms\n  rto_max: 60s\n  delack: 40000us\n"
+		"  window: 1073725440\n  mss: 536\n  iss: 0xDEADbeef\n  syn_retries: 0\n  retries: 100\n"
+		"steps: [{wait: 1us}]\n",
+		&c);
+	assert_string_equal(c.name, "every key");
+	assert_int_equal(c.nrfc, 8);
+	assert_string_equal(c.rfc[1], "7323 2.3");
+	assert_string_equal(c.rfc[5], "1122 4.2.2.13");
+	assert_string_equal(c.rfc[7], "1337");
+	assert_int_equal(c.ntags, 3);
+	assert_string_equal(c.tags[1], "b-c");
+	assert_string_equal(c.tags[2], "0123456789012345678901234567890");
+	assert_int_equal(c.requires, TC_REQ_APP | TC_REQ_STATE | TC_REQ_VIRTUAL_TIME);
+	assert_int_equal(c.port, 443);
+	assert_int_equal(c.peer_port, 65535);
+	assert_int_equal(c.peer_isn, 4294967295u);
+	assert_int_equal(c.conf.fields, TC_C_MSL | TC_C_RTO | TC_C_RTO_MIN | TC_C_RTO_MAX | TC_C_DELACK |
+						TC_C_WINDOW | TC_C_MSS | TC_C_ISS | TC_C_SYN_RETRIES | TC_C_RETRIES);
+	assert_dur(&c.conf.msl, TC_DUR_ABS, 500000, 0);
+	assert_dur(&c.conf.rto, TC_DUR_ABS, 1000000, 0);
+	assert_dur(&c.conf.rto_min, TC_DUR_ABS, 200000, 0);
+	assert_dur(&c.conf.rto_max, TC_DUR_ABS, 60000000, 0);
+	assert_dur(&c.conf.delack, TC_DUR_ABS, 40000, 0);
+	assert_int_equal(c.conf.window, 1073725440u);
+	assert_int_equal(c.conf.mss, 536);
+	assert_int_equal(c.conf.iss, 0xdeadbeefu);
+	assert_int_equal(c.conf.syn_retries, 0);
+	assert_int_equal(c.conf.retries, 100);
+	assert_int_equal(c.nsteps, 1);
+	assert_dur(&c.steps[0].u.dur, TC_DUR_ABS, 1, 0);
+	casefile_free(&c);
+}
+
+static void test_send_every_key(void **state)
+{
+	const struct tc_segspec *s;
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps:\n"
+		     "  - send:\n"
+		     "      flags: SEN\n      seq: -1\n      ack: 4294967295\n      win: 0\n      urp: 0xffff\n"
+		     "      bad_csum: true\n      data: \"h\\0i\"\n      len: 3\n"
+		     "      options: [mss 1460, wscale 255, sackOK, ts 4294967295 0x10, nop, eol, raw 1e 4 a B]\n"
+		     "  - send: {flags: ., seq_abs: 0xffffffff, ack_abs: 0, len: 2048, bad_csum: false,\n"
+		     "           options: [sack 1:2 3:4 4294967295:0 0x10:0x20]}\n"
+		     "  - send: {flags: \"\", seq: -2147483648, ack: 0x10, options: []}\n",
+		&c);
+	assert_int_equal(c.nsteps, 3);
+	s = &c.steps[0].u.seg;
+	assert_int_equal(c.steps[0].kind, TC_STEP_SEND);
+	assert_int_equal(c.steps[0].loc.line, 4);
+	assert_int_equal(c.steps[0].loc.col, 5);
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK | TC_F_WIN | TC_F_URP | TC_F_BAD_CSUM |
+					    TC_F_DATA | TC_F_LEN | TC_F_OPTS);
+	assert_int_equal(s->flags, SEG_SYN | SEG_ECE | SEG_AE);
+	assert_int_equal(s->seq, 0xffffffffu);
+	assert_int_equal(s->ack, 0xffffffffu);
+	assert_false(s->abs_seq);
+	assert_int_equal(s->win, 0);
+	assert_int_equal(s->urp, 0xffff);
+	assert_true(s->bad_csum);
+	assert_int_equal(s->len, 3);
+	assert_memory_equal(s->data, "h\0i", 3);
+	assert_int_equal(s->nopts, 7);
+	assert_int_equal(s->opts[0].kind, SEG_OPT_MSS);
+	assert_int_equal(s->opts[0].u.mss, 1460);
+	assert_int_equal(s->opts[1].kind, SEG_OPT_WSCALE);
+	assert_int_equal(s->opts[1].u.wscale, 255);
+	assert_int_equal(s->opts[2].kind, SEG_OPT_SACK_PERM);
+	assert_int_equal(s->opts[3].kind, SEG_OPT_TS);
+	assert_int_equal(s->opts[3].u.ts.val, 4294967295u);
+	assert_int_equal(s->opts[3].u.ts.ecr, 16);
+	assert_int_equal(s->opts[4].kind, SEG_OPT_NOP);
+	assert_int_equal(s->opts[5].kind, SEG_OPT_EOL);
+	assert_int_equal(s->opts[6].kind, SEG_OPT_RAW);
+	assert_int_equal(s->opts[6].u.raw.len, 4);
+	assert_memory_equal(s->opts[6].u.raw.data, "\x1e\x04\x0a\x0b", 4);
+	for (int i = 0; i < 7; i++)
+		assert_false(s->opt_anyval[i]);
+
+	s = &c.steps[1].u.seg;
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK | TC_F_LEN | TC_F_OPTS);
+	assert_int_equal(s->flags, 0);
+	assert_true(s->abs_seq);
+	assert_true(s->abs_ack);
+	assert_int_equal(s->seq, 0xffffffffu);
+	assert_int_equal(s->ack, 0);
+	assert_int_equal(s->len, 2048);
+	assert_false(s->bad_csum);
+	assert_int_equal(s->nopts, 1);
+	assert_int_equal(s->opts[0].kind, SEG_OPT_SACK);
+	assert_int_equal(s->opts[0].u.sack.n, 4);
+	assert_int_equal(s->opts[0].u.sack.b[0].left, 1);
+	assert_int_equal(s->opts[0].u.sack.b[0].right, 2);
+	assert_int_equal(s->opts[0].u.sack.b[1].left, 3);
+	assert_int_equal(s->opts[0].u.sack.b[1].right, 4);
+	assert_int_equal(s->opts[0].u.sack.b[2].left, 4294967295u);
+	assert_int_equal(s->opts[0].u.sack.b[2].right, 0);
+	assert_int_equal(s->opts[0].u.sack.b[3].left, 16);
+	assert_int_equal(s->opts[0].u.sack.b[3].right, 32);
+
+	s = &c.steps[2].u.seg;
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK | TC_F_OPTS);
+	assert_int_equal(s->flags, 0);
+	assert_int_equal(s->seq, 0x80000000u);
+	assert_int_equal(s->ack, 16);
+	assert_int_equal(s->nopts, 0);
+	casefile_free(&c);
+}
+
+static void test_expect_every_key(void **state)
+{
+	const struct tc_segspec *s;
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps:\n"
+		     "  - expect: {flags: RA, seq_abs: 5, ack_abs: 0x10, win: 65535, urp: 1, len: 3,\n"
+		     "             within: 1.5rto, after: 2delack, tolerance: 3ms,\n"
+		     "             options: [mss, wscale, ts, sack, sackOK, nop, ts 1 2]}\n"
+		     "  - expect: {data: abc, seq: 7}\n"
+		     "  - expect: {}\n"
+		     "  - expect_none: 2tolerance\n"
+		     "  - expect_none: 0.25s\n",
+		&c);
+	assert_int_equal(c.nsteps, 5);
+	s = &c.steps[0].u.seg;
+	assert_int_equal(c.steps[0].kind, TC_STEP_EXPECT);
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_SEQ | TC_F_ACK | TC_F_WIN | TC_F_URP | TC_F_LEN |
+					    TC_F_WITHIN | TC_F_AFTER | TC_F_TOLERANCE | TC_F_OPTS);
+	assert_int_equal(s->flags, SEG_RST | SEG_ACK);
+	assert_true(s->abs_seq);
+	assert_true(s->abs_ack);
+	assert_int_equal(s->seq, 5);
+	assert_int_equal(s->ack, 16);
+	assert_int_equal(s->win, 65535);
+	assert_int_equal(s->urp, 1);
+	assert_int_equal(s->len, 3);
+	assert_dur(&s->within, TC_DUR_RTO, 0, 1.5);
+	assert_dur(&s->after, TC_DUR_DELACK, 0, 2.0);
+	assert_dur(&s->tolerance, TC_DUR_ABS, 3000, 0);
+	assert_int_equal(s->nopts, 7);
+	{
+		static const uint16_t kinds[] = {SEG_OPT_MSS, SEG_OPT_WSCALE, SEG_OPT_TS, SEG_OPT_SACK,
+						 SEG_OPT_SACK_PERM, SEG_OPT_NOP, SEG_OPT_TS};
+		static const bool any[] = {true, true, true, true, false, false, false};
+
+		for (int i = 0; i < 7; i++) {
+			assert_int_equal(s->opts[i].kind, kinds[i]);
+			assert_int_equal(s->opt_anyval[i], any[i]);
+		}
+	}
+	assert_int_equal(s->opts[6].u.ts.val, 1);
+	assert_int_equal(s->opts[6].u.ts.ecr, 2);
+
+	s = &c.steps[1].u.seg;
+	assert_int_equal(s->fields, TC_F_DATA | TC_F_SEQ);
+	assert_int_equal(s->len, 3);
+	assert_memory_equal(s->data, "abc", 3);
+	assert_int_equal(s->seq, 7);
+	assert_int_equal(c.steps[2].kind, TC_STEP_EXPECT);
+	assert_int_equal(c.steps[2].u.seg.fields, 0);
+	assert_int_equal(c.steps[3].kind, TC_STEP_EXPECT_NONE);
+	assert_dur(&c.steps[3].u.dur, TC_DUR_TOLERANCE, 0, 2.0);
+	assert_dur(&c.steps[4].u.dur, TC_DUR_ABS, 250000, 0);
+	casefile_free(&c);
+}
+
+static void test_len_without_data(void **state)
+{
+	const struct tc_segspec *s;
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps:\n  - send: {flags: PA, len: 100}\n  - send: {flags: PA, len: 2, data: ab}\n", &c);
+	s = &c.steps[0].u.seg;
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_LEN);
+	assert_int_equal(s->len, 100);
+	assert_int_equal(s->data[0], 0);
+	s = &c.steps[1].u.seg;
+	assert_int_equal(s->fields, TC_F_FLAGS | TC_F_LEN | TC_F_DATA);
+	assert_int_equal(s->len, 2);
+	assert_memory_equal(s->data, "ab", 2);
+	casefile_free(&c);
+}
+
+static void test_app_and_state(void **state)
+{
+	static const struct {
+		enum tc_app_verb verb;
+		uint16_t port;
+		uint32_t n;
+		uint16_t len;
+		const char *data;
+	} want[] = {
+		{TC_APP_LISTEN, 0, 0, 0, ""},
+		{TC_APP_LISTEN, 9000, 0, 0, ""},
+		{TC_APP_CONNECT, 0, 0, 0, ""},
+		{TC_APP_ACCEPT, 0, 0, 0, ""},
+		{TC_APP_SEND, 0, 100, 0, ""},
+		{TC_APP_SEND, 0, 2048, 0, ""},
+		{TC_APP_SEND, 0, 6, 6, "a\"b\n\x01\\"},
+		{TC_APP_SEND, 0, 4, 4, "x: y"},
+		{TC_APP_SEND, 0, 2, 2, "\0\t"},
+		{TC_APP_RECV, 0, 0, 0, ""},
+		{TC_APP_RECV, 0, 4294967295u, 0, ""},
+		{TC_APP_SHUTDOWN, 0, 0, 0, ""},
+		{TC_APP_CLOSE, 0, 0, 0, ""},
+		{TC_APP_ABORT, 0, 0, 0, ""},
+		{TC_APP_CLOSE_LISTENER, 0, 0, 0, ""},
+	};
+	const size_t napp = sizeof(want) / sizeof(want[0]);
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps:\n"
+		     "  - app: listen\n"
+		     "  - app: \"  listen   9000 \"\n"
+		     "  - app: connect\n"
+		     "  - app: accept\n"
+		     "  - app: send 100\n"
+		     "  - app: send 0x800\n"
+		     "  - app: send \"a\\\"b\\n\\x01\\\\\"\n"
+		     "  - app: 'send \"x: y\"'\n"
+		     "  - app: send \"\\0\\t\"\n"
+		     "  - app: recv 0\n"
+		     "  - app: recv 4294967295\n"
+		     "  - app: shutdown\n"
+		     "  - app: close\n"
+		     "  - app: abort\n"
+		     "  - app: close-listener\n"
+		     "  - state: time_wait\n"
+		     "  - state: Syn-Sent\n",
+		&c);
+	assert_int_equal(c.nsteps, (int)napp + 2);
+	for (size_t i = 0; i < napp; i++) {
+		const struct tc_app *a = &c.steps[i].u.app;
+
+		assert_int_equal(c.steps[i].kind, TC_STEP_APP);
+		assert_int_equal(a->verb, want[i].verb);
+		assert_int_equal(a->port, want[i].port);
+		assert_int_equal(a->n, want[i].n);
+		assert_int_equal(a->len, want[i].len);
+		assert_memory_equal(a->data, want[i].data, want[i].len);
+	}
+	assert_state_step(&c.steps[napp], TC_TIME_WAIT);
+	assert_state_step(&c.steps[napp + 1], TC_SYN_SENT);
+	casefile_free(&c);
+}
+
+/* Bad inputs: each row is one error at an exact position. */
+struct bad {
+	const char *name;
+	const char *yaml;
+	int line, col;
+	const char *phrase;
+};
+
+#define STEPS HEAD "steps:\n"
+#define VERBS "verbs: listen [PORT], connect, accept, send N, send \"text\", recv N, shutdown, close, abort, close-listener"
+
+static const struct bad bad_rows[] = {
+	/* the document */
+	{"empty", "", 1, 1, "empty case file"},
+	{"comment only", "# nothing\n", 1, 1, "empty case file"},
+	{"scalar top", "hello\n", 1, 1, "the case: expected a mapping, found 'hello'"},
+	{"list top", "- a\n- b\n", 1, 1, "the case: expected a mapping, found a list"},
+	{"second document", STEPS "  - wait: 1s\n---\nname: b\n", 6, 1, "a second YAML document"},
+	{"syntax: unclosed flow", "name: [a\n", 2, 1, "did not find expected ',' or ']'"},
+	{"syntax: mapping in plain", "name: a: b\n", 1, 8, "mapping values are not allowed in this context"},
+	{"syntax: undefined alias", "name: *x\n", 1, 7, "found undefined alias"},
+	{"syntax: tab indent", "name: a\n\tb: c\n", 2, 1, "found a tab character that violates indentation"},
+	{"syntax: bad utf-8", "name: a\nrfc: \xff\n", 2, 6, "invalid leading UTF-8 octet (#FF)"},
+	{"syntax: control char", "name: a\x01\n", 1, 8, "control characters are not allowed (#1)"},
+	{"syntax: in second document", STEPS "  - wait: 1s\n---\n[\n", 7, 1, "did not find expected node content"},
+	/* top-level keys */
+	{"missing name", "rfc: [\"9293\"]\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'name' in the case"},
+	{"missing rfc", "name: n\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'rfc' in the case"},
+	{"missing steps", HEAD, 1, 1, "missing required key 'steps' in the case"},
+	{"unknown top key", STEPS "  - wait: 1s\ntimeout: 1\n", 5, 1,
+	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, steps, description"},
+	{"duplicate key", "name: a\nname: b\n", 2, 1, "duplicate key 'name' in the case"},
+	{"key not a scalar", "? [a]\n: b\n", 1, 3, "the case: expected a key name, found a list"},
+	{"key with NUL", "\"na\\0me\": x\n", 1, 1, "unknown key 'na?me' in the case"},
+	{"name list", "name: [a]\n", 1, 7, "name: expected a single value, found a list"},
+	{"name null", "name: ~\n", 1, 7, "name: expected a single value, found nothing"},
+	{"name empty", "name: \"\"\n", 1, 7, "name: must not be empty"},
+	{"name NUL", "name: \"a\\0b\"\n", 1, 7, "name: contains a NUL character"},
+	{"rfc scalar", "name: n\nrfc: \"9293\"\n", 2, 6, "rfc: expected a list, found '9293'"},
+	{"rfc empty", "name: n\nrfc: []\n", 2, 6, "rfc: expected 1..8 references, found 0"},
+	{"rfc nine", "name: n\nrfc: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n", 2, 6, "rfc: expected 1..8 references, found 9"},
+	{"rfc no number", "name: n\nrfc: [\"9293\", \"RFC 9293\"]\n", 2, 15,
+	 "rfc: 'RFC 9293': expected an RFC number and an optional section"},
+	{"rfc trailing space", "name: n\nrfc: [\"9293 \"]\n", 2, 7, "expected an RFC number"},
+	{"rfc too long", "name: n\nrfc: [\"9293 0123456789012345678901234567890123456789012345678901234567890\"]\n", 2,
+	 7, "rfc: longer than 63 characters"},
+	{"tags scalar", HEAD "tags: close\n", 3, 7, "tags: expected a list, found 'close'"},
+	{"tags seventeen", HEAD "tags: [a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q]\n", 3, 7, "tags: 17 tags, more than 16"},
+	{"tag too long", HEAD "tags: [a, 01234567890123456789012345678901]\n", 3, 11, "tags: longer than 31 characters"},
+	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
+	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time"},
+	{"port zero", HEAD "port: 0\n", 3, 7, "port: '0' is out of range 1..65535"},
+	{"port big", HEAD "port: 65536\n", 3, 7, "port: '65536' is out of range 1..65535"},
+	{"port huge", HEAD "port: 99999999999999999999999999\n", 3, 7, "out of range 1..65535"},
+	{"port text", HEAD "port: http\n", 3, 7, "port: expected an integer in 1..65535, found 'http'"},
+	{"port float", HEAD "port: 80.0\n", 3, 7, "port: expected an integer in 1..65535, found '80.0'"},
+	{"port bare 0x", HEAD "port: 0x\n", 3, 7, "expected an integer"},
+	{"peer_port", HEAD "peer_port: -1\n", 3, 12, "peer_port: '-1' is out of range 1..65535"},
+	{"peer_isn big", HEAD "peer_isn: 4294967296\n", 3, 11, "peer_isn: '4294967296' is out of range 0..4294967295"},
+	{"peer_isn neg", HEAD "peer_isn: -1\n", 3, 11, "out of range 0..4294967295"},
+	/* config */
+	{"config list", HEAD "config: [msl]\n", 3, 9, "config: expected a mapping, found a list"},
+	{"config unknown", HEAD "config: {msl: 1s, mtu: 1500}\n", 3, 19,
+	 "unknown key 'mtu' in config; expected one of: msl, rto, rto_min, rto_max, delack, window, mss, iss, syn_retries, retries"},
+	{"config dup", HEAD "config: {rto: 1s, rto: 2s}\n", 3, 19, "duplicate key 'rto' in config"},
+	{"config relative", HEAD "config: {msl: 2rto}\n", 3, 15, "msl: must be an absolute duration (us, ms, s) in config"},
+	{"config no unit", HEAD "config: {delack: 40}\n", 3, 18,
+	 "delack: '40': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)"},
+	{"config window", HEAD "config: {window: 1073725441}\n", 3, 18, "window: '1073725441' is out of range 0..1073725440"},
+	{"config mss", HEAD "config: {mss: 0}\n", 3, 15, "mss: '0' is out of range 1..65535"},
+	{"config iss", HEAD "config: {iss: 0x100000000}\n", 3, 15, "out of range 0..4294967295"},
+	{"config retries", HEAD "config: {retries: 101}\n", 3, 19, "retries: '101' is out of range 0..100"},
+	{"config syn_retries", HEAD "config: {syn_retries: x}\n", 3, 23, "expected an integer in 0..100"},
+	/* steps */
+	{"steps empty", HEAD "steps: []\n", 3, 8, "steps: expected at least one step"},
+	{"steps null", HEAD "steps:\n", 3, 7, "steps: expected a list, found nothing"},
+	{"steps mapping", HEAD "steps: {wait: 1s}\n", 3, 8, "steps: expected a list, found a mapping"},
+	{"step scalar", STEPS "  - wait\n", 4, 5,
+	 "step: expected a mapping with one of: send, expect, expect_none, state, app, wait; found 'wait'"},
+	{"step empty", STEPS "  - {}\n", 4, 5, "empty step; expected one of: send"},
+	{"step two keys", STEPS "  - wait: 1s\n    state: CLOSED\n", 5, 5,
+	 "a step has exactly one of: send, expect, expect_none, state, app, wait; 'state' follows 'wait'"},
+	{"step unknown", STEPS "  - wait: 1s\n  - sleep: 1s\n", 5, 5,
+	 "unknown key 'sleep' in a step; expected one of: send, expect, expect_none, state, app, wait"},
+	/* send and expect */
+	{"send no flags", STEPS "  - send: {seq: 0}\n", 4, 11, "missing required key 'flags' in send"},
+	{"send null", STEPS "  - send:\n", 4, 10, "send: expected a mapping, found nothing"},
+	{"send bad flag", STEPS "  - send: {flags: SX}\n", 4, 19,
+	 "flags: 'SX' is not a set of flags (letters F S R P A U E C N, each once, or . for none)"},
+	{"send twice flag", STEPS "  - send: {flags: SS}\n", 4, 19, "is not a set of flags"},
+	{"send seq and seq_abs", STEPS "  - send: {flags: S, seq: 1, seq_abs: 5}\n", 4, 39,
+	 "seq_abs: give only one of seq and seq_abs"},
+	{"send ack_abs and ack", STEPS "  - send: {flags: S, ack_abs: 1, ack: 5}\n", 4, 39, "ack: give only one of ack and ack_abs"},
+	{"send seq low", STEPS "  - send: {flags: S, seq: -2147483649}\n", 4, 27,
+	 "seq: '-2147483649' is out of range -2147483648..4294967295"},
+	{"send seq high", STEPS "  - send: {flags: S, seq: 4294967296}\n", 4, 27, "out of range -2147483648..4294967295"},
+	{"send seq_abs neg", STEPS "  - send: {flags: S, seq_abs: -1}\n", 4, 31, "seq_abs: '-1' is out of range 0..4294967295"},
+	{"send win", STEPS "  - send: {flags: A, win: 65536}\n", 4, 27, "win: '65536' is out of range 0..65535"},
+	{"send urp", STEPS "  - send: {flags: A, urp: -5}\n", 4, 27, "urp: '-5' is out of range 0..65535"},
+	{"send len", STEPS "  - send: {flags: A, len: 2049}\n", 4, 27, "len: '2049' is out of range 0..2048"},
+	{"send len then data", STEPS "  - send: {flags: A, len: 2, data: abc}\n", 4, 36, "data: 3 bytes, but len says 2"},
+	{"send data then len", STEPS "  - send: {flags: A, data: abc, len: 4}\n", 4, 38, "len: 4 does not match the 3 bytes of data"},
+	{"send data list", STEPS "  - send: {flags: A, data: [1]}\n", 4, 28, "data: expected a single value, found a list"},
+	{"send bad_csum", STEPS "  - send: {flags: A, bad_csum: yes}\n", 4, 32, "bad_csum: expected true or false, found 'yes'"},
+	{"send within", STEPS "  - send: {flags: A, within: 1s}\n", 4, 22,
+	 "unknown key 'within' in send; expected one of: flags, seq, ack, seq_abs, ack_abs, win, urp, options, data, len, bad_csum"},
+	{"expect bad_csum", STEPS "  - expect: {bad_csum: true}\n", 4, 14,
+	 "unknown key 'bad_csum' in expect; expected one of: flags, seq, ack, seq_abs, ack_abs, win, urp, options, data, len, within, after, tolerance"},
+	{"expect dup", STEPS "  - expect: {seq: 1, seq: 1}\n", 4, 22, "duplicate key 'seq' in expect"},
+	{"expect within", STEPS "  - expect: {within: 50}\n", 4, 22, "within: '50': duration needs a unit"},
+	{"expect after", STEPS "  - expect: {after: soon}\n", 4, 21, "after: 'soon': expected a duration such as 50ms"},
+	{"expect tolerance", STEPS "  - expect: {tolerance: 1.5min}\n", 4, 25, "tolerance: '1.5min': unknown duration unit"},
+	/* options */
+	{"opts scalar", STEPS "  - send: {flags: S, options: mss 1460}\n", 4, 31, "options: expected a list, found 'mss 1460'"},
+	{"opts unknown", STEPS "  - send: {flags: S, options: [mss 1460, md5 1]}\n", 4, 42,
+	 "options: unknown option 'md5 1'; expected one of: mss, wscale, sackOK, sack, ts, nop, eol, raw"},
+	{"opts empty", STEPS "  - send: {flags: S, options: [\"  \"]}\n", 4, 32, "options: '  ': empty option"},
+	{"opts bare in send", STEPS "  - send: {flags: S, options: [ts]}\n", 4, 32,
+	 "options: 'ts': needs a value in a send (written bare it means any value, in an expect only)"},
+	{"opts mss range", STEPS "  - send: {flags: S, options: [mss 65536]}\n", 4, 32,
+	 "options: 'mss 65536': mss takes one value 0..65535"},
+	{"opts mss two", STEPS "  - expect: {options: [mss 1 2]}\n", 4, 24, "mss takes one value 0..65535"},
+	{"opts wscale", STEPS "  - send: {flags: S, options: [wscale 256]}\n", 4, 32, "wscale takes one value 0..255"},
+	{"opts sackOK arg", STEPS "  - send: {flags: S, options: [sackOK 1]}\n", 4, 32, "options: 'sackOK 1': takes no value"},
+	{"opts nop arg", STEPS "  - send: {flags: S, options: [nop nop]}\n", 4, 32, "options: 'nop nop': takes no value"},
+	{"opts sack five", STEPS "  - expect: {options: [sack 1:2 3:4 5:6 7:8 9:10]}\n", 4, 24, "sack takes 1..4 blocks LEFT:RIGHT"},
+	{"opts sack dash", STEPS "  - send: {flags: A, options: [sack 1-2]}\n", 4, 32, "sack takes 1..4 blocks"},
+	{"opts sack range", STEPS "  - send: {flags: A, options: [sack 1:4294967296]}\n", 4, 32, "sack takes 1..4 blocks"},
+	{"opts sack empty right", STEPS "  - send: {flags: A, options: [\"sack 1:\"]}\n", 4, 32, "sack takes 1..4 blocks"},
+	{"opts ts one", STEPS "  - send: {flags: A, options: [ts 1]}\n", 4, 32, "ts takes two values 0..4294967295: TSval TSecr"},
+	{"opts raw short", STEPS "  - send: {flags: A, options: [raw 1e]}\n", 4, 32, "raw takes 2..40 hex bytes"},
+	{"opts raw bad hex", STEPS "  - send: {flags: A, options: [raw 1e 02 zz]}\n", 4, 32, "raw takes 2..40 hex bytes"},
+	{"opts raw 3 digits", STEPS "  - send: {flags: A, options: [raw 1e 002]}\n", 4, 32, "raw takes 2..40 hex bytes"},
+	{"opts raw 41", STEPS "  - send: {flags: A, options: [raw 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01"
+			  " 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01 01]}\n",
+	 4, 32, "raw takes 2..40 hex bytes"},
+	{"opts over 40", STEPS "  - send: {flags: A, options: [ts 1 2, ts 1 2, ts 1 2, ts 1 2, nop]}\n", 4, 64,
+	 "options: more than 40 bytes of options (41 with this one)"},
+	{"opts bare over 40", STEPS "  - expect: {options: [sack, sack, sack, sack, mss]}\n", 4, 48,
+	 "more than 40 bytes of options (44 with this one)"},
+	{"opts not string", STEPS "  - send: {flags: A, options: [[mss]]}\n", 4, 32, "options: expected a single value, found a list"},
+	/* durations, states, apps */
+	{"wait no unit", STEPS "  - wait: 5\n", 4, 11,
+	 "wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)"},
+	{"wait over a day", STEPS "  - wait: 86401s\n", 4, 11, "wait: '86401s': longer than 1 day (86400s)"},
+	{"wait sub-us", STEPS "  - wait: 0.5us\n", 4, 11, "finer than 1us"},
+	{"wait overflow", STEPS "  - wait: 99999999999999999999999ms\n", 4, 11, "duration overflows"},
+	{"wait negative", STEPS "  - wait: -1s\n", 4, 11, "expected a duration such as"},
+	{"wait mapping", STEPS "  - wait: {s: 1}\n", 4, 11, "wait: expected a single value, found a mapping"},
+	{"expect_none list", STEPS "  - expect_none: [1s]\n", 4, 18, "expect_none: expected a single value, found a list"},
+	{"expect_none mult", STEPS "  - expect_none: 1001msl\n", 4, 18, "more than 1000 times a profile value"},
+	{"state unknown", STEPS "  - state: SYN-RCVD\n", 4, 12,
+	 "state: unknown state 'SYN-RCVD'; expected one of: CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, "
+	 "FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT"},
+	{"state list", STEPS "  - state: [CLOSED]\n", 4, 12, "state: expected a single value, found a list"},
+	{"app unknown", STEPS "  - app: fly away\n", 4, 10,
+	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect, accept, send N, send \"text\", recv N, shutdown, close, abort, close-listener"},
+	{"app empty", STEPS "  - app: \"\"\n", 4, 10, "app: unknown verb ''"},
+	{"app listen 0", STEPS "  - app: listen 0\n", 4, 10, "app: 'listen 0': PORT must be an integer in 1..65535; " VERBS},
+	{"app listen two", STEPS "  - app: listen 1 2\n", 4, 10, "PORT must be an integer in 1..65535"},
+	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': this verb takes no argument; " VERBS},
+	{"app close arg", STEPS "  - app: close now\n", 4, 10, "this verb takes no argument"},
+	{"app send none", STEPS "  - app: send\n", 4, 10, "send takes a byte count 1..2048 or \"text\""},
+	{"app send 0", STEPS "  - app: send 0\n", 4, 10, "send takes a byte count 1..2048"},
+	{"app send 2049", STEPS "  - app: send 2049\n", 4, 10, "send takes a byte count 1..2048"},
+	{"app send empty text", STEPS "  - app: send \"\"\n", 4, 10, "the text is empty"},
+	{"app send unclosed", STEPS "  - app: send \"abc\n", 4, 10, "the text has no closing quote"},
+	{"app send escape", STEPS "  - app: send \"a\\qb\"\n", 4, 10, "unknown escape in the text"},
+	{"app send short hex", STEPS "  - app: send \"\\x4\"\n", 4, 10, "unknown escape in the text"},
+	{"app send trailing", STEPS "  - app: send \"a\" b\n", 4, 10, "unexpected words after the closing quote"},
+	{"app recv negative", STEPS "  - app: recv -1\n", 4, 10, "recv takes a byte count 0..4294967295; " VERBS},
+	{"app list", STEPS "  - app: [listen]\n", 4, 10, "app: expected a single value, found a list"},
+	/* the first error wins */
+	{"first error", STEPS "  - wait: 5\n  - state: NOPE\n", 4, 11, "duration needs a unit"},
+};
+
+/* Returns whether the row held; prints why not, so one run shows every
+ * failing row instead of the first. */
+static bool check_bad(const struct bad *row)
+{
+	char prefix[64];
+	struct tc_case c;
+	struct tc_err e;
+	int rc;
+
+	memset(&c, 0xa5, sizeof(c));
+	rc = load(row->yaml, &c, &e);
+	snprintf(prefix, sizeof(prefix), "t.yaml:%d:%d: ", row->line, row->col);
+	if (rc != -1) {
+		print_error("row '%s': loaded, want %s%s\n", row->name, prefix, row->phrase);
+		casefile_free(&c);
+		return false;
+	}
+	if (e.code != TC_ERR_CASE || strncmp(e.msg, prefix, strlen(prefix)) != 0 ||
+	    !strstr(e.msg + strlen(prefix), row->phrase)) {
+		print_error("row '%s':\n  want %s...%s...\n  got  %s (%s)\n", row->name, prefix, row->phrase, e.msg,
+			    tc_err_name(e.code));
+		return false;
+	}
+	/* Nothing is kept on error: the case is left empty. */
+	if (c.steps || c.nsteps || c.name[0]) {
+		print_error("row '%s': the case was not emptied\n", row->name);
+		return false;
+	}
+	return true;
+}
+
+static void test_bad_inputs(void **state)
+{
+	size_t failed = 0, n = sizeof(bad_rows) / sizeof(bad_rows[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		if (!check_bad(&bad_rows[i]))
+			failed++;
+	if (failed)
+		fail_msg("%zu of %zu bad-input rows failed", failed, n);
+}
+
+/* Builds HEAD "steps:\n" plus n copies of a step line. */
+static char *many_steps(int n, const char *line)
+{
+	size_t ll = strlen(line), hl = strlen(STEPS);
+	char *s = malloc(hl + (size_t)n * ll + 1);
+
+	assert_non_null(s);
+	memcpy(s, STEPS, hl);
+	for (int i = 0; i < n; i++)
+		memcpy(s + hl + (size_t)i * ll, line, ll);
+	s[hl + (size_t)n * ll] = '\0';
+	return s;
+}
+
+static void test_too_many_steps(void **state)
+{
+	char *yaml = many_steps(4097, "  - wait: 1s\n");
+	struct tc_case c;
+	struct tc_err e;
+
+	(void)state;
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	assert_string_equal(e.msg, "t.yaml:4:3: steps: 4097 steps, more than 4096");
+	free(yaml);
+
+	yaml = many_steps(4096, "  - wait: 1s\n");
+	load_ok(yaml, &c);
+	assert_int_equal(c.nsteps, 4096);
+	assert_int_equal(c.steps[4095].kind, TC_STEP_WAIT);
+	assert_int_equal(c.steps[4095].loc.line, 4 + 4095);
+	casefile_free(&c);
+	free(yaml);
+}
+
+/* An error after the steps were read must free them (ASan reports leaks). */
+static void test_error_after_steps(void **state)
+{
+	struct tc_case c;
+	struct tc_err e;
+
+	(void)state;
+	assert_int_equal(load("steps: [{wait: 1s}, {wait: 2s}]\nname: n\nrfc: [x]\n", &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:3:7: rfc: 'x': expected an RFC number and an optional section, e.g. \"9293 3.10.7.4\"");
+	assert_null(c.steps);
+	assert_int_equal(c.nsteps, 0);
+}
+
+static void test_long_values(void **state)
+{
+	char yaml[4096];
+	char longname[300];
+	char data[2100];
+	struct tc_case c;
+	struct tc_err e;
+
+	(void)state;
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	snprintf(yaml, sizeof(yaml), "name: %s\n", longname);
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:1:7: name: longer than 199 characters");
+
+	memset(longname, 'y', 199);
+	longname[199] = '\0';
+	snprintf(yaml, sizeof(yaml), "name: %s\nrfc: [\"1\"]\nsteps: [{wait: 1s}]\n", longname);
+	load_ok(yaml, &c);
+	assert_string_equal(c.name, longname);
+	casefile_free(&c);
+
+	memset(data, 'd', 2049);
+	data[2049] = '\0';
+	snprintf(yaml, sizeof(yaml), STEPS "  - send: {flags: A, data: %s}\n", data);
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:4:28: data: 2049 bytes, more than the 2048 a segment can carry");
+	data[2048] = '\0';
+	snprintf(yaml, sizeof(yaml), STEPS "  - send: {flags: A, data: %s}\n", data);
+	load_ok(yaml, &c);
+	assert_int_equal(c.steps[0].u.seg.len, 2048);
+	assert_int_equal(c.steps[0].u.seg.data[2047], 'd');
+	casefile_free(&c);
+
+	/* A value quoted in a message is cut at 40 characters. */
+	snprintf(yaml, sizeof(yaml), "port: %s\n", longname);
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:1:7: port: expected an integer in 1..65535, found "
+				   "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...'");
+}
+
+static void test_deep_nesting(void **state)
+{
+	const int depth = 100000;
+	size_t hl = strlen("name: ");
+	char *yaml = malloc(hl + 2 * (size_t)depth + 2);
+	struct tc_case c;
+	struct tc_err e;
+
+	(void)state;
+	assert_non_null(yaml);
+	memcpy(yaml, "name: ", hl);
+	memset(yaml + hl, '[', (size_t)depth);
+	memset(yaml + hl + depth, ']', (size_t)depth);
+	strcpy(yaml + hl + 2 * (size_t)depth, "\n");
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:1:7: name: expected a single value, found a list");
+
+	/* Unbalanced: a syntax error at the end, not a crash. */
+	yaml[hl + depth] = '\0';
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	assert_int_equal(strncmp(e.msg, "t.yaml:2:1: ", 12), 0);
+	free(yaml);
+}
+
+static void test_binary_garbage(void **state)
+{
+	static const char garbage[] = "\x00\x01\xfe\xff\x7fname\x00: [\x80";
+	struct tc_case c;
+	struct tc_err e;
+
+	(void)state;
+	tc_err_clear(&e);
+	assert_int_equal(casefile_load_string(garbage, sizeof(garbage) - 1, "g.bin", &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	assert_string_equal(e.msg, "g.bin:1:1: control characters are not allowed (#0)");
+
+	assert_int_equal(casefile_load_string(NULL, 0, NULL, &c, &e), -1);
+	assert_string_equal(e.msg, "<string>:1:1: empty case file; expected a mapping with name, rfc and steps");
+}
+
+/* Deterministic mutations of a good case: whatever comes out is either a
+ * case or one positioned TC_ERR_CASE error, never a crash or a leak. */
+static void test_mutations(void **state)
+{
+	static const char alphabet[] = " :-[]{}\"'\n#&*!|>,?%@`0123456789SAFRmsx\\\t\xff\x01";
+	uint32_t x = 2463534242u;
+	size_t len = strlen(example);
+	char *buf = malloc(len + 1);
+	int loaded = 0, refused = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	for (int round = 0; round < 3000; round++) {
+		struct tc_case c;
+		struct tc_err e;
+		size_t n = len;
+		int line, col;
+
+		memcpy(buf, example, len + 1);
+		for (int k = 0; k < 1 + round % 4; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[x % len] = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+		}
+		if (round % 7 == 0)
+			n = (x >> 3) % len;
+		tc_err_clear(&e);
+		if (casefile_load_string(buf, n, "m.yaml", &c, &e) == 0) {
+			assert_true(c.nsteps > 0);
+			assert_non_null(c.steps);
+			casefile_free(&c);
+			loaded++;
+			continue;
+		}
+		if (e.code != TC_ERR_CASE || sscanf(e.msg, "m.yaml:%d:%d: ", &line, &col) != 2 || line < 1 || col < 1)
+			fail_msg("round %d: %s: %s", round, tc_err_name(e.code), e.msg);
+		assert_null(c.steps);
+		refused++;
+	}
+	free(buf);
+	/* Both outcomes happen, so the loop really exercised the loader. */
+	assert_true(loaded > 0);
+	assert_true(refused > 0);
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/test_casefile_XXXXXX";
+	struct tc_case c;
+	struct tc_err e;
+	int fd;
+	FILE *f;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(example, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	tc_err_clear(&e);
+	assert_int_equal(casefile_load(path, &c, &e), 0);
+	assert_string_equal(c.path, path);
+	assert_int_equal(c.nsteps, 15);
+	assert_int_equal(c.steps[14].u.state, TC_CLOSED);
+	casefile_free(&c);
+	casefile_free(&c);
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("name: n\nrfc: [\"1\"]\nsteps: [{wait: 5}]\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(casefile_load(path, &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want),
+			 "%s:3:16: wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)", path);
+		assert_string_equal(e.msg, want);
+	}
+
+	/* Beyond the size limit: refused before parsing. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 20000; i++)
+		fputs("# padding padding padding padding padding padding padding\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(casefile_load(path, &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	assert_non_null(strstr(e.msg, ":1:1: 1048577 bytes, more than a case file may hold (1048576)"));
+	assert_int_equal(unlink(path), 0);
+
+	assert_int_equal(casefile_load("/nonexistent/dir/x.yaml", &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_IO);
+	assert_string_equal(e.msg, "/nonexistent/dir/x.yaml: cannot open: No such file or directory");
+	assert_null(c.steps);
+
+	assert_int_equal(casefile_load("/tmp", &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_IO);
+	assert_string_equal(e.msg, "/tmp: cannot read: Is a directory");
+}
+
+static void test_free_empty(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	casefile_free(&c);
+	casefile_free(NULL);
+	assert_null(c.steps);
+}
+
+static void test_duration_good(void **state)
+{
+	static const struct {
+		const char *text;
+		enum tc_dur_unit unit;
+		uint64_t us;
+		double mult;
+	} rows[] = {
+		{"0s", TC_DUR_ABS, 0, 0},
+		{"1us", TC_DUR_ABS, 1, 0},
+		{"50ms", TC_DUR_ABS, 50000, 0},
+		{"1.5ms", TC_DUR_ABS, 1500, 0},
+		{"2s", TC_DUR_ABS, 2000000, 0},
+		{"0.000001s", TC_DUR_ABS, 1, 0},
+		{"0.100000000s", TC_DUR_ABS, 100000, 0},
+		{"007ms", TC_DUR_ABS, 7000, 0},
+		{"86400s", TC_DUR_ABS, 86400000000u, 0},
+		{"86400000ms", TC_DUR_ABS, 86400000000u, 0},
+		{"2msl", TC_DUR_MSL, 0, 2.0},
+		{"msl", TC_DUR_MSL, 0, 1.0},
+		{"rto", TC_DUR_RTO, 0, 1.0},
+		{"1.5rto", TC_DUR_RTO, 0, 1.5},
+		{"delack", TC_DUR_DELACK, 0, 1.0},
+		{"0.25delack", TC_DUR_DELACK, 0, 0.25},
+		{"tolerance", TC_DUR_TOLERANCE, 0, 1.0},
+		{"3tolerance", TC_DUR_TOLERANCE, 0, 3.0},
+		{"0msl", TC_DUR_MSL, 0, 0.0},
+		{"1000msl", TC_DUR_MSL, 0, 1000.0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct tc_dur d = {TC_DUR_TOLERANCE, 12345, 99.0};
+
+		if (casefile_parse_duration(rows[i].text, &d) != 0)
+			fail_msg("'%s' refused", rows[i].text);
+		if (d.unit != rows[i].unit || d.us != rows[i].us || d.mult != rows[i].mult)
+			fail_msg("'%s': got unit %d us %llu mult %g", rows[i].text, (int)d.unit,
+				 (unsigned long long)d.us, d.mult);
+	}
+}
+
+static void test_duration_bad(void **state)
+{
+	static const char *const rows[] = {
+		"", "5", "0", "ms", "s", "us", "5 ms", " 5ms", "5ms ", "-5ms", "+5ms", "5.ms", ".5ms",
+		"5min", "5MS", "5Msl", "1h", "86400.000001s", "86401s", "0.5us", "0.0000001s",
+		"1.0000000001s", "99999999999999999999999ms", "18446744073709551616us", "1001msl",
+		"1000.5rto", "5msl5", "msl2", "2 msl", "1e3ms", "0x10ms", "5ms5ms", "rtos",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct tc_dur d = {TC_DUR_TOLERANCE, 12345, 99.0};
+
+		if (casefile_parse_duration(rows[i], &d) != -1)
+			fail_msg("'%s' accepted", rows[i]);
+		/* A refusal leaves the output alone. */
+		assert_int_equal(d.unit, TC_DUR_TOLERANCE);
+		assert_int_equal(d.us, 12345);
+	}
+	assert_int_equal(casefile_parse_duration(NULL, &(struct tc_dur){0}), -1);
+	assert_int_equal(casefile_parse_duration("1s", NULL), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_header),
+		cmocka_unit_test(test_example_steps),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_header_and_config),
+		cmocka_unit_test(test_send_every_key),
+		cmocka_unit_test(test_expect_every_key),
+		cmocka_unit_test(test_len_without_data),
+		cmocka_unit_test(test_app_and_state),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_too_many_steps),
+		cmocka_unit_test(test_error_after_steps),
+		cmocka_unit_test(test_long_values),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_binary_garbage),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_free_empty),
+		cmocka_unit_test(test_duration_good),
+		cmocka_unit_test(test_duration_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
