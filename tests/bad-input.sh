@@ -45,7 +45,7 @@ check_cli "unknown command" frobnicate
 check_cli "unknown option" run --no-such-option cases/
 check_cli "needs a value" run cases/ --target
 check_cli "unknown target" run --target nosuch cases/
-check_cli "no such file" run cases/does-not-exist
+check_cli "No such file or directory" run cases/does-not-exist
 check_cli "not a case file" run README.md
 check_cli "no PATH given" run
 check_cli "is not 4, 6 or both" run --family 5 cases/
