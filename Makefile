@@ -28,12 +28,14 @@ LIB_FAULT_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj-faults/%.o)
 HARNESS_OBJ    := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 HARNESS_FAULT_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj-faults/%.o)
 TEST_BIN       := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Unit tests of the seeded faults themselves, built against the faults library.
+FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
 .PHONY: all run check unit suite faults badinput asan bench install clean
-all: $(PROG) $(PROG_FAULTS) $(TEST_BIN)
+all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -62,6 +64,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libtc.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -lcmocka -o $@
 
+$(BUILD)/tests-faults/%: tests/%.c $(BUILD)/libtc-faults.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DREFSTACK_FAULTS $(CFLAGS) $< $(BUILD)/libtc-faults.a $(LDLIBS) -lcmocka -o $@
+
 # The main job: the whole suite against the bundled reference stack.
 run: $(PROG)
 	$(PROG) run cases/
@@ -76,7 +82,8 @@ unit: $(TEST_BIN)
 suite: $(PROG)
 	$(PROG) run cases/
 
-faults: $(PROG) $(PROG_FAULTS)
+faults: $(PROG) $(PROG_FAULTS) $(FAULT_TEST_BIN)
+	$(FAULT_TEST_BIN)
 	tests/faults.sh $(BUILD)
 
 badinput: $(PROG)
