@@ -42,7 +42,10 @@ void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 		} else {
 			fprintf(out, "      %s: ", e->c->path);
 		}
-		print_indented(out, r->msg, "");
+		size_t first = strcspn(r->msg, "\n");
+		fprintf(out, "%.*s\n", (int)first, r->msg);
+		if (r->msg[first])
+			print_indented(out, r->msg + first + 1, "    ");
 		fprintf(out, "      RFC: ");
 		for (int i = 0; i < e->c->nrfc; i++)
 			fprintf(out, "%s%s", i ? ", " : "", e->c->rfc[i]);
