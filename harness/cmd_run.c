@@ -158,6 +158,29 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* A per-target expectation or deviation for a target this build does not
+ * know is most likely a typo that would silently never apply. */
+static bool known_target(const char *name)
+{
+	return target_find(name) != NULL;
+}
+
+static int check_target_names(const struct tc_case *c, struct tc_err *err)
+{
+	for (int k = 0; k < c->ndeviations; k++)
+		if (!known_target(c->deviations[k].target))
+			return tc_err_set(err, TC_ERR_CASE, "%s:%d:%d: deviations: unknown target '%s' (tcpconform list-targets)",
+					  c->path, c->deviations[k].loc.line, c->deviations[k].loc.col,
+					  c->deviations[k].target);
+	for (int i = 0; i < c->nsteps; i++)
+		for (int k = 0; k < c->steps[i].novr; k++)
+			if (!known_target(c->steps[i].ovr[k].target))
+				return tc_err_set(err, TC_ERR_CASE, "%s:%d:%d: on: unknown target '%s' (tcpconform list-targets)",
+						  c->path, c->steps[i].ovr[k].loc.line, c->steps[i].ovr[k].loc.col,
+						  c->steps[i].ovr[k].target);
+	return 0;
+}
+
 /* Load every case; report every bad one (not only the first) so a person
  * fixes them in one go. */
 static int load_all(const struct case_list *files, const struct run_opts *o, struct tc_case **out,
@@ -175,6 +198,12 @@ static int load_all(const struct case_list *files, const struct run_opts *o, str
 		struct tc_err err = {0};
 		if (casefile_load(files->paths[i], &cases[n], &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			bad++;
+			continue;
+		}
+		if (check_target_names(&cases[n], &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			casefile_free(&cases[n]);
 			bad++;
 			continue;
 		}

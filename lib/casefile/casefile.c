@@ -225,6 +225,11 @@ static int k_description(struct cf *cf, yaml_node_t *v, void *obj)
 	return cf_string(cf, v, "description", &s);
 }
 
+static int k_deviations(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return cf_load_deviations(cf, v, obj);
+}
+
 static const struct cf_key case_keys[] = {
 	{"name", k_name, true},
 	{"rfc", k_rfc, true},
@@ -234,6 +239,7 @@ static const struct cf_key case_keys[] = {
 	{"peer_port", k_peer_port, false},
 	{"peer_isn", k_peer_isn, false},
 	{"config", k_config, false},
+	{"deviations", k_deviations, false},
 	{"steps", k_steps, true},
 	{"description", k_description, false},
 };
@@ -391,6 +397,8 @@ void casefile_free(struct tc_case *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; c->steps && i < c->nsteps; i++)
+		free(c->steps[i].ovr);
 	free(c->steps);
 	c->steps = NULL;
 	c->nsteps = 0;

@@ -68,5 +68,15 @@ int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c);
 int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segspec *s);
 int cf_load_opts(struct cf *cf, yaml_node_t *seq, bool expect, struct tc_segspec *s);
 int cf_load_app(struct cf *cf, yaml_node_t *n, struct tc_app *app);
+/* `on:` of a step whose kind is known: per-target expectations. */
+int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out);
+int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st);
+/* `deviations:` of a case. */
+int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c);
+/* The key tables of send and expect, shared with the overrides. */
+extern const struct cf_key cf_send_keys[];
+extern const size_t cf_nsend_keys;
+extern const struct cf_key cf_expect_keys[];
+extern const size_t cf_nexpect_keys;
 
 #endif

@@ -197,14 +197,14 @@ static int k_tolerance(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-static const struct cf_key send_keys[] = {
+const struct cf_key cf_send_keys[] = {
 	{"flags", k_flags, true},     {"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false}, {"ack_abs", k_ack_abs, false}, {"win", k_win, false},
 	{"urp", k_urp, false},	       {"options", k_opts_send, false}, {"data", k_data, false},
 	{"len", k_len, false},	       {"bad_csum", k_bad_csum, false},
 };
 
-static const struct cf_key expect_keys[] = {
+const struct cf_key cf_expect_keys[] = {
 	{"flags", k_flags, false},	{"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false},	{"ack_abs", k_ack_abs, false}, {"win", k_win, false},
 	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
@@ -214,17 +214,28 @@ static const struct cf_key expect_keys[] = {
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 
+const size_t cf_nsend_keys = NKEYS(cf_send_keys);
+const size_t cf_nexpect_keys = NKEYS(cf_expect_keys);
+
 int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segspec *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (expect)
-		return cf_walk_map(cf, map, "expect", expect_keys, NKEYS(expect_keys), s);
-	return cf_walk_map(cf, map, "send", send_keys, NKEYS(send_keys), s);
+		return cf_walk_map(cf, map, "expect", cf_expect_keys, cf_nexpect_keys, s);
+	return cf_walk_map(cf, map, "send", cf_send_keys, cf_nsend_keys, s);
 }
+
+/* A step being read: its kind comes from the one kind key, and `on:` is
+ * read once the kind is known, whatever the order of the keys. */
+struct step_read {
+	struct tc_step *st;
+	yaml_node_t *on;
+	bool has_kind;
+};
 
 static int st_send(struct cf *cf, yaml_node_t *v, void *obj)
 {
-	struct tc_step *st = obj;
+	struct tc_step *st = ((struct step_read *)obj)->st;
 
 	st->kind = TC_STEP_SEND;
 	return cf_load_segspec(cf, v, false, &st->u.seg);
@@ -232,7 +243,7 @@ static int st_send(struct cf *cf, yaml_node_t *v, void *obj)
 
 static int st_expect(struct cf *cf, yaml_node_t *v, void *obj)
 {
-	struct tc_step *st = obj;
+	struct tc_step *st = ((struct step_read *)obj)->st;
 
 	st->kind = TC_STEP_EXPECT;
 	return cf_load_segspec(cf, v, true, &st->u.seg);
@@ -240,23 +251,21 @@ static int st_expect(struct cf *cf, yaml_node_t *v, void *obj)
 
 static int st_expect_none(struct cf *cf, yaml_node_t *v, void *obj)
 {
-	struct tc_step *st = obj;
+	struct tc_step *st = ((struct step_read *)obj)->st;
 
 	st->kind = TC_STEP_EXPECT_NONE;
 	return cf_dur(cf, v, "expect_none", &st->u.dur);
 }
 
-static int st_state(struct cf *cf, yaml_node_t *v, void *obj)
+int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out)
 {
-	struct tc_step *st = obj;
 	char shown[64], names[256];
 	const char *text;
 	size_t o = 0;
 
-	st->kind = TC_STEP_STATE;
 	if (cf_string(cf, v, "state", &text))
 		return -1;
-	if (tc_state_parse(text, &st->u.state) == 0)
+	if (tc_state_parse(text, out) == 0)
 		return 0;
 	names[0] = '\0';
 	for (int i = 0; i < TC_STATE__COUNT && o < sizeof(names); i++)
@@ -266,9 +275,17 @@ static int st_state(struct cf *cf, yaml_node_t *v, void *obj)
 		       names);
 }
 
+static int st_state(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_step *st = ((struct step_read *)obj)->st;
+
+	st->kind = TC_STEP_STATE;
+	return cf_load_state(cf, v, &st->u.state);
+}
+
 static int st_app(struct cf *cf, yaml_node_t *v, void *obj)
 {
-	struct tc_step *st = obj;
+	struct tc_step *st = ((struct step_read *)obj)->st;
 
 	st->kind = TC_STEP_APP;
 	return cf_load_app(cf, v, &st->u.app);
@@ -276,37 +293,60 @@ static int st_app(struct cf *cf, yaml_node_t *v, void *obj)
 
 static int st_wait(struct cf *cf, yaml_node_t *v, void *obj)
 {
-	struct tc_step *st = obj;
+	struct tc_step *st = ((struct step_read *)obj)->st;
 
 	st->kind = TC_STEP_WAIT;
 	return cf_dur(cf, v, "wait", &st->u.dur);
 }
 
+static int st_on(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	(void)cf;
+	((struct step_read *)obj)->on = v;
+	return 0;
+}
+
 static const struct cf_key step_keys[] = {
 	{"send", st_send, false},   {"expect", st_expect, false}, {"expect_none", st_expect_none, false},
 	{"state", st_state, false}, {"app", st_app, false},	  {"wait", st_wait, false},
+	{"on", st_on, false},
 };
+/* The kind keys: all but the last, `on`. */
+#define NKINDS (NKEYS(step_keys) - 1)
+
+static bool is_on_key(const yaml_node_t *k)
+{
+	return k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 2 &&
+	       memcmp(k->data.scalar.value, "on", 2) == 0;
+}
 
 static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
 {
 	char shown[64], shown1[64], list[128];
-	yaml_node_t *k1, *k2;
+	struct step_read rd = {.st = st};
+	yaml_node_t *first = NULL;
+	size_t kinds = 0;
 
-	cf_key_list(step_keys, NKEYS(step_keys), list, sizeof(list));
+	cf_key_list(step_keys, NKINDS, list, sizeof(list));
 	if (n->type != YAML_MAPPING_NODE)
 		return cf_fail(cf, n, "step: expected a mapping with one of: %s; found %s", list,
 			       cf_found(n, shown, sizeof(shown)));
-	if (cf_len(n) == 0)
-		return cf_fail(cf, n, "empty step; expected one of: %s", list);
-	if (cf_len(n) > 1) {
-		k1 = cf_node(cf, n->data.mapping.pairs.start[0].key);
-		k2 = cf_node(cf, n->data.mapping.pairs.start[1].key);
-		if (k1 && k2)
-			return cf_fail(cf, k2, "a step has exactly one of: %s; %s follows %s", list,
-				       cf_found(k2, shown, sizeof(shown)),
-				       cf_found(k1, shown1, sizeof(shown1)));
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = cf_node(cf, p->key);
+		if (is_on_key(k))
+			continue;
+		if (kinds++ == 1 && first && k)
+			return cf_fail(cf, k, "a step has exactly one of: %s; %s follows %s", list,
+				       cf_found(k, shown, sizeof(shown)),
+				       cf_found(first, shown1, sizeof(shown1)));
+		first = k;
 	}
-	return cf_walk_map(cf, n, "a step", step_keys, NKEYS(step_keys), st);
+	if (kinds == 0)
+		return cf_fail(cf, n, "%s; expected one of: %s", cf_len(n) ? "a step with only 'on'" : "empty step",
+			       list);
+	if (cf_walk_map(cf, n, "a step", step_keys, NKEYS(step_keys), &rd))
+		return -1;
+	return rd.on ? cf_load_overrides(cf, rd.on, st) : 0;
 }
 
 int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
@@ -332,8 +372,12 @@ int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
 			return cf_fail(cf, seq, "steps: malformed list");
 		st->loc.line = (int)item->start_mark.line + 1;
 		st->loc.col = (int)item->start_mark.column + 1;
-		if (load_step(cf, item, st))
+		if (load_step(cf, item, st)) {
+			/* casefile_free sees only the steps counted so far */
+			free(st->ovr);
+			st->ovr = NULL;
 			return -1;
+		}
 		c->nsteps++;
 	}
 	return 0;

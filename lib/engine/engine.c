@@ -343,10 +343,94 @@ static enum tc_verdict step_wait(struct run *run, int i, const struct tc_dur *d)
 	return TC_PASS;
 }
 
-static enum tc_verdict run_step(struct run *run, int i)
+static const struct tc_override *override_for(const struct tc_step *st, const char *target)
+{
+	for (int k = 0; k < st->novr; k++)
+		if (strcmp(st->ovr[k].target, target) == 0)
+			return &st->ovr[k];
+	return NULL;
+}
+
+/* The fields an override gives replace the step's; the rest stay. */
+static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
+{
+	unsigned f = o->fields;
+
+	if (f & TC_F_FLAGS)
+		dst->flags = o->flags;
+	if (f & TC_F_SEQ) {
+		dst->seq = o->seq;
+		dst->abs_seq = o->abs_seq;
+	}
+	if (f & TC_F_ACK) {
+		dst->ack = o->ack;
+		dst->abs_ack = o->abs_ack;
+	}
+	if (f & TC_F_WIN)
+		dst->win = o->win;
+	if (f & TC_F_URP)
+		dst->urp = o->urp;
+	if (f & TC_F_OPTS) {
+		dst->nopts = o->nopts;
+		memcpy(dst->opts, o->opts, sizeof(o->opts));
+		memcpy(dst->opt_anyval, o->opt_anyval, sizeof(o->opt_anyval));
+	}
+	if (f & (TC_F_LEN | TC_F_DATA)) {
+		/* a new length makes the step's bytes meaningless */
+		dst->fields &= ~(unsigned)(TC_F_LEN | TC_F_DATA);
+		dst->len = o->len;
+		memcpy(dst->data, o->data, o->len);
+	}
+	if (f & TC_F_BAD_CSUM)
+		dst->bad_csum = o->bad_csum;
+	if (f & TC_F_WITHIN)
+		dst->within = o->within;
+	if (f & TC_F_AFTER)
+		dst->after = o->after;
+	if (f & TC_F_TOLERANCE)
+		dst->tolerance = o->tolerance;
+	dst->fields |= f;
+}
+
+/* The step as this target must see it. NULL when the step is skipped here. */
+static const struct tc_step *effective_step(struct run *run, int i, struct tc_step *tmp)
 {
 	const struct tc_step *st = &run->c->steps[i];
+	const struct tc_override *o = override_for(st, run->o->target->name);
 
+	if (!o)
+		return st;
+	if (o->skip) {
+		trace(run, "  skipped on %s: %s", o->target, o->reason);
+		return NULL;
+	}
+	trace(run, "  on %s: %s", o->target, o->reason);
+	*tmp = *st;
+	switch (st->kind) {
+	case TC_STEP_SEND:
+	case TC_STEP_EXPECT:
+		merge_seg(&tmp->u.seg, &o->u.seg);
+		break;
+	case TC_STEP_WAIT:
+	case TC_STEP_EXPECT_NONE:
+		tmp->u.dur = o->u.dur;
+		break;
+	case TC_STEP_STATE:
+		tmp->u.state = o->u.state;
+		break;
+	case TC_STEP_APP:
+		break;
+	}
+	return tmp;
+}
+
+static enum tc_verdict run_step(struct run *run, int i)
+{
+	struct tc_step tmp;
+	const struct tc_step *st = effective_step(run, i, &tmp);
+
+	if (!st)
+		return TC_PASS;
 	switch (st->kind) {
 	case TC_STEP_SEND: return step_send(run, i, &st->u.seg);
 	case TC_STEP_EXPECT: return step_expect(run, i, &st->u.seg);
@@ -399,6 +483,36 @@ static unsigned target_missing(const struct tc_case *c, const struct tc_target_o
 	return 0;
 }
 
+/* A known deviation turns the expected failure into a skip that says why,
+ * and a pass into a failure: the record is stale and must go. */
+static void apply_deviation(struct run *run)
+{
+	const struct tc_case *c = run->c;
+	struct engine_result *r = run->r;
+	const struct tc_deviation *dev = NULL;
+	char first[512];
+
+	for (int k = 0; k < c->ndeviations; k++)
+		if (strcmp(c->deviations[k].target, run->o->target->name) == 0)
+			dev = &c->deviations[k];
+	if (!dev)
+		return;
+	if (r->verdict == TC_FAIL) {
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->msg, "\n"), r->msg);
+		r->verdict = TC_SKIP;
+		r->known_deviation = true;
+		snprintf(r->msg, sizeof(r->msg), "known deviation on %s: %s (it failed as recorded: step %d: %s)",
+			 dev->target, dev->reason, r->failed_step + 1, first);
+	} else if (r->verdict == TC_PASS) {
+		r->verdict = TC_FAIL;
+		r->failed_step = -1;
+		snprintf(r->msg, sizeof(r->msg),
+			 "passed although a known deviation is recorded for %s (%s:%d:%d): \"%s\"; "
+			 "the deviation no longer holds, remove it",
+			 dev->target, c->path, dev->loc.line, dev->loc.col, dev->reason);
+	}
+}
+
 enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 			   struct engine_result *r)
 {
@@ -438,6 +552,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		v = check_leftovers(&run);
 	if (v == TC_PASS)
 		r->verdict = TC_PASS;
+	apply_deviation(&run);
 	r->case_time_us = rel_now(&run);
 	target_close(run.t);
 	r->log = run.log;

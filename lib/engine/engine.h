@@ -51,6 +51,7 @@ struct engine_result {
 	/* Per-step trace when opts.trace. */
 	char *log; /* malloc'd, may be NULL; engine_result_free releases */
 	uint32_t peer_isn, target_isn;
+	bool known_deviation; /* a SKIP that is a recorded deviation's failure */
 };
 
 /* Returns the verdict (also in r->verdict). Never exits; errors that are

@@ -103,6 +103,27 @@ enum tc_step_kind {
 	TC_STEP_WAIT,
 };
 
+#define TC_TARGET_NAME_MAX 16
+#define TC_REASON_MAX 256
+
+/* Where a stack legitimately differs from the case (Linux's first window,
+ * its 60 s TIME-WAIT), a step says what to expect on that target instead,
+ * and why. Never used to excuse a departure from an RFC MUST: that is a
+ * known deviation of the whole case (struct tc_deviation). */
+struct tc_override {
+	char target[TC_TARGET_NAME_MAX];
+	char reason[TC_REASON_MAX];
+	bool skip; /* the step does not run on this target */
+	struct tc_loc loc;
+	union {
+		/* send, expect: the fields given (fields bits) replace the step's */
+		struct tc_segspec seg;
+		struct tc_dur dur; /* wait, expect_none */
+		enum tc_state state; /* state */
+	} u;
+	bool has_value; /* dur or state given */
+};
+
 struct tc_step {
 	enum tc_step_kind kind;
 	struct tc_loc loc;
@@ -112,6 +133,19 @@ struct tc_step {
 		enum tc_state state; /* state */
 		struct tc_app app;
 	} u;
+	int novr;
+	struct tc_override *ovr; /* owned; casefile_free releases */
+};
+
+/* A target known to break the RFC requirement the case checks. The case
+ * still runs there: a failure is reported as a known deviation (counted as
+ * skipped, with the reason); a pass is a failure, because the deviation
+ * no longer holds and its record must go. */
+#define TC_MAX_DEVIATIONS 4
+struct tc_deviation {
+	char target[TC_TARGET_NAME_MAX];
+	char reason[TC_REASON_MAX];
+	struct tc_loc loc;
 };
 
 /* Target configuration a case may pin (each optional; the target's profile
@@ -160,6 +194,8 @@ struct tc_case {
 	uint16_t port; /* the target's port; default 8080 */
 	uint16_t peer_port; /* the injector's port; default 40000 */
 	uint32_t peer_isn; /* the injector's ISN; default 1000000 */
+	int ndeviations;
+	struct tc_deviation deviations[TC_MAX_DEVIATIONS];
 	int nsteps;
 	struct tc_step *steps; /* owned; casefile_free releases */
 };

@@ -377,6 +377,46 @@ static void test_len_without_data(void **state)
 	casefile_free(&c);
 }
 
+static void test_overrides_and_deviations(void **state)
+{
+	struct tc_case c;
+	const struct tc_override *o;
+
+	(void)state;
+	load_ok(HEAD "deviations: {linux: \"answers X (Linux 6.18)\"}\n"
+		     "steps:\n"
+		     "  - expect: {flags: SA, ack: 1, win: 65535}\n"
+		     "    on: {linux: {win: 64240, reason: first window from tcp_rmem}}\n"
+		     "  - on: {linux: {duration: 60s, reason: fixed TIME-WAIT}, other: {skip: true, reason: r}}\n"
+		     "    wait: 2msl\n"
+		     "  - state: SYN-RECEIVED\n"
+		     "    on: {linux: {state: LISTEN, reason: request socks}}\n"
+		     "  - app: close\n",
+		&c);
+	assert_int_equal(c.ndeviations, 1);
+	assert_string_equal(c.deviations[0].target, "linux");
+	assert_string_equal(c.deviations[0].reason, "answers X (Linux 6.18)");
+	assert_int_equal(c.deviations[0].loc.line, 3);
+	assert_int_equal(c.steps[0].novr, 1);
+	o = &c.steps[0].ovr[0];
+	assert_string_equal(o->target, "linux");
+	assert_string_equal(o->reason, "first window from tcp_rmem");
+	assert_false(o->skip);
+	assert_int_equal(o->u.seg.fields, TC_F_WIN);
+	assert_int_equal(o->u.seg.win, 64240);
+	assert_int_equal(c.steps[1].kind, TC_STEP_WAIT);
+	assert_int_equal(c.steps[1].novr, 2);
+	assert_true(c.steps[1].ovr[0].has_value);
+	assert_int_equal(c.steps[1].ovr[0].u.dur.unit, TC_DUR_ABS);
+	assert_int_equal(c.steps[1].ovr[0].u.dur.us, 60000000);
+	assert_true(c.steps[1].ovr[1].skip);
+	assert_string_equal(c.steps[1].ovr[1].target, "other");
+	assert_int_equal(c.steps[2].ovr[0].u.state, TC_LISTEN);
+	assert_int_equal(c.steps[3].novr, 0);
+	assert_null(c.steps[3].ovr);
+	casefile_free(&c);
+}
+
 static void test_app_and_state(void **state)
 {
 	static const struct {
@@ -471,7 +511,7 @@ static const struct bad bad_rows[] = {
 	{"missing rfc", "name: n\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'rfc' in the case"},
 	{"missing steps", HEAD, 1, 1, "missing required key 'steps' in the case"},
 	{"unknown top key", STEPS "  - wait: 1s\ntimeout: 1\n", 5, 1,
-	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, steps, description"},
+	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, deviations, steps, description"},
 	{"duplicate key", "name: a\nname: b\n", 2, 1, "duplicate key 'name' in the case"},
 	{"key not a scalar", "? [a]\n: b\n", 1, 3, "the case: expected a key name, found a list"},
 	{"key with NUL", "\"na\\0me\": x\n", 1, 1, "unknown key 'na?me' in the case"},
@@ -524,6 +564,28 @@ static const struct bad bad_rows[] = {
 	{"step empty", STEPS "  - {}\n", 4, 5, "empty step; expected one of: send"},
 	{"step two keys", STEPS "  - wait: 1s\n    state: CLOSED\n", 5, 5,
 	 "a step has exactly one of: send, expect, expect_none, state, app, wait; 'state' follows 'wait'"},
+	/* per-target expectations and known deviations */
+	{"on: bad target name", STEPS "  - state: CLOSED\n    on: {Linux!: {state: LISTEN, reason: r}}\n", 5, 10,
+	 "on: 'Linux!' is not a target name"},
+	{"on: no reason", STEPS "  - expect: {flags: SA}\n    on: {linux: {win: 64240}}\n", 5, 17,
+	 "missing required key 'reason' in an expect override"},
+	{"on: empty reason", STEPS "  - expect: {flags: SA}\n    on: {linux: {win: 1, reason: \"\"}}\n", 5, 34,
+	 "reason: must not be empty"},
+	{"on: no value", STEPS "  - state: CLOSED\n    on: {linux: {reason: r}}\n", 5, 17,
+	 "override: give the value this target expects, or skip: true"},
+	{"on: app without skip", STEPS "  - app: close\n    on: {linux: {reason: r}}\n", 5, 17,
+	 "missing required key 'skip' in an app override"},
+	{"on: wrong key for kind", STEPS "  - wait: 1s\n    on: {linux: {state: LISTEN, reason: r}}\n", 5, 18,
+	 "unknown key 'state' in a duration override"},
+	{"on: target twice", STEPS "  - wait: 1s\n    on: {linux: {skip: true, reason: r}, linux: {skip: true, reason: r}}\n", 5, 42,
+	 "on: target 'linux' given twice"},
+	{"on only", STEPS "  - on: {linux: {skip: true, reason: r}}\n", 4, 5, "a step with only 'on'"},
+	{"on and two kinds", STEPS "  - wait: 1s\n    on: {}\n    state: CLOSED\n", 6, 5,
+	 "a step has exactly one of"},
+	{"deviations: not a mapping", STEPS "  - wait: 1s\ndeviations: [linux]\n", 5, 13,
+	 "deviations: expected a mapping"},
+	{"deviations: empty reason", STEPS "  - wait: 1s\ndeviations: {linux: \"\"}\n", 5, 21,
+	 "deviations: must not be empty"},
 	{"step unknown", STEPS "  - wait: 1s\n  - sleep: 1s\n", 5, 5,
 	 "unknown key 'sleep' in a step; expected one of: send, expect, expect_none, state, app, wait"},
 	/* send and expect */
@@ -982,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(test_expect_every_key),
 		cmocka_unit_test(test_len_without_data),
 		cmocka_unit_test(test_app_and_state),
+		cmocka_unit_test(test_overrides_and_deviations),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_too_many_steps),
 		cmocka_unit_test(test_error_after_steps),
