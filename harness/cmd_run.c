@@ -28,6 +28,8 @@ struct run_opts {
 	int nfamilies;
 	const char *fault;
 	const char *junit;
+	const char *pcap_dir;
+	char pcap_default[128];
 	bool list_faults, list_only;
 };
 
@@ -48,6 +50,9 @@ static void run_usage(FILE *out)
 		"  -v, --verbose         print every step and segment of every case\n"
 		"  -q, --quiet           print only failures and the totals\n"
 		"      --junit FILE      write a JUnit XML report to FILE\n"
+		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
+		"                        file, on targets with a wire (default:\n"
+		"                        reports/run-<time>-<pid>/, made only when needed)\n"
 		"      --list            list the cases that would run, run nothing\n"
 #ifdef REFSTACK_FAULTS
 		"      --ref-fault NAME  seed fault NAME into the reference stack\n"
@@ -81,7 +86,7 @@ static int parse_family(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS };
+enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR };
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -92,6 +97,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"junit", required_argument, NULL, OPT_JUNIT},
+		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
 		{"list", no_argument, NULL, OPT_LIST},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
@@ -125,6 +131,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case 'v': o->verbose = true; break;
 		case 'q': o->quiet = true; break;
 		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
 		case OPT_LIST: o->list_only = true; break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
@@ -260,7 +267,7 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 			size_t k = i * (size_t)o->nfamilies + (size_t)f;
 			struct engine_opts eo = {
 				.target = target, .family = o->families[f], .fault = o->fault,
-				.trace = o->verbose,
+				.trace = o->verbose, .pcap_dir = o->pcap_dir,
 			};
 			uint64_t t0 = wall_us();
 			if (tty)
@@ -307,6 +314,17 @@ int cmd_run(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
+	if (!o.pcap_dir) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char stamp[32];
+
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		/* reports/ is made here; the run's own folder when a pcap is due */
+		snprintf(o.pcap_default, sizeof(o.pcap_default), "reports/run-%s-%d", stamp, (int)getpid());
+		o.pcap_dir = o.pcap_default;
+	}
 	target = target_find(o.target);
 	if (!target) {
 		fprintf(stderr, "tcpconform run: unknown target '%s' (tcpconform list-targets lists them)\n",

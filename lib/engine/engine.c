@@ -3,7 +3,9 @@
  * engine learns from the first SYN the target sends. */
 #include "engine.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,9 +197,11 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	struct tc_err err = {0};
 
 	build_send(run, sp, &s);
+	/* stamped before the write: a target may answer before it returns */
+	uint64_t at = target_now(run->t);
 	if (target_inject(run->t, &s, &err) != 0)
 		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
-	record(run, false, target_now(run->t), &s);
+	record(run, false, at, &s);
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
 	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
@@ -483,6 +487,53 @@ static unsigned target_missing(const struct tc_case *c, const struct tc_target_o
 	return 0;
 }
 
+static int mkdir_p(const char *dir)
+{
+	char path[512];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return errno = ENAMETOOLONG, -1;
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = c;
+	}
+	return 0;
+}
+
+/* "cases/close/x.yaml" -> "<dir>/close-x-v4.pcap": the path below cases/
+ * keeps names apart without nesting folders. */
+static void save_pcap(struct run *run)
+{
+	struct engine_result *r = run->r;
+	struct tc_err err = {0};
+	char name[400];
+	const char *p = run->c->path;
+	size_t n = 0;
+
+	if (strncmp(p, "cases/", 6) == 0)
+		p += 6;
+	for (; *p && n + 1 < sizeof(name); p++)
+		name[n++] = (*p == '/') ? '-' : *p;
+	name[n] = '\0';
+	if (n > 5 && strcmp(name + n - 5, ".yaml") == 0)
+		name[n - 5] = '\0';
+	if (mkdir_p(run->o->pcap_dir) != 0) {
+		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.200s: %.200s)", run->o->pcap_dir,
+			 strerror(errno));
+		return;
+	}
+	snprintf(r->pcap_path, sizeof(r->pcap_path), "%.100s/%.380s-v%d.pcap", run->o->pcap_dir, name, run->o->family);
+	if (run->o->target->save_pcap(run->t, r->pcap_path, &err) != 0)
+		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.400s)", err.msg);
+}
+
 /* A known deviation turns the expected failure into a skip that says why,
  * and a pass into a failure: the record is stale and must go. */
 static void apply_deviation(struct run *run)
@@ -535,6 +586,8 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	conf.case_conf = &c->conf;
 	conf.fault = o->fault;
 	run.t = o->target->open(&conf, &err);
+	if (!run.t && err.code == TC_ERR_UNSUPPORTED)
+		return conclude(&run, TC_SKIP, -1, "%s", err.msg);
 	if (!run.t)
 		return conclude(&run, TC_ERROR, -1, "target %s: %s", o->target->name, err.msg);
 	run.prof = target_profile(run.t);
@@ -554,6 +607,8 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		r->verdict = TC_PASS;
 	apply_deviation(&run);
 	r->case_time_us = rel_now(&run);
+	if ((r->verdict == TC_FAIL || r->verdict == TC_ERROR) && o->pcap_dir && o->target->save_pcap)
+		save_pcap(&run);
 	target_close(run.t);
 	r->log = run.log;
 	return r->verdict;

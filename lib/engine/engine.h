@@ -25,6 +25,9 @@ struct engine_opts {
 	int family; /* 4 or 6 */
 	const char *fault; /* seeded fault (faults build), NULL = none */
 	bool trace; /* keep a line per step in the result's log */
+	/* Where a failing case's exchange goes as a pcap file, for targets
+	 * with a wire; created when first needed. NULL: no pcap. */
+	const char *pcap_dir;
 };
 
 /* One segment exchanged, kept for reports. */
@@ -52,6 +55,7 @@ struct engine_result {
 	char *log; /* malloc'd, may be NULL; engine_result_free releases */
 	uint32_t peer_isn, target_isn;
 	bool known_deviation; /* a SKIP that is a recorded deviation's failure */
+	char pcap_path[512]; /* "" when none was written */
 };
 
 /* Returns the verdict (also in r->verdict). Never exits; errors that are

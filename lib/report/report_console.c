@@ -46,6 +46,8 @@ void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 		fprintf(out, "%.*s\n", (int)first, r->msg);
 		if (r->msg[first])
 			print_indented(out, r->msg + first + 1, "    ");
+		if (r->pcap_path[0])
+			fprintf(out, "      pcap: %s\n", r->pcap_path);
 		fprintf(out, "      RFC: ");
 		for (int i = 0; i < e->c->nrfc; i++)
 			fprintf(out, "%s%s", i ? ", " : "", e->c->rfc[i]);

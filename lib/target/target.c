@@ -2,10 +2,12 @@
 
 #include <string.h>
 
+#include "linux/target_linux.h"
 #include "ref/target_ref.h"
 
 static const struct tc_target_ops *const all_targets[] = {
 	&target_ref_ops,
+	&target_linux_ops,
 	NULL,
 };
 

@@ -67,6 +67,8 @@ struct tc_target_ops {
 	 * segments it sends are kept for the next capture. */
 	int (*sleep_until)(struct tc_target *t, uint64_t t_us, struct tc_err *err);
 	const struct tc_profile *(*profile)(struct tc_target *t);
+	/* The exchange so far as a pcap file; NULL when the target has no wire. */
+	int (*save_pcap)(struct tc_target *t, const char *path, struct tc_err *err);
 	/* Faults build only: the names this target accepts in conf->fault. */
 	const char *const *(*faults)(void);
 };

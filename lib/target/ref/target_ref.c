@@ -135,6 +135,9 @@ static struct tc_target *ref_open(const struct tc_target_conf *conf, struct tc_e
 	refstack_config_default(&cfg);
 	cfg.addr = conf->target_addr;
 	cfg.iss = REF_DEFAULT_ISS;
+	/* RFC 6691 2: the MSS of a 1500-byte Ethernet MTU less the fixed IP
+	 * and TCP headers, so 1460 on IPv4 and 1440 on IPv6. */
+	cfg.mss = conf->target_addr.family == 6 ? 1440 : 1460;
 	t->prof = (struct tc_profile){
 		.msl_us = cfg.msl_us,
 		.rto_us = cfg.rto_initial_us,

@@ -1,0 +1,265 @@
+/* Target `linux`: the kernel under test lives in a namespace of its own
+ * (lib/netns); the injector and the capture sit on the other end of a veth
+ * (lib/wire); application actions run in a helper process inside the target
+ * namespace (linux_app); states come from sock_diag (linux_diag) and
+ * transitions from the sock:inet_sock_set_state tracepoint in a tracefs
+ * instance of ours (linux_trace). Real time: a wait sleeps to its deadline. */
+#include "target_linux.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../netns/netns.h"
+#include "../../wire/wire.h"
+#include "linux_app.h"
+#include "linux_diag.h"
+#include "linux_trace.h"
+
+/* How long an application action may wait inside the helper (accept for a
+ * connection, recv for bytes). The kernel completes a handshake on a veth
+ * before the injecting write returns, so this is a bound, not a delay. */
+#define LINUX_APP_TIMEOUT_US 500000u
+
+/* Facts of Linux, not settings (include/net/tcp.h): TIME-WAIT lasts
+ * TCP_TIMEWAIT_LEN = 60 s, so MSL is 30 s in the RFC's terms; the initial
+ * RTO is TCP_TIMEOUT_INIT = 1 s, its floor TCP_RTO_MIN = 200 ms, its ceiling
+ * TCP_RTO_MAX = 120 s; the delayed ACK waits at least TCP_DELACK_MIN = 40 ms.
+ * Timers fire on jiffies (4 ms at HZ=250 here), so a tolerance below a tick
+ * would flake; 15 ms leaves room for a loaded machine. */
+static const struct tc_profile linux_profile = {
+	.msl_us = 30000000,
+	.rto_us = 1000000,
+	.rto_min_us = 200000,
+	.rto_max_us = 120000000,
+	.delack_us = 40000,
+	.tolerance_us = 15000,
+};
+
+/* The namespace's TCP is pinned so the host's defaults never leak into a
+ * verdict: the cases are written for a plain RFC 9293 stack, without
+ * timestamps, SACK, window scaling or ECN unless a case asks. */
+static const struct {
+	const char *name, *value;
+} pinned_sysctls[] = {
+	{"net.ipv4.tcp_timestamps", "0"},
+	{"net.ipv4.tcp_sack", "0"},
+	{"net.ipv4.tcp_window_scaling", "0"},
+	{"net.ipv4.tcp_ecn", "0"},
+	{"net.ipv4.tcp_syn_retries", "6"},
+	{"net.ipv4.tcp_synack_retries", "5"},
+	{"net.ipv4.tcp_retries2", "15"},
+	{"net.ipv4.tcp_fin_timeout", "60"},
+	{"net.ipv4.tcp_rfc1337", "0"},
+	{"net.ipv4.tcp_syncookies", "0"},
+	{"net.ipv4.tcp_fastopen", "0"},
+	{"net.ipv4.tcp_mtu_probing", "0"},
+	{"net.ipv4.tcp_slow_start_after_idle", "0"},
+};
+
+struct target_linux {
+	struct tc_target base;
+	struct netns_pair ns;
+	struct wire *wire;
+	struct linux_app *app;
+	struct linux_diag *diag;
+	struct linux_trace *trace;
+	int family;
+	struct seg_addr local, peer;
+	uint16_t port, peer_port;
+};
+
+static void linux_close(struct tc_target *base)
+{
+	struct target_linux *t = (struct target_linux *)base;
+
+	if (!t)
+		return;
+	linux_trace_close(t->trace);
+	linux_diag_close(t->diag);
+	linux_app_stop(t->app);
+	wire_close(t->wire);
+	netns_pair_destroy(&t->ns);
+	free(t);
+}
+
+/* What a case may pin that Linux cannot: the case is skipped with the
+ * reason, never run against a profile it did not ask for. */
+static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
+{
+	if (!cc)
+		return 0;
+	if ((cc->fields & TC_C_MSL) && target_dur_us(&cc->msl, &linux_profile) != linux_profile.msl_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux cannot set MSL: TIME-WAIT is fixed at 60 s (MSL 30 s)");
+	if ((cc->fields & TC_C_RTO) && target_dur_us(&cc->rto, &linux_profile) != linux_profile.rto_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot set the initial RTO (fixed at 1 s)");
+	if (cc->fields & (TC_C_RTO_MIN | TC_C_RTO_MAX))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: RTO bounds are not settable per case");
+	if (cc->fields & TC_C_DELACK)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: the delayed-ACK timeout is not settable");
+	if (cc->fields & TC_C_ISS)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux chooses its ISN (RFC 6528); it cannot be pinned");
+	if (cc->fields & TC_C_WINDOW)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: the receive window is not settable exactly");
+	return 0;
+}
+
+static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, struct tc_err *err)
+{
+	char v[32];
+
+	for (size_t i = 0; i < sizeof(pinned_sysctls) / sizeof(pinned_sysctls[0]); i++)
+		if (netns_sysctl_set(t->ns.target.ns_fd, pinned_sysctls[i].name, pinned_sysctls[i].value, err))
+			return -1;
+	if (cc && (cc->fields & TC_C_SYN_RETRIES)) {
+		snprintf(v, sizeof(v), "%u", cc->syn_retries);
+		if (netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
+		    netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
+			return -1;
+	}
+	if (cc && (cc->fields & TC_C_RETRIES)) {
+		snprintf(v, sizeof(v), "%u", cc->retries);
+		if (netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
+			return -1;
+	}
+	return 0;
+}
+
+static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc_err *err)
+{
+	struct target_linux *t;
+	struct netns_pair_conf nc = {0};
+	struct linux_app_conf ac = {0};
+	char bpf[64];
+
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE, "seeded faults exist only in the ref target");
+		return NULL;
+	}
+	if (check_case_conf(conf->case_conf, err))
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		tc_err_set(err, TC_ERR_NOMEM, "linux target: out of memory");
+		return NULL;
+	}
+	t->base.ops = &target_linux_ops;
+	t->family = conf->target_addr.family;
+	t->local = conf->target_addr;
+	t->peer = conf->peer_addr;
+	t->port = conf->port;
+	t->peer_port = conf->peer_port;
+	t->ns.orig_fd = t->ns.target.ns_fd = t->ns.harness.ns_fd = -1;
+
+	if (netns_pair_create(&t->ns, &nc, err) != 0)
+		goto fail;
+	if (pin_sysctls(t, conf->case_conf, err) != 0)
+		goto fail;
+	snprintf(bpf, sizeof(bpf), "tcp port %u and tcp port %u", conf->port, conf->peer_port);
+	t->wire = wire_open(&t->ns, bpf, err);
+	if (!t->wire)
+		goto fail;
+	t->diag = linux_diag_open(t->ns.target.ns_fd, err);
+	if (!t->diag)
+		goto fail;
+	t->trace = linux_trace_open(conf->port, err);
+	if (!t->trace)
+		goto fail;
+	ac.target_ns_fd = t->ns.target.ns_fd;
+	ac.family = t->family;
+	ac.local = t->local;
+	ac.peer = t->peer;
+	ac.port = conf->port;
+	ac.peer_port = conf->peer_port;
+	ac.nodelay = true;
+	if (conf->case_conf && (conf->case_conf->fields & TC_C_MSS))
+		ac.mss = conf->case_conf->mss;
+	t->app = linux_app_start(&ac, err);
+	if (!t->app)
+		goto fail;
+	return &t->base;
+fail:
+	tc_err_prefix(err, "linux target");
+	linux_close(&t->base);
+	return NULL;
+}
+
+static int linux_inject(struct tc_target *base, const struct tc_seg *s, struct tc_err *err)
+{
+	return wire_inject(((struct target_linux *)base)->wire, s, err);
+}
+
+static int linux_capture(struct tc_target *base, uint64_t deadline_us, struct tc_seg *out,
+			 uint64_t *at_us, struct tc_err *err)
+{
+	return wire_capture(((struct target_linux *)base)->wire, deadline_us, out, at_us, err);
+}
+
+static int linux_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+{
+	return linux_app_do(((struct target_linux *)base)->app, act, LINUX_APP_TIMEOUT_US, err);
+}
+
+static int linux_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
+		       struct tc_err *err)
+{
+	struct target_linux *t = (struct target_linux *)base;
+
+	if (linux_diag_state(t->diag, t->family, &t->local, t->port, &t->peer, t->peer_port, out, err))
+		return -1;
+	if (since) {
+		since->n = 0;
+		if (linux_trace_read(t->trace, t->family, &t->local, t->port, &t->peer, t->peer_port, since,
+				     err))
+			return -1;
+	}
+	return 0;
+}
+
+static uint64_t linux_now(struct tc_target *base)
+{
+	(void)base;
+	return wire_now_us();
+}
+
+static int linux_sleep_until(struct tc_target *base, uint64_t t_us, struct tc_err *err)
+{
+	struct timespec ts = {.tv_sec = (time_t)(t_us / 1000000u), .tv_nsec = (long)(t_us % 1000000u) * 1000};
+	int rc;
+
+	(void)base;
+	while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+		;
+	if (rc != 0)
+		return tc_err_set(err, TC_ERR_SYSTEM, "clock_nanosleep: %s", strerror(rc));
+	return 0;
+}
+
+static const struct tc_profile *linux_profile_get(struct tc_target *base)
+{
+	(void)base;
+	return &linux_profile;
+}
+
+static int linux_save_pcap(struct tc_target *base, const char *path, struct tc_err *err)
+{
+	return wire_pcap_write(((struct target_linux *)base)->wire, path, err);
+}
+
+const struct tc_target_ops target_linux_ops = {
+	.name = "linux",
+	.caps = TC_CAP_APP | TC_CAP_STATE,
+	.open = linux_open,
+	.close = linux_close,
+	.inject = linux_inject,
+	.capture = linux_capture,
+	.app = linux_app,
+	.state = linux_state,
+	.now = linux_now,
+	.sleep_until = linux_sleep_until,
+	.profile = linux_profile_get,
+	.save_pcap = linux_save_pcap,
+};
