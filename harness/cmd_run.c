@@ -179,6 +179,10 @@ static int check_target_names(const struct tc_case *c, struct tc_err *err)
 			return tc_err_set(err, TC_ERR_CASE, "%s:%d:%d: deviations: unknown target '%s' (tcpconform list-targets)",
 					  c->path, c->deviations[k].loc.line, c->deviations[k].loc.col,
 					  c->deviations[k].target);
+	for (int k = 0; k < c->nskips; k++)
+		if (!known_target(c->skips[k].target))
+			return tc_err_set(err, TC_ERR_CASE, "%s:%d:%d: skip: unknown target '%s' (tcpconform list-targets)",
+					  c->path, c->skips[k].loc.line, c->skips[k].loc.col, c->skips[k].target);
 	for (int i = 0; i < c->nsteps; i++)
 		for (int k = 0; k < c->steps[i].novr; k++)
 			if (!known_target(c->steps[i].ovr[k].target))

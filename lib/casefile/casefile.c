@@ -230,6 +230,11 @@ static int k_deviations(struct cf *cf, yaml_node_t *v, void *obj)
 	return cf_load_deviations(cf, v, obj);
 }
 
+static int k_skip(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return cf_load_skips(cf, v, obj);
+}
+
 static const struct cf_key case_keys[] = {
 	{"name", k_name, true},
 	{"rfc", k_rfc, true},
@@ -240,6 +245,7 @@ static const struct cf_key case_keys[] = {
 	{"peer_isn", k_peer_isn, false},
 	{"config", k_config, false},
 	{"deviations", k_deviations, false},
+	{"skip", k_skip, false},
 	{"steps", k_steps, true},
 	{"description", k_description, false},
 };

@@ -162,28 +162,40 @@ int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st)
 	return 0;
 }
 
-int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c)
+/* target name -> reason, for deviations and skips alike */
+static int load_target_reasons(struct cf *cf, yaml_node_t *map, const char *what, struct tc_deviation *out,
+			       int *n)
 {
-	if (cf_want(cf, map, YAML_MAPPING_NODE, "deviations"))
+	if (cf_want(cf, map, YAML_MAPPING_NODE, what))
 		return -1;
 	if (cf_len(map) > TC_MAX_DEVIATIONS)
-		return cf_fail(cf, map, "deviations: at most %d targets", TC_MAX_DEVIATIONS);
+		return cf_fail(cf, map, "%s: at most %d targets", what, TC_MAX_DEVIATIONS);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = cf_node(cf, p->key), *v = cf_node(cf, p->value);
-		struct tc_deviation *d = &c->deviations[c->ndeviations];
+		struct tc_deviation *d = &out[*n];
 
 		if (!k || !v)
-			return cf_fail(cf, map, "deviations: malformed mapping");
-		if (target_name(cf, k, "deviations", d->target))
+			return cf_fail(cf, map, "%s: malformed mapping", what);
+		if (target_name(cf, k, what, d->target))
 			return -1;
-		for (int i = 0; i < c->ndeviations; i++)
-			if (strcmp(c->deviations[i].target, d->target) == 0)
-				return cf_fail(cf, k, "deviations: target '%s' given twice", d->target);
-		if (cf_text(cf, v, "deviations", d->reason, sizeof(d->reason)))
+		for (int i = 0; i < *n; i++)
+			if (strcmp(out[i].target, d->target) == 0)
+				return cf_fail(cf, k, "%s: target '%s' given twice", what, d->target);
+		if (cf_text(cf, v, what, d->reason, sizeof(d->reason)))
 			return -1;
 		d->loc.line = (int)k->start_mark.line + 1;
 		d->loc.col = (int)k->start_mark.column + 1;
-		c->ndeviations++;
+		(*n)++;
 	}
 	return 0;
+}
+
+int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c)
+{
+	return load_target_reasons(cf, map, "deviations", c->deviations, &c->ndeviations);
+}
+
+int cf_load_skips(struct cf *cf, yaml_node_t *map, struct tc_case *c)
+{
+	return load_target_reasons(cf, map, "skip", c->skips, &c->nskips);
 }

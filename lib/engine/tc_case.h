@@ -196,6 +196,10 @@ struct tc_case {
 	uint32_t peer_isn; /* the injector's ISN; default 1000000 */
 	int ndeviations;
 	struct tc_deviation deviations[TC_MAX_DEVIATIONS];
+	/* Targets the case does not apply to at all, with why (a sockets API
+	 * cannot close a connection it has not accepted); reported as SKIP. */
+	int nskips;
+	struct tc_deviation skips[TC_MAX_DEVIATIONS];
 	int nsteps;
 	struct tc_step *steps; /* owned; casefile_free releases */
 };

@@ -35,3 +35,10 @@ uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p)
 	}
 	return 0;
 }
+
+void target_signal_cleanup(void)
+{
+	for (size_t i = 0; all_targets[i]; i++)
+		if (all_targets[i]->signal_cleanup)
+			all_targets[i]->signal_cleanup();
+}

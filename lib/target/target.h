@@ -25,6 +25,10 @@ struct tc_profile {
 	uint64_t rto_max_us;
 	uint64_t delack_us;
 	uint64_t tolerance_us; /* |arrival - expected| allowed on timed expects */
+	/* A timer may also fire this many percent of its delay late (Linux's
+	 * timer wheel rounds a timeout up to its level's granularity, at most
+	 * 1/8 of it): added to the tolerance on the late side only. */
+	unsigned late_pct;
 };
 
 /* What one case needs the target to set up. */
@@ -69,6 +73,10 @@ struct tc_target_ops {
 	const struct tc_profile *(*profile)(struct tc_target *t);
 	/* The exchange so far as a pcap file; NULL when the target has no wire. */
 	int (*save_pcap)(struct tc_target *t, const char *path, struct tc_err *err);
+	/* Async-signal-safe: remove what the target made outside this process
+	 * (tracefs instances) when SIGINT or SIGTERM ends the run. May be NULL.
+	 * What is held by descriptor (namespaces) goes with the process. */
+	void (*signal_cleanup)(void);
 	/* Faults build only: the names this target accepts in conf->fault. */
 	const char *const *(*faults)(void);
 };
@@ -82,6 +90,9 @@ struct tc_target {
 uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p);
 
 const struct tc_target_ops *target_find(const char *name);
+/* Calls every target's signal_cleanup; async-signal-safe. */
+void target_signal_cleanup(void);
+
 /* NULL-terminated list of every target kind compiled in. */
 const struct tc_target_ops *const *target_all(void);
 

@@ -384,6 +384,7 @@ static void test_overrides_and_deviations(void **state)
 
 	(void)state;
 	load_ok(HEAD "deviations: {linux: \"answers X (Linux 6.18)\"}\n"
+		     "skip: {other: no sockets API for this}\n"
 		     "steps:\n"
 		     "  - expect: {flags: SA, ack: 1, win: 65535}\n"
 		     "    on: {linux: {win: 64240, reason: first window from tcp_rmem}}\n"
@@ -397,6 +398,9 @@ static void test_overrides_and_deviations(void **state)
 	assert_string_equal(c.deviations[0].target, "linux");
 	assert_string_equal(c.deviations[0].reason, "answers X (Linux 6.18)");
 	assert_int_equal(c.deviations[0].loc.line, 3);
+	assert_int_equal(c.nskips, 1);
+	assert_string_equal(c.skips[0].target, "other");
+	assert_string_equal(c.skips[0].reason, "no sockets API for this");
 	assert_int_equal(c.steps[0].novr, 1);
 	o = &c.steps[0].ovr[0];
 	assert_string_equal(o->target, "linux");
@@ -511,7 +515,7 @@ static const struct bad bad_rows[] = {
 	{"missing rfc", "name: n\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'rfc' in the case"},
 	{"missing steps", HEAD, 1, 1, "missing required key 'steps' in the case"},
 	{"unknown top key", STEPS "  - wait: 1s\ntimeout: 1\n", 5, 1,
-	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, deviations, steps, description"},
+	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, deviations, skip, steps, description"},
 	{"duplicate key", "name: a\nname: b\n", 2, 1, "duplicate key 'name' in the case"},
 	{"key not a scalar", "? [a]\n: b\n", 1, 3, "the case: expected a key name, found a list"},
 	{"key with NUL", "\"na\\0me\": x\n", 1, 1, "unknown key 'na?me' in the case"},

@@ -28,7 +28,10 @@
  * RTO is TCP_TIMEOUT_INIT = 1 s, its floor TCP_RTO_MIN = 200 ms, its ceiling
  * TCP_RTO_MAX = 120 s; the delayed ACK waits at least TCP_DELACK_MIN = 40 ms.
  * Timers fire on jiffies (4 ms at HZ=250 here), so a tolerance below a tick
- * would flake; 15 ms leaves room for a loaded machine. */
+ * would flake; 15 ms leaves room for a loaded machine. The timer wheel
+ * (kernel/time/timer.c) files a timeout in a level whose granularity is up
+ * to 1/8 of it and rounds up: a 1 s RTO fires up to 32 ms late, a 4 s one up
+ * to 256 ms, TIME-WAIT's 60 s up to 7.5 s. */
 static const struct tc_profile linux_profile = {
 	.msl_us = 30000000,
 	.rto_us = 1000000,
@@ -36,6 +39,7 @@ static const struct tc_profile linux_profile = {
 	.rto_max_us = 120000000,
 	.delack_us = 40000,
 	.tolerance_us = 15000,
+	.late_pct = 13,
 };
 
 /* The namespace's TCP is pinned so the host's defaults never leak into a
@@ -128,6 +132,9 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, st
 	return 0;
 }
 
+/* Once per process: the stale-instance sweep needs to run only once. */
+static bool stale_checked;
+
 static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc_err *err)
 {
 	struct target_linux *t;
@@ -141,6 +148,12 @@ static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc
 	}
 	if (check_case_conf(conf->case_conf, err))
 		return NULL;
+	if (!stale_checked) {
+		/* a run killed by SIGKILL could not remove its tracefs instances */
+		stale_checked = true;
+		if (linux_trace_remove_stale(err) < 0)
+			return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		tc_err_set(err, TC_ERR_NOMEM, "linux target: out of memory");
@@ -262,4 +275,5 @@ const struct tc_target_ops target_linux_ops = {
 	.sleep_until = linux_sleep_until,
 	.profile = linux_profile_get,
 	.save_pcap = linux_save_pcap,
+	.signal_cleanup = linux_trace_remove_all_signal_safe,
 };
