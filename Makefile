@@ -15,8 +15,8 @@ endif
 PKGS     := libpcap yaml-0.1 libmnl
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -MMD -MP
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -MMD -MP -pthread
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm -pthread
 SAN      :=
 
 LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)

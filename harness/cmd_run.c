@@ -4,6 +4,7 @@
 
 #include <fnmatch.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct run_opts {
 	const char *pcap_dir;
 	char pcap_default[128];
 	bool list_faults, list_only;
+	unsigned jobs;
 };
 
 static void run_usage(FILE *out)
@@ -47,6 +49,9 @@ static void run_usage(FILE *out)
 		"  -f, --filter GLOB     run only cases whose path or name matches GLOB\n"
 		"                        (fnmatch; repeatable; a case runs if any matches)\n"
 		"      --family 4|6|both IP version(s) to run each case on (default: both)\n"
+		"  -j, --jobs N          run N cases at once, each worker with namespaces of\n"
+		"                        its own (default: the number of CPUs); output stays\n"
+		"                        in case order\n"
 		"  -v, --verbose         print every step and segment of every case\n"
 		"  -q, --quiet           print only failures and the totals\n"
 		"      --junit FILE      write a JUnit XML report to FILE\n"
@@ -95,6 +100,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"filter", required_argument, NULL, 'f'},
 		{"family", required_argument, NULL, OPT_FAMILY},
 		{"verbose", no_argument, NULL, 'v'},
+		{"jobs", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"junit", required_argument, NULL, OPT_JUNIT},
 		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
@@ -114,7 +120,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	o->nfamilies = 2;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":t:f:vqh", longopts, NULL)) != -1) {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	while ((ch = getopt_long(argc, argv, ":t:f:j:vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o->target = optarg; break;
 		case 'f':
@@ -129,6 +137,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				return -1;
 			break;
 		case 'v': o->verbose = true; break;
+		case 'j': {
+			char *end;
+			long j = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || j < 1 || j > 64) {
+				fprintf(stderr, "tcpconform run: --jobs: '%s' is not a number 1..64\n", optarg);
+				return -1;
+			}
+			o->jobs = (unsigned)j;
+			break;
+		}
 		case 'q': o->quiet = true; break;
 		case OPT_JUNIT: o->junit = optarg; break;
 		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
@@ -246,62 +264,147 @@ static int list_faults(const struct tc_target_ops *t)
 	return 0;
 }
 
+/* The runs of a suite, shared by the worker threads: each takes the next
+ * run, the main thread prints them in order as they complete. */
+struct pool {
+	const struct run_opts *o;
+	const struct tc_target_ops *target;
+	struct tc_case *cases;
+	size_t nruns;
+	struct engine_result *results;
+	struct report_entry *entries;
+	bool *done;
+	size_t next;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+struct worker {
+	struct pool *pool;
+	unsigned id;
+	pthread_t thread;
+};
+
+static void run_one(struct pool *p, size_t k, unsigned worker)
+{
+	const struct run_opts *o = p->o;
+	size_t i = k / (size_t)o->nfamilies;
+	int family = o->families[k % (size_t)o->nfamilies];
+	struct engine_opts eo = {
+		.target = p->target, .family = family, .fault = o->fault,
+		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = worker,
+	};
+	uint64_t t0 = wall_us();
+
+	engine_run(&p->cases[i], &eo, &p->results[k]);
+	p->entries[k] = (struct report_entry){
+		.c = &p->cases[i], .family = family, .r = &p->results[k], .wall_us = wall_us() - t0,
+	};
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t k = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (k >= p->nruns)
+			return NULL;
+		run_one(p, k, w->id);
+		pthread_mutex_lock(&p->mu);
+		p->done[k] = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static size_t count_done(struct pool *p)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < p->nruns; k++)
+		n += p->done[k];
+	return n;
+}
+
 static int run_cases(const struct run_opts *o, const struct tc_target_ops *target,
 		     struct tc_case *cases, size_t n)
 {
-	size_t nruns = n * (size_t)o->nfamilies;
-	struct engine_result *results = calloc(nruns ? nruns : 1, sizeof(*results));
-	struct report_entry *entries = calloc(nruns ? nruns : 1, sizeof(*entries));
+	struct pool p = {.o = o, .target = target, .cases = cases};
 	struct report_totals tot = {0};
 	bool tty = isatty(STDERR_FILENO) && !o->verbose;
+	unsigned jobs;
+	struct worker *workers;
 	int rc = 0;
 
-	if (!results || !entries) {
-		free(results);
-		free(entries);
+	p.nruns = n * (size_t)o->nfamilies;
+	jobs = o->jobs < p.nruns ? o->jobs : (unsigned)p.nruns;
+	p.results = calloc(p.nruns, sizeof(*p.results));
+	p.entries = calloc(p.nruns, sizeof(*p.entries));
+	p.done = calloc(p.nruns, sizeof(*p.done));
+	workers = calloc(jobs, sizeof(*workers));
+	if (!p.results || !p.entries || !p.done || !workers) {
+		free(p.results);
+		free(p.entries);
+		free(p.done);
+		free(workers);
 		fprintf(stderr, "tcpconform: out of memory\n");
 		return 2;
 	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
 	if (!o->quiet)
-		printf("tcpconform: %zu case%s on target %s, IPv%s\n", n, n == 1 ? "" : "s", target->name,
-		       o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"));
+		printf("tcpconform: %zu case%s on target %s, IPv%s, %u job%s\n", n, n == 1 ? "" : "s",
+		       target->name, o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"),
+		       jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
-	for (size_t i = 0; i < n; i++) {
-		for (int f = 0; f < o->nfamilies; f++) {
-			size_t k = i * (size_t)o->nfamilies + (size_t)f;
-			struct engine_opts eo = {
-				.target = target, .family = o->families[f], .fault = o->fault,
-				.trace = o->verbose, .pcap_dir = o->pcap_dir,
-			};
-			uint64_t t0 = wall_us();
-			if (tty)
-				fprintf(stderr, "\r\033[K[%zu/%zu] %s [v%d]", k + 1, nruns, cases[i].path,
-					o->families[f]);
-			engine_run(&cases[i], &eo, &results[k]);
-			entries[k] = (struct report_entry){
-				.c = &cases[i], .family = o->families[f], .r = &results[k],
-				.wall_us = wall_us() - t0,
-			};
-			report_count(&tot, results[k].verdict);
-			if (tty)
-				fprintf(stderr, "\r\033[K");
-			if (!o->quiet || results[k].verdict == TC_FAIL || results[k].verdict == TC_ERROR)
-				report_console_entry(stdout, &entries[k], o->verbose);
-			fflush(stdout);
+	for (unsigned w = 0; w < jobs; w++) {
+		workers[w] = (struct worker){.pool = &p, .id = w};
+		if (pthread_create(&workers[w].thread, NULL, worker_main, &workers[w]) != 0) {
+			fprintf(stderr, "tcpconform: cannot start worker %u\n", w);
+			jobs = w;
+			break;
 		}
 	}
-	if (o->junit) {
+	for (size_t k = 0; k < p.nruns && jobs > 0; k++) {
+		pthread_mutex_lock(&p.mu);
+		while (!p.done[k]) {
+			if (tty)
+				fprintf(stderr, "\r\033[K[%zu/%zu done] %s", count_done(&p), p.nruns,
+					cases[k / (size_t)o->nfamilies].path);
+			pthread_cond_wait(&p.cv, &p.mu);
+		}
+		pthread_mutex_unlock(&p.mu);
+		report_count(&tot, p.results[k].verdict);
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+		if (!o->quiet || p.results[k].verdict == TC_FAIL || p.results[k].verdict == TC_ERROR)
+			report_console_entry(stdout, &p.entries[k], o->verbose);
+		fflush(stdout);
+	}
+	for (unsigned w = 0; w < jobs; w++)
+		pthread_join(workers[w].thread, NULL);
+	if (jobs == 0) {
+		fprintf(stderr, "tcpconform: no worker could start\n");
+		rc = 2;
+	} else if (o->junit) {
 		struct tc_err err = {0};
-		if (report_junit_write(o->junit, target->name, entries, nruns, &err) != 0) {
+		if (report_junit_write(o->junit, target->name, p.entries, p.nruns, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			rc = 2;
 		}
 	}
 	report_console_totals(stdout, &tot);
-	for (size_t k = 0; k < nruns; k++)
-		engine_result_free(&results[k]);
-	free(results);
-	free(entries);
+	for (size_t k = 0; k < p.nruns; k++)
+		engine_result_free(&p.results[k]);
+	free(p.results);
+	free(p.entries);
+	free(p.done);
+	free(workers);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
 	if (rc)
 		return rc;
 	return tot.failed || tot.errored ? 1 : 0;

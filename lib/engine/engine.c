@@ -24,6 +24,7 @@ struct run {
 	const struct tc_profile *prof;
 	struct seg_addr target_addr, peer_addr;
 	uint64_t start_us;
+	uint16_t peer_port;
 	uint32_t peer_isn;
 	uint32_t target_isn; /* valid when target_isn_known */
 	bool target_isn_known;
@@ -176,7 +177,7 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 	memset(s, 0, sizeof(*s));
 	s->src = run->peer_addr;
 	s->dst = run->target_addr;
-	s->sport = run->c->peer_port;
+	s->sport = run->peer_port;
 	s->dport = run->c->port;
 	s->flags = sp->flags;
 	s->seq = (sp->fields & TC_F_SEQ) ? pick(sp->abs_seq, run->peer_isn, sp->seq) : run->peer_nxt;
@@ -594,7 +595,9 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	conf.target_addr = run.target_addr;
 	conf.peer_addr = run.peer_addr;
 	conf.port = c->port;
-	conf.peer_port = c->peer_port;
+	run.peer_port = (uint16_t)(c->peer_port + o->worker);
+	conf.peer_port = run.peer_port;
+	conf.worker = o->worker;
 	conf.case_conf = &c->conf;
 	conf.fault = o->fault;
 	run.t = o->target->open(&conf, &err);

@@ -28,6 +28,10 @@ struct engine_opts {
 	/* Where a failing case's exchange goes as a pcap file, for targets
 	 * with a wire; created when first needed. NULL: no pcap. */
 	const char *pcap_dir;
+	/* Parallel workers share host-wide things (the tracepoint): worker w
+	 * plays the peer from port peer_port + w, so every worker's four-tuple
+	 * is its own. */
+	unsigned worker;
 };
 
 /* One segment exchanged, kept for reports. */

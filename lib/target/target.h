@@ -37,6 +37,7 @@ struct tc_target_conf {
 	uint16_t port, peer_port;
 	const struct tc_case_conf *case_conf; /* may be NULL */
 	const char *fault; /* seeded fault name, faults build only; NULL = none */
+	unsigned worker; /* which parallel worker runs the case (0-based) */
 };
 
 #define TC_MAX_TRANSITIONS 32

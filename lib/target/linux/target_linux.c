@@ -167,6 +167,7 @@ static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc
 	t->peer_port = conf->peer_port;
 	t->ns.orig_fd = t->ns.target.ns_fd = t->ns.harness.ns_fd = -1;
 
+	nc.worker = conf->worker;
 	if (netns_pair_create(&t->ns, &nc, err) != 0)
 		goto fail;
 	if (pin_sysctls(t, conf->case_conf, err) != 0)
