@@ -270,6 +270,7 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	learn_from_target(run, &got);
 	if ((sp->fields & TC_F_AFTER)) {
 		uint64_t after = target_dur_us(&sp->after, run->prof);
+		run->r->required_us += after;
 		if (at + tol < t0 + after) {
 			seg_format(&got, line, sizeof(line));
 			return conclude(run, TC_FAIL, i,
@@ -295,7 +296,10 @@ static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_
 	struct tc_err err = {0};
 	uint64_t at = 0;
 	char line[512];
-	int rc = target_capture(run->t, t0 + dur, &got, &at, &err);
+	int rc;
+
+	run->r->required_us += dur;
+	rc = target_capture(run->t, t0 + dur, &got, &at, &err);
 
 	if (rc < 0)
 		return conclude(run, TC_ERROR, i, "expect_none: %s", err.msg);
@@ -352,6 +356,7 @@ static enum tc_verdict step_wait(struct run *run, int i, const struct tc_dur *d)
 	uint64_t dur = target_dur_us(d, run->prof);
 
 	trace(run, "  wait %.3f ms", (double)dur / 1000.0);
+	run->r->required_us += dur;
 	if (target_sleep_until(run->t, target_now(run->t) + dur, &err) != 0)
 		return conclude(run, TC_ERROR, i, "wait: %s", err.msg);
 	return TC_PASS;

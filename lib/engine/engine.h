@@ -52,6 +52,10 @@ struct engine_result {
 	 * summary; then expected and actual, then the last segments. */
 	char msg[ENGINE_MSG_MAX];
 	uint64_t case_time_us; /* time that passed on the target's clock */
+	/* The time the case itself demands (its waits, silences and the
+	 * earliest arrival of delayed segments): what a perfect harness would
+	 * spend on a real-time target. */
+	uint64_t required_us;
 	/* The whole exchange, oldest first (the first ENGINE_HISTORY). */
 	int nevents;
 	struct engine_event events[ENGINE_HISTORY];

@@ -32,6 +32,7 @@ static void junit_case(FILE *f, const struct report_entry *e)
 	xml_escaped(f, e->c->name);
 	fprintf(f, " [v%d]\" time=\"%.6f\">\n", e->family, (double)e->wall_us / 1e6);
 	fputs("      <properties>", f);
+	fprintf(f, "<property name=\"required_wait_us\" value=\"%llu\"/>", (unsigned long long)r->required_us);
 	for (int i = 0; i < e->c->nrfc; i++) {
 		fputs("<property name=\"rfc\" value=\"", f);
 		xml_escaped(f, e->c->rfc[i]);
