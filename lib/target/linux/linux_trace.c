@@ -593,14 +593,16 @@ static int trace_lines(struct linux_trace *t, const struct trace_query *q, struc
 			break;
 		}
 		if (r == 1) {
-			if (out->n >= TC_MAX_TRANSITIONS) {
-				rc = tc_err_set(err, TC_ERR_TARGET, "trace: more than %d transitions in one read",
-						TC_MAX_TRANSITIONS);
-				break;
+			/* The tracepoint is host-wide: another run on this machine
+			 * with the same addresses and ports (in namespaces of its
+			 * own) shows up here too. The list only explains a state
+			 * read, which sock_diag makes per namespace, so a full list
+			 * keeps its first entries instead of failing the case. */
+			if (out->n < TC_MAX_TRANSITIONS) {
+				out->from[out->n] = ev.oldstate;
+				out->to[out->n] = ev.newstate;
+				out->n++;
 			}
-			out->from[out->n] = ev.oldstate;
-			out->to[out->n] = ev.newstate;
-			out->n++;
 		}
 		start = nl + 1;
 	}
