@@ -34,7 +34,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput asan bench install clean
+.PHONY: all run check unit suite faults badinput linux asan bench bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -74,7 +74,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput
+check: unit suite faults badinput linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -89,12 +89,23 @@ faults: $(PROG) $(PROG_FAULTS) $(FAULT_TEST_BIN)
 badinput: $(PROG)
 	tests/bad-input.sh $(BUILD)
 
+# The linux target on the real kernel (root; says SKIP without it).
+linux: $(PROG)
+	tests/linux-target.sh $(BUILD)
+	tests/linux-cleanup.sh $(BUILD)
+
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
 bench: $(PROG)
 	bench/suite-ref $(BUILD)
+
+# The linux target's benchmarks: the whole suite several times, in real
+# time (tens of minutes; root).
+bench-linux: $(PROG)
+	bench/suite-linux $(BUILD)
+	bench/linux-verdicts $(BUILD) 5
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
