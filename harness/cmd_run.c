@@ -293,6 +293,7 @@ static void run_one(struct pool *p, size_t k, unsigned worker)
 	struct engine_opts eo = {
 		.target = p->target, .family = family, .fault = o->fault,
 		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = worker,
+		.run_index = (unsigned)k,
 	};
 	uint64_t t0 = wall_us();
 
@@ -386,6 +387,7 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	}
 	for (unsigned w = 0; w < jobs; w++)
 		pthread_join(workers[w].thread, NULL);
+	target_shutdown_all();
 	if (jobs == 0) {
 		fprintf(stderr, "tcpconform: no worker could start\n");
 		rc = 2;

@@ -600,7 +600,8 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	conf.target_addr = run.target_addr;
 	conf.peer_addr = run.peer_addr;
 	conf.port = c->port;
-	run.peer_port = (uint16_t)(c->peer_port + o->worker);
+	uint32_t pp = c->peer_port + o->run_index % 20000;
+	run.peer_port = (uint16_t)(pp > 65535 ? pp - 65535 + 1024 : pp);
 	conf.peer_port = run.peer_port;
 	conf.worker = o->worker;
 	conf.case_conf = &c->conf;

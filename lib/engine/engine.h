@@ -28,10 +28,12 @@ struct engine_opts {
 	/* Where a failing case's exchange goes as a pcap file, for targets
 	 * with a wire; created when first needed. NULL: no pcap. */
 	const char *pcap_dir;
-	/* Parallel workers share host-wide things (the tracepoint): worker w
-	 * plays the peer from port peer_port + w, so every worker's four-tuple
-	 * is its own. */
-	unsigned worker;
+	unsigned worker; /* which worker thread runs the case */
+	/* The case run's number in the run: the injector plays the peer from
+	 * port peer_port + run_index % 20000, so every case run has a
+	 * four-tuple of its own (the host-wide tracepoint, and a target that
+	 * keeps its namespace from case to case, tell runs apart by it). */
+	unsigned run_index;
 };
 
 /* One segment exchanged, kept for reports. */

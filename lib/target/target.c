@@ -42,3 +42,10 @@ void target_signal_cleanup(void)
 		if (all_targets[i]->signal_cleanup)
 			all_targets[i]->signal_cleanup();
 }
+
+void target_shutdown_all(void)
+{
+	for (size_t i = 0; all_targets[i]; i++)
+		if (all_targets[i]->shutdown)
+			all_targets[i]->shutdown();
+}

@@ -78,6 +78,9 @@ struct tc_target_ops {
 	 * (tracefs instances) when SIGINT or SIGTERM ends the run. May be NULL.
 	 * What is held by descriptor (namespaces) goes with the process. */
 	void (*signal_cleanup)(void);
+	/* The run is over: release what the target kept between cases
+	 * (per-worker namespaces, captures, tracefs instances). May be NULL. */
+	void (*shutdown)(void);
 	/* Faults build only: the names this target accepts in conf->fault. */
 	const char *const *(*faults)(void);
 };
@@ -91,6 +94,9 @@ struct tc_target {
 uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p);
 
 const struct tc_target_ops *target_find(const char *name);
+/* Calls every target's shutdown: at the end of a run. */
+void target_shutdown_all(void);
+
 /* Calls every target's signal_cleanup; async-signal-safe. */
 void target_signal_cleanup(void);
 

@@ -81,10 +81,24 @@ static int open_inject(struct wire *w, struct tc_err *err)
 	return mute_inject_socket(w, err);
 }
 
+static int set_filter(struct wire *w, const char *bpf, struct tc_err *err)
+{
+	struct bpf_program prog;
+	int rc;
+
+	if (pcap_compile(w->pc, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		return tc_err_set(err, TC_ERR_USAGE, "capture filter \"%s\": %s", bpf, pcap_geterr(w->pc));
+	rc = pcap_setfilter(w->pc, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0)
+		return tc_err_set(err, TC_ERR_SYSTEM, "capture filter \"%s\" on %s: %s", bpf, w->ifname,
+				  pcap_geterr(w->pc));
+	return 0;
+}
+
 static int open_capture(struct wire *w, const char *bpf, struct tc_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
 	int rc;
 
 	w->pc = pcap_create(w->ifname, ebuf);
@@ -109,15 +123,8 @@ static int open_capture(struct wire *w, const char *bpf, struct tc_err *err)
 	 * this interface and would otherwise be captured too. */
 	if (pcap_setdirection(w->pc, PCAP_D_IN) < 0)
 		return lib_fail(err, TC_ERR_SYSTEM, "pcap_setdirection(PCAP_D_IN)", w->ifname, pcap_geterr(w->pc));
-	if (bpf && bpf[0]) {
-		if (pcap_compile(w->pc, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0)
-			return tc_err_set(err, TC_ERR_USAGE, "capture filter \"%s\": %s", bpf, pcap_geterr(w->pc));
-		rc = pcap_setfilter(w->pc, &prog);
-		pcap_freecode(&prog);
-		if (rc < 0)
-			return tc_err_set(err, TC_ERR_SYSTEM, "capture filter \"%s\" on %s: %s", bpf, w->ifname,
-					  pcap_geterr(w->pc));
-	}
+	if (bpf && bpf[0] && set_filter(w, bpf, err) < 0)
+		return -1;
 	if (pcap_setnonblock(w->pc, 1, ebuf) < 0)
 		return lib_fail(err, TC_ERR_SYSTEM, "pcap_setnonblock", w->ifname, ebuf);
 	w->fd = pcap_get_selectable_fd(w->pc);
@@ -385,4 +392,21 @@ int wire_capture(struct wire *w, uint64_t deadline_us, struct tc_seg *out, uint6
 		if (wait_readable(w, now, deadline_us, err) < 0)
 			return -1;
 	}
+}
+
+int wire_set_filter(struct wire *w, const char *bpf, struct tc_err *err)
+{
+	int n;
+
+	if (set_filter(w, bpf, err) < 0)
+		return -1;
+	/* Frames that passed the old filter are not the new exchange's:
+	 * read out whatever the kernel already holds, then forget it all. */
+	do {
+		queue_clear(w);
+		n = fill_queue(w, err);
+	} while (n > 0);
+	queue_clear(w);
+	wire_history_clear(w);
+	return n < 0 ? -1 : 0;
 }

@@ -75,6 +75,11 @@ size_t wire_history_count(const struct wire *w);
 const struct wire_rec *wire_history_at(const struct wire *w, size_t i);
 /* Records dropped because the history was full. */
 size_t wire_history_dropped(const struct wire *w);
+/* A new capture filter for the next exchange on this wire (one wire
+ * serves many cases): frames already captured are dropped and the history
+ * is cleared. */
+int wire_set_filter(struct wire *w, const char *bpf, struct tc_err *err);
+
 /* Forget the exchange (between cases on one wire). */
 void wire_history_clear(struct wire *w);
 

@@ -61,19 +61,92 @@ static const struct {
 	{"net.ipv4.tcp_fastopen", "0"},
 	{"net.ipv4.tcp_mtu_probing", "0"},
 	{"net.ipv4.tcp_slow_start_after_idle", "0"},
+	/* no RTT or cwnd learnt by an earlier case on this namespace */
+	{"net.ipv4.tcp_no_metrics_save", "1"},
 };
+
+/* What a worker keeps from case to case: making namespaces, a capture and
+ * a tracefs instance costs about 100 ms, mostly in the kernel's teardown
+ * (RCU grace periods when packet sockets close, ring buffers when an
+ * instance goes). A case starts clean all the same: its own peer port (the
+ * engine gives every case run one), so what earlier cases left in the
+ * namespace (TIME-WAIT entries, orphans still retransmitting) has another
+ * four-tuple, and a capture filter on the case's ports; the sysctls are
+ * pinned again and the application helper is new. */
+struct linux_env {
+	bool ready;
+	struct netns_pair ns;
+	struct wire *wire;
+	struct linux_diag *diag;
+	struct linux_trace *trace;
+	uint16_t trace_port;
+};
+
+/* One per worker, each touched only by its worker's thread. */
+#define LINUX_MAX_WORKERS 64
+static struct linux_env envs[LINUX_MAX_WORKERS];
 
 struct target_linux {
 	struct tc_target base;
-	struct netns_pair ns;
-	struct wire *wire;
+	struct linux_env *env;
 	struct linux_app *app;
-	struct linux_diag *diag;
-	struct linux_trace *trace;
+	bool broken; /* an error mid-case: do not hand the env to the next case */
 	int family;
 	struct seg_addr local, peer;
 	uint16_t port, peer_port;
 };
+
+static void env_destroy(struct linux_env *e)
+{
+	linux_trace_close(e->trace);
+	linux_diag_close(e->diag);
+	wire_close(e->wire);
+	netns_pair_destroy(&e->ns);
+	memset(e, 0, sizeof(*e));
+}
+
+static int env_make(struct linux_env *e, unsigned worker, struct tc_err *err)
+{
+	struct netns_pair_conf nc = {.worker = worker};
+
+	memset(e, 0, sizeof(*e));
+	e->ns.orig_fd = e->ns.target.ns_fd = e->ns.harness.ns_fd = -1;
+	if (netns_pair_create(&e->ns, &nc, err) != 0)
+		return -1;
+	/* the filter is set per case */
+	e->wire = wire_open(&e->ns, NULL, err);
+	if (!e->wire)
+		goto fail;
+	e->diag = linux_diag_open(e->ns.target.ns_fd, err);
+	if (!e->diag)
+		goto fail;
+	e->ready = true;
+	return 0;
+fail:
+	env_destroy(e);
+	return -1;
+}
+
+/* The tracepoint filter is on the case's port: a case on another port
+ * needs another instance. Events still pending are read and dropped. */
+static int env_trace_for(struct linux_env *e, uint16_t port, struct tc_err *err)
+{
+	struct tc_transitions scratch;
+	static const struct seg_addr none = {.family = 4};
+
+	if (e->trace && e->trace_port != port) {
+		linux_trace_close(e->trace);
+		e->trace = NULL;
+	}
+	if (!e->trace) {
+		e->trace = linux_trace_open(port, err);
+		if (!e->trace)
+			return -1;
+		e->trace_port = port;
+	}
+	scratch.n = 0;
+	return linux_trace_read(e->trace, 4, &none, port, &none, 0, &scratch, err);
+}
 
 static void linux_close(struct tc_target *base)
 {
@@ -81,12 +154,17 @@ static void linux_close(struct tc_target *base)
 
 	if (!t)
 		return;
-	linux_trace_close(t->trace);
-	linux_diag_close(t->diag);
 	linux_app_stop(t->app);
-	wire_close(t->wire);
-	netns_pair_destroy(&t->ns);
+	if (t->broken && t->env)
+		env_destroy(t->env);
 	free(t);
+}
+
+static void linux_shutdown(void)
+{
+	for (size_t i = 0; i < LINUX_MAX_WORKERS; i++)
+		if (envs[i].ready)
+			env_destroy(&envs[i]);
 }
 
 /* What a case may pin that Linux cannot: the case is skipped with the
@@ -116,17 +194,17 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, st
 	char v[32];
 
 	for (size_t i = 0; i < sizeof(pinned_sysctls) / sizeof(pinned_sysctls[0]); i++)
-		if (netns_sysctl_set(t->ns.target.ns_fd, pinned_sysctls[i].name, pinned_sysctls[i].value, err))
+		if (netns_sysctl_set(t->env->ns.target.ns_fd, pinned_sysctls[i].name, pinned_sysctls[i].value, err))
 			return -1;
 	if (cc && (cc->fields & TC_C_SYN_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->syn_retries);
-		if (netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
-		    netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
+		if (netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
+		    netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
 			return -1;
 	}
 	if (cc && (cc->fields & TC_C_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->retries);
-		if (netns_sysctl_set(t->ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
+		if (netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
 			return -1;
 	}
 	return 0;
@@ -138,12 +216,15 @@ static bool stale_checked;
 static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc_err *err)
 {
 	struct target_linux *t;
-	struct netns_pair_conf nc = {0};
 	struct linux_app_conf ac = {0};
 	char bpf[64];
 
 	if (conf->fault) {
 		tc_err_set(err, TC_ERR_USAGE, "seeded faults exist only in the ref target");
+		return NULL;
+	}
+	if (conf->worker >= LINUX_MAX_WORKERS) {
+		tc_err_set(err, TC_ERR_USAGE, "linux target: at most %d workers", LINUX_MAX_WORKERS);
 		return NULL;
 	}
 	if (check_case_conf(conf->case_conf, err))
@@ -165,24 +246,20 @@ static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc
 	t->peer = conf->peer_addr;
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
-	t->ns.orig_fd = t->ns.target.ns_fd = t->ns.harness.ns_fd = -1;
+	t->env = &envs[conf->worker];
+	/* Until the case is set up, a failure leaves the env unusable. */
+	t->broken = true;
 
-	nc.worker = conf->worker;
-	if (netns_pair_create(&t->ns, &nc, err) != 0)
+	if (!t->env->ready && env_make(t->env, conf->worker, err) != 0)
 		goto fail;
 	if (pin_sysctls(t, conf->case_conf, err) != 0)
 		goto fail;
 	snprintf(bpf, sizeof(bpf), "tcp port %u and tcp port %u", conf->port, conf->peer_port);
-	t->wire = wire_open(&t->ns, bpf, err);
-	if (!t->wire)
+	if (wire_set_filter(t->env->wire, bpf, err) != 0)
 		goto fail;
-	t->diag = linux_diag_open(t->ns.target.ns_fd, err);
-	if (!t->diag)
+	if (env_trace_for(t->env, conf->port, err) != 0)
 		goto fail;
-	t->trace = linux_trace_open(conf->port, err);
-	if (!t->trace)
-		goto fail;
-	ac.target_ns_fd = t->ns.target.ns_fd;
+	ac.target_ns_fd = t->env->ns.target.ns_fd;
 	ac.family = t->family;
 	ac.local = t->local;
 	ac.peer = t->peer;
@@ -194,6 +271,7 @@ static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc
 	t->app = linux_app_start(&ac, err);
 	if (!t->app)
 		goto fail;
+	t->broken = false;
 	return &t->base;
 fail:
 	tc_err_prefix(err, "linux target");
@@ -203,13 +281,25 @@ fail:
 
 static int linux_inject(struct tc_target *base, const struct tc_seg *s, struct tc_err *err)
 {
-	return wire_inject(((struct target_linux *)base)->wire, s, err);
+	struct target_linux *t = (struct target_linux *)base;
+
+	if (wire_inject(t->env->wire, s, err) != 0) {
+		t->broken = true;
+		return -1;
+	}
+	return 0;
 }
 
 static int linux_capture(struct tc_target *base, uint64_t deadline_us, struct tc_seg *out,
 			 uint64_t *at_us, struct tc_err *err)
 {
-	return wire_capture(((struct target_linux *)base)->wire, deadline_us, out, at_us, err);
+	struct target_linux *t = (struct target_linux *)base;
+	int rc = wire_capture(t->env->wire, deadline_us, out, at_us, err);
+
+	/* a malformed segment from the kernel is a finding, not a broken env */
+	if (rc < 0 && err->code != TC_ERR_SEG_PARSE)
+		t->broken = true;
+	return rc;
 }
 
 static int linux_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
@@ -222,15 +312,18 @@ static int linux_state(struct tc_target *base, enum tc_state *out, struct tc_tra
 {
 	struct target_linux *t = (struct target_linux *)base;
 
-	if (linux_diag_state(t->diag, t->family, &t->local, t->port, &t->peer, t->peer_port, out, err))
-		return -1;
+	if (linux_diag_state(t->env->diag, t->family, &t->local, t->port, &t->peer, t->peer_port, out, err))
+		goto broken;
 	if (since) {
 		since->n = 0;
-		if (linux_trace_read(t->trace, t->family, &t->local, t->port, &t->peer, t->peer_port, since,
+		if (linux_trace_read(t->env->trace, t->family, &t->local, t->port, &t->peer, t->peer_port, since,
 				     err))
-			return -1;
+			goto broken;
 	}
 	return 0;
+broken:
+	t->broken = true;
+	return -1;
 }
 
 static uint64_t linux_now(struct tc_target *base)
@@ -260,7 +353,7 @@ static const struct tc_profile *linux_profile_get(struct tc_target *base)
 
 static int linux_save_pcap(struct tc_target *base, const char *path, struct tc_err *err)
 {
-	return wire_pcap_write(((struct target_linux *)base)->wire, path, err);
+	return wire_pcap_write(((struct target_linux *)base)->env->wire, path, err);
 }
 
 const struct tc_target_ops target_linux_ops = {
@@ -277,4 +370,5 @@ const struct tc_target_ops target_linux_ops = {
 	.profile = linux_profile_get,
 	.save_pcap = linux_save_pcap,
 	.signal_cleanup = linux_trace_remove_all_signal_safe,
+	.shutdown = linux_shutdown,
 };
