@@ -33,6 +33,7 @@ struct run_opts {
 	char pcap_default[128];
 	bool list_faults, list_only;
 	unsigned jobs;
+	bool keep_netns;
 };
 
 static void run_usage(FILE *out)
@@ -52,6 +53,9 @@ static void run_usage(FILE *out)
 		"  -j, --jobs N          run N cases at once, each worker with namespaces of\n"
 		"                        its own (default: the number of CPUs); output stays\n"
 		"                        in case order\n"
+		"      --keep-netns      name the linux target's namespaces while the run\n"
+		"                        lasts (/run/netns/tcpconform-<pid>-<worker>-target,\n"
+		"                        -harness) so `ip netns exec` can look inside\n"
 		"  -v, --verbose         print every step and segment of every case\n"
 		"  -q, --quiet           print only failures and the totals\n"
 		"      --junit FILE      write a JUnit XML report to FILE\n"
@@ -91,7 +95,7 @@ static int parse_family(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR };
+enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS };
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -104,6 +108,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"quiet", no_argument, NULL, 'q'},
 		{"junit", required_argument, NULL, OPT_JUNIT},
 		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
+		{"keep-netns", no_argument, NULL, OPT_KEEP_NETNS},
 		{"list", no_argument, NULL, OPT_LIST},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
@@ -150,6 +155,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_JUNIT: o->junit = optarg; break;
 		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
+		case OPT_KEEP_NETNS: o->keep_netns = true; break;
 		case OPT_LIST: o->list_only = true; break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
@@ -293,7 +299,7 @@ static void run_one(struct pool *p, size_t k, unsigned worker)
 	struct engine_opts eo = {
 		.target = p->target, .family = family, .fault = o->fault,
 		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = worker,
-		.run_index = (unsigned)k,
+		.run_index = (unsigned)k, .keep_netns = o->keep_netns,
 	};
 	uint64_t t0 = wall_us();
 

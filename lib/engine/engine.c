@@ -604,6 +604,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	run.peer_port = (uint16_t)(pp > 65535 ? pp - 65535 + 1024 : pp);
 	conf.peer_port = run.peer_port;
 	conf.worker = o->worker;
+	conf.keep_netns = o->keep_netns;
 	conf.case_conf = &c->conf;
 	conf.fault = o->fault;
 	run.t = o->target->open(&conf, &err);

@@ -34,6 +34,7 @@ struct engine_opts {
 	 * four-tuple of its own (the host-wide tracepoint, and a target that
 	 * keeps its namespace from case to case, tell runs apart by it). */
 	unsigned run_index;
+	bool keep_netns; /* passed on to the target (tc_target_conf) */
 };
 
 /* One segment exchanged, kept for reports. */

@@ -38,6 +38,7 @@ struct tc_target_conf {
 	const struct tc_case_conf *case_conf; /* may be NULL */
 	const char *fault; /* seeded fault name, faults build only; NULL = none */
 	unsigned worker; /* which parallel worker runs the case (0-based) */
+	bool keep_netns; /* name the namespaces a target makes, for debugging */
 };
 
 #define TC_MAX_TRANSITIONS 32

@@ -105,9 +105,9 @@ static void env_destroy(struct linux_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int env_make(struct linux_env *e, unsigned worker, struct tc_err *err)
+static int env_make(struct linux_env *e, unsigned worker, bool keep, struct tc_err *err)
 {
-	struct netns_pair_conf nc = {.worker = worker};
+	struct netns_pair_conf nc = {.worker = worker, .keep = keep};
 
 	memset(e, 0, sizeof(*e));
 	e->ns.orig_fd = e->ns.target.ns_fd = e->ns.harness.ns_fd = -1;
@@ -250,7 +250,7 @@ static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc
 	/* Until the case is set up, a failure leaves the env unusable. */
 	t->broken = true;
 
-	if (!t->env->ready && env_make(t->env, conf->worker, err) != 0)
+	if (!t->env->ready && env_make(t->env, conf->worker, conf->keep_netns, err) != 0)
 		goto fail;
 	if (pin_sysctls(t, conf->case_conf, err) != 0)
 		goto fail;
