@@ -35,6 +35,29 @@ static bool opt_equal(const struct seg_opt *a, const struct seg_opt *b, bool any
 	}
 }
 
+/* The expected options as the case wrote them: a kind expected with any
+ * value prints bare ("mss"), not with the zero the spec holds. */
+static size_t spec_opts_format(const struct tc_segspec *sp, char *buf, size_t cap)
+{
+	struct tc_seg one;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < sp->nopts && len + 1 < cap; i++) {
+		char item[160];
+
+		one.nopts = 1;
+		one.opts[0] = sp->opts[i];
+		seg_opts_format(&one, item, sizeof(item));
+		if (sp->opt_anyval[i]) {
+			item[strcspn(item, " ")] = '\0'; /* the kind's name only */
+			strncat(item, " (any value)", sizeof(item) - strlen(item) - 1);
+		}
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "," : "", item);
+	}
+	return len < cap ? len : cap - 1;
+}
+
 static int match_opts(const struct tc_segspec *sp, const struct tc_seg *got, char *why, size_t cap)
 {
 	int gi = 0, si = 0;
@@ -53,10 +76,7 @@ static int match_opts(const struct tc_segspec *sp, const struct tc_seg *got, cha
 		si++;
 		gi++;
 	}
-	struct tc_seg tmp;
-	tmp.nopts = sp->nopts;
-	memcpy(tmp.opts, sp->opts, sizeof(tmp.opts[0]) * sp->nopts);
-	seg_opts_format(&tmp, want, sizeof(want));
+	spec_opts_format(sp, want, sizeof(want));
 	seg_opts_format(got, have, sizeof(have));
 	snprintf(why, cap, "options expected [%s], got [%s]", want, have);
 	return -1;
@@ -142,10 +162,7 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 	if (sp->fields & (TC_F_LEN | TC_F_DATA))
 		ADD("%slength %u", len ? " " : "", sp->len);
 	if (sp->fields & TC_F_OPTS) {
-		struct tc_seg t;
-		t.nopts = sp->nopts;
-		memcpy(t.opts, sp->opts, sizeof(t.opts[0]) * sp->nopts);
-		seg_opts_format(&t, tmp, sizeof(tmp));
+		spec_opts_format(sp, tmp, sizeof(tmp));
 		ADD("%soptions [%s]", len ? " " : "", tmp);
 	}
 	if (len == 0)
