@@ -77,10 +77,26 @@ static int k_win(struct cf *cf, yaml_node_t *v, void *obj)
 	struct tc_segspec *s = obj;
 	int64_t x;
 
+	if (s->fields & TC_F_WIN_REL)
+		return cf_fail(cf, v, "win: give only one of win and win_rel");
 	if (cf_int(cf, v, "win", 0, 65535, &x))
 		return -1;
 	s->win = (uint16_t)x;
 	s->fields |= TC_F_WIN;
+	return 0;
+}
+
+static int k_win_rel(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (s->fields & TC_F_WIN)
+		return cf_fail(cf, v, "win_rel: give only one of win and win_rel");
+	if (cf_int(cf, v, "win_rel", -65535, 65535, &x))
+		return -1;
+	s->win_rel = (int32_t)x;
+	s->fields |= TC_F_WIN_REL;
 	return 0;
 }
 
@@ -207,6 +223,7 @@ const struct cf_key cf_send_keys[] = {
 const struct cf_key cf_expect_keys[] = {
 	{"flags", k_flags, false},	{"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false},	{"ack_abs", k_ack_abs, false}, {"win", k_win, false},
+	{"win_rel", k_win_rel, false},
 	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
 	{"tolerance", k_tolerance, false},

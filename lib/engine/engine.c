@@ -30,6 +30,7 @@ struct run {
 	bool target_isn_known;
 	uint32_t peer_nxt; /* next sequence number the injector sends */
 	uint32_t target_nxt; /* highest sequence the target has sent, + its length */
+	uint16_t target_win0; /* the window on the target's SYN or SYN,ACK */
 	bool target_nxt_known;
 	/* Trace log */
 	char *log;
@@ -222,6 +223,7 @@ static void learn_from_target(struct run *run, const struct tc_seg *s)
 	uint32_t end = s->seq + seg_seq_len(s);
 
 	if ((s->flags & SEG_SYN) && !run->target_isn_known) {
+		run->target_win0 = s->win;
 		run->target_isn = s->seq;
 		run->target_isn_known = true;
 		run->r->target_isn = s->seq;
@@ -262,6 +264,8 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	struct engine_isn isn = {
 		.peer = run->peer_isn,
 		.target = (got.flags & SEG_SYN) && !run->target_isn_known ? got.seq : target_base(run),
+		.win0_known = run->target_isn_known || (got.flags & SEG_SYN),
+		.win0 = run->target_isn_known ? run->target_win0 : got.win,
 	};
 	if (engine_match(sp, &got, &isn, why, sizeof(why)) != 0) {
 		seg_format(&got, line, sizeof(line));
@@ -385,8 +389,12 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		dst->ack = o->ack;
 		dst->abs_ack = o->abs_ack;
 	}
-	if (f & TC_F_WIN)
+	if (f & (TC_F_WIN | TC_F_WIN_REL)) {
+		/* one way of giving the window replaces the other */
+		dst->fields &= ~(unsigned)(TC_F_WIN | TC_F_WIN_REL);
 		dst->win = o->win;
+		dst->win_rel = o->win_rel;
+	}
 	if (f & TC_F_URP)
 		dst->urp = o->urp;
 	if (f & TC_F_OPTS) {

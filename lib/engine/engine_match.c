@@ -117,6 +117,19 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 	}
 	if ((sp->fields & TC_F_WIN) && sp->win != got->win)
 		return mismatch_num(why, cap, "win", sp->win, got->win);
+	if (sp->fields & TC_F_WIN_REL) {
+		if (!isn->win0_known) {
+			snprintf(why, cap, "win_rel %+d: the target has sent no SYN whose window it could count from",
+				 (int)sp->win_rel);
+			return -1;
+		}
+		int32_t want = (int32_t)isn->win0 + sp->win_rel;
+		if (want != (int32_t)got->win) {
+			snprintf(why, cap, "win expected %d (first window %u %+d), got %u (first window %+d)", (int)want,
+				 isn->win0, (int)sp->win_rel, got->win, (int)got->win - (int)isn->win0);
+			return -1;
+		}
+	}
 	if ((sp->fields & TC_F_URP) && sp->urp != got->urp)
 		return mismatch_num(why, cap, "urp", sp->urp, got->urp);
 	if ((sp->fields & (TC_F_LEN | TC_F_DATA)) && sp->len != got->len)
@@ -157,6 +170,8 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		ADD("%sack %s%u", len ? " " : "", sp->abs_ack ? "abs " : "", sp->ack);
 	if (sp->fields & TC_F_WIN)
 		ADD("%swin %u", len ? " " : "", sp->win);
+	if (sp->fields & TC_F_WIN_REL)
+		ADD("%swin first%+d", len ? " " : "", (int)sp->win_rel);
 	if (sp->fields & TC_F_URP)
 		ADD("%surg %u", len ? " " : "", sp->urp);
 	if (sp->fields & (TC_F_LEN | TC_F_DATA))

@@ -11,6 +11,8 @@
 struct engine_isn {
 	uint32_t peer; /* expect.ack counts from here */
 	uint32_t target; /* expect.seq counts from here */
+	bool win0_known;
+	uint16_t win0; /* expect.win_rel counts from here: the target's SYN window */
 };
 
 /* 0 when got matches every field the spec gives; else -1 and why holds one

@@ -44,6 +44,7 @@ enum tc_field {
 	TC_F_AFTER = 1u << 9,
 	TC_F_BAD_CSUM = 1u << 10,
 	TC_F_TOLERANCE = 1u << 11,
+	TC_F_WIN_REL = 1u << 12, /* expect: window relative to the target's first */
 };
 
 /* A send or an expect: a segment template. seq and ack are relative to the
@@ -57,6 +58,10 @@ struct tc_segspec {
 	uint32_t seq, ack;
 	bool abs_seq, abs_ack;
 	uint16_t win;
+	/* expect: the window as an offset from the one the target advertised
+	 * on its SYN or SYN,ACK; what a stack starts with is its own choice,
+	 * how the window moves with the data held is not. */
+	int32_t win_rel;
 	uint16_t urp;
 	/* options: for send, what is sent; for expect, the exact list expected
 	 * in order, except that NOP and EOL padding is ignored on both sides. */
