@@ -15,9 +15,10 @@ endif
 PKGS     := libpcap yaml-0.1 libmnl
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -MMD -MP -pthread
+# override: a CFLAGS given on the command line (make asan gives one) adds to
+# these instead of dropping the warnings and the dependency files.
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -MMD -MP -pthread
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm -pthread
-SAN      :=
 
 LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
@@ -117,3 +118,5 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(LIB_FAULT_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_FAULT_OBJ:.o=.d)
+# test programs are compiled in one go; their headers are tracked too
+-include $(TEST_BIN:=.d) $(FAULT_TEST_BIN:=.d)
