@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../common/root_test.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,20 +40,6 @@ static int teardown(void **state)
 	netns_pair_destroy(*state);
 	free(*state);
 	return 0;
-}
-
-static void need_root(void)
-{
-	if (geteuid() != 0) {
-		print_message("SKIP: needs root (network namespaces)\n");
-		skip();
-	}
-}
-
-static void ok(int rc, const struct tc_err *err, const char *what)
-{
-	if (rc < 0)
-		fail_msg("%s: %s", what, err->msg);
 }
 
 static unsigned long inode_of(const char *path)
@@ -115,7 +103,7 @@ static void test_pair_shape(void **state)
 	char want[IFNAMSIZ], a[64];
 	unsigned long before;
 
-	need_root();
+	need_root_for("network namespaces");
 	before = thread_ns();
 	create(p, 5);
 	if (thread_ns() != before)
@@ -168,7 +156,7 @@ static void test_enter_and_return(void **state)
 	struct tc_err err = {0};
 	unsigned long orig;
 
-	need_root();
+	need_root_for("network namespaces");
 	orig = thread_ns();
 	create(p, 6);
 	ok(netns_enter(p->target.ns_fd, &err), &err, "netns_enter target");
@@ -200,7 +188,7 @@ static void test_sysctl(void **state)
 	struct tc_err err = {0};
 	char host_before[64], host_after[64], harness[64];
 
-	need_root();
+	need_root_for("network namespaces");
 	create(p, 7);
 	ok(netns_sysctl_get(p->orig_fd, "net.ipv4.tcp_syn_retries", host_before, sizeof(host_before), &err), &err,
 	   "read the original namespace");
@@ -313,7 +301,7 @@ static void test_half_made_name_too_long(void **state)
 	struct tc_err err = {0};
 	struct snapshot before;
 
-	need_root();
+	need_root_for("network namespaces");
 	before = snap();
 	assert_int_equal(netns_pair_create(p, &conf, &err), -1);
 	print_message("refused: %s\n", err.msg);
@@ -330,7 +318,7 @@ static void test_half_made_kernel_refuses(void **state)
 	struct tc_err err = {0};
 	struct snapshot before;
 
-	need_root();
+	need_root_for("network namespaces");
 	before = snap();
 	assert_int_equal(netns_pair_create(p, &conf, &err), -1);
 	print_message("refused: %s\n", err.msg);
@@ -346,7 +334,7 @@ static void test_destroy_twice(void **state)
 	struct netns_pair zeroed;
 	struct snapshot before;
 
-	need_root();
+	need_root_for("network namespaces");
 	memset(&zeroed, 0, sizeof(zeroed));
 	netns_pair_destroy(&zeroed);
 	netns_pair_destroy(&zeroed);
@@ -363,37 +351,6 @@ static void test_destroy_twice(void **state)
 	check_nothing_left(p, &before, conf.worker);
 }
 
-/* Whether any process is in the namespace with this inode, or any of our
- * descriptors holds it. */
-static bool ns_in_use(unsigned long ino)
-{
-	static const char *const dirs[] = {"/proc", "/proc/self/fd"};
-	char want[64], path[300], link[128];
-	bool used = false;
-
-	snprintf(want, sizeof(want), "net:[%lu]", ino);
-	for (int i = 0; i < 2 && !used; i++) {
-		DIR *d = opendir(dirs[i]);
-		struct dirent *de;
-
-		assert_non_null(d);
-		while (!used && (de = readdir(d))) {
-			ssize_t n;
-
-			if (de->d_name[0] < '0' || de->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), i == 0 ? "/proc/%s/ns/net" : "/proc/self/fd/%s", de->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n > 0) {
-				link[n] = '\0';
-				used = strcmp(link, want) == 0;
-			}
-		}
-		closedir(d);
-	}
-	return used;
-}
-
 /* A process killed outright takes its pair along: nothing but its
  * descriptors held the namespaces. */
 static void test_sigkill_leaves_nothing(void **state)
@@ -404,7 +361,7 @@ static void test_sigkill_leaves_nothing(void **state)
 	pid_t child;
 
 	(void)p;
-	need_root();
+	need_root_for("network namespaces");
 	assert_int_equal(pipe(pfd), 0);
 	child = fork();
 	assert_true(child >= 0);
@@ -437,7 +394,7 @@ static void test_sigkill_leaves_nothing(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	if (!inos[0] || !inos[1])
 		fail_msg("the child could not create its pair");
-	if (ns_in_use(inos[0]) || ns_in_use(inos[1]))
+	if (ns_held(inos[0], NS_HELD_BY_PROCESS | NS_HELD_BY_OUR_FD) || ns_held(inos[1], NS_HELD_BY_PROCESS | NS_HELD_BY_OUR_FD))
 		fail_msg("a namespace of the killed process is still in use");
 }
 

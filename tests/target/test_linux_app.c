@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../common/root_test.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,14 +67,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void need_root(void)
-{
-	if (geteuid() != 0) {
-		print_message("SKIP: needs root (network namespaces)\n");
-		skip();
-	}
-}
-
 static void check_u(const char *field, unsigned long long want, unsigned long long got)
 {
 	if (want != got)
@@ -106,7 +100,7 @@ static struct fx *pair_fx(void **state, int family)
 	struct netns_pair_conf conf = {.worker = next_worker++};
 	struct tc_err err = {0};
 
-	need_root();
+	need_root_for("network namespaces");
 	fx->family = family;
 	if (netns_pair_create(&fx->p, &conf, &err) < 0)
 		fail_msg("netns_pair_create: %s", err.msg);
@@ -675,40 +669,6 @@ static void test_helper_killed(void **state)
 	check_msg(&err, TC_ERR_SYSTEM, want);
 }
 
-static unsigned long ns_inode(int fd)
-{
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	return (unsigned long)st.st_ino;
-}
-
-/* Whether any process is in the namespace with this inode. */
-static bool ns_has_process(unsigned long ino)
-{
-	char want[64], path[300], link[128];
-	struct dirent *de;
-	bool used = false;
-	DIR *d = opendir("/proc");
-
-	assert_non_null(d);
-	snprintf(want, sizeof(want), "net:[%lu]", ino);
-	while (!used && (de = readdir(d))) {
-		ssize_t n;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			used = strcmp(link, want) == 0;
-		}
-	}
-	closedir(d);
-	return used;
-}
-
 /* stop closes the connection with a FIN (unread data and all), reaps the
  * helper, and with the pair destroyed nothing is left in the namespace. */
 static void test_stop_leaves_nothing(void **state)
@@ -723,7 +683,7 @@ static void test_stop_leaves_nothing(void **state)
 	inject(fx, &s);
 	got = expect_seg(fx, "ACK of the data");
 	check_flags(SEG_ACK, got.flags);
-	assert_true(ns_has_process(tino));
+	assert_true(ns_held(tino, NS_HELD_BY_PROCESS));
 	linux_app_stop(fx->a);
 	fx->a = NULL;
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
@@ -734,7 +694,7 @@ static void test_stop_leaves_nothing(void **state)
 	wire_close(fx->w);
 	fx->w = NULL;
 	netns_pair_destroy(&fx->p);
-	if (ns_has_process(tino))
+	if (ns_held(tino, NS_HELD_BY_PROCESS))
 		fail_msg("a process is still in the destroyed target namespace");
 }
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../common/root_test.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -106,20 +108,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void ok(int rc, const struct tc_err *err, const char *what)
-{
-	if (rc < 0)
-		fail_msg("%s: %s", what, err->msg);
-}
-
-static void need_root(void)
-{
-	if (geteuid() != 0) {
-		print_message("SKIP: needs root (network namespaces, tracefs)\n");
-		skip();
-	}
-}
-
 static const struct seg_addr *local_addr(const struct fx *fx)
 {
 	return fx->family == 4 ? &fx->p.target.addr4 : &fx->p.target.addr6;
@@ -138,7 +126,7 @@ static struct fx *pair_fx(void **state, unsigned worker, int family, uint16_t pe
 	struct tc_err err = {0};
 	char bpf[32];
 
-	need_root();
+	need_root_for("network namespaces, tracefs");
 	fx->family = family;
 	fx->port = test_port;
 	fx->peer_port = peer_port;
@@ -810,7 +798,7 @@ static void test_close_removes_instance(void **state)
 	bool mounted_before;
 	struct stat st;
 
-	need_root();
+	need_root_for("network namespaces, tracefs");
 	mounted_before = tracefs_at(LINUX_TRACEFS);
 	fx->t = linux_trace_open(test_port, &err);
 	if (!fx->t)
@@ -857,7 +845,7 @@ static void test_remove_stale(void **state)
 	pid_t dead;
 	int n;
 
-	need_root();
+	need_root_for("network namespaces, tracefs");
 	dead = reaped_pid();
 	/* Ours keeps tracefs mounted for the test and must survive too. */
 	fx->t = linux_trace_open(test_port, &err);
@@ -896,7 +884,7 @@ static void test_remove_all_signal_safe(void **state)
 	struct tc_err err = {0};
 	struct seg_addr a;
 
-	need_root();
+	need_root_for("network namespaces, tracefs");
 	fx->t = linux_trace_open(test_port, &err);
 	if (!fx->t)
 		fail_msg("linux_trace_open: %s", err.msg);

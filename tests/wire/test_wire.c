@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../common/root_test.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -74,20 +76,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void ok(int rc, const struct tc_err *err, const char *what)
-{
-	if (rc < 0)
-		fail_msg("%s: %s", what, err->msg);
-}
-
-static void need_root(void)
-{
-	if (geteuid() != 0) {
-		print_message("SKIP: needs root (network namespaces)\n");
-		skip();
-	}
-}
-
 /* A pair and a wire capturing the listener's port. */
 static struct fx *pair_fx(void **state, unsigned worker)
 {
@@ -95,7 +83,7 @@ static struct fx *pair_fx(void **state, unsigned worker)
 	struct netns_pair_conf conf = {.worker = worker};
 	struct tc_err err = {0};
 
-	need_root();
+	need_root_for("network namespaces");
 	ok(netns_pair_create(&fx->p, &conf, &err), &err, "netns_pair_create");
 	fx->w = wire_open(&fx->p, "tcp port 8080", &err);
 	if (!fx->w)
@@ -388,14 +376,6 @@ static void test_bad_filter_is_refused(void **state)
 
 /* ---- nothing left behind ---- */
 
-static unsigned long ns_inode(int fd)
-{
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	return (unsigned long)st.st_ino;
-}
-
 /* Lines of our mount table naming this process's kept namespaces. */
 static int our_mounts(void)
 {
@@ -412,47 +392,6 @@ static int our_mounts(void)
 	return n;
 }
 
-/* Whether any process is in, or any of our descriptors holds, the namespace
- * with this inode. */
-static bool ns_in_use(unsigned long ino)
-{
-	char want[64], path[300], link[128];
-	struct dirent *de;
-	DIR *d;
-	bool used = false;
-
-	snprintf(want, sizeof(want), "net:[%lu]", ino);
-	d = opendir("/proc");
-	assert_non_null(d);
-	while (!used && (de = readdir(d))) {
-		ssize_t n;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			used = strcmp(link, want) == 0;
-		}
-	}
-	closedir(d);
-	d = opendir("/proc/self/fd");
-	assert_non_null(d);
-	while (!used && (de = readdir(d))) {
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			used = strcmp(link, want) == 0;
-		}
-	}
-	closedir(d);
-	return used;
-}
-
 static void test_destroy_leaves_nothing(void **state)
 {
 	struct fx *fx = pair_fx(state, 8);
@@ -463,11 +402,11 @@ static void test_destroy_leaves_nothing(void **state)
 	memcpy(hname, fx->p.harness.ifname, sizeof(hname));
 	wire_close(fx->w); /* its sockets hold the harness namespace too */
 	fx->w = NULL;
-	assert_true(ns_in_use(tino));
+	assert_true(ns_held(tino, NS_HELD_BY_PROCESS | NS_HELD_BY_OUR_FD));
 	netns_pair_destroy(&fx->p);
 	if (if_nametoindex(tname) != 0 || if_nametoindex(hname) != 0)
 		fail_msg("%s or %s exists in the original namespace", tname, hname);
-	if (ns_in_use(tino) || ns_in_use(hino))
+	if (ns_held(tino, NS_HELD_BY_PROCESS | NS_HELD_BY_OUR_FD) || ns_held(hino, NS_HELD_BY_PROCESS | NS_HELD_BY_OUR_FD))
 		fail_msg("a namespace of the destroyed pair is still held");
 	check_u("mounts", 0, (unsigned)our_mounts());
 	netns_pair_destroy(&fx->p);
@@ -481,7 +420,7 @@ static void test_kept_pair_is_named_then_removed(void **state)
 	char tpath[NETNS_PATH_MAX], hpath[NETNS_PATH_MAX];
 	struct stat st;
 
-	need_root();
+	need_root_for("network namespaces");
 	ok(netns_pair_create(&fx->p, &conf, &err), &err, "netns_pair_create (keep)");
 	snprintf(tpath, sizeof(tpath), "/run/netns/tcpconform-%d-9-target", (int)getpid());
 	snprintf(hpath, sizeof(hpath), "/run/netns/tcpconform-%d-9-harness", (int)getpid());
