@@ -17,6 +17,7 @@
 #include "../lib/report/report.h"
 #include "../lib/target/target.h"
 #include "discover.h"
+#include "signals.h"
 
 #define MAX_FILTERS 32
 
@@ -125,8 +126,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	o->nfamilies = 2;
 	opterr = 0;
 	optind = 1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	o->jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	o->jobs = 0; /* chosen by the target: target_default_jobs */
 	while ((ch = getopt_long(argc, argv, ":t:f:j:vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o->target = optarg; break;
@@ -145,8 +145,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case 'j': {
 			char *end;
 			long j = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || j < 1 || j > 64) {
-				fprintf(stderr, "tcpconform run: --jobs: '%s' is not a number 1..64\n", optarg);
+			if (*optarg == '\0' || *end != '\0' || j < 1 || j > 1024) {
+				fprintf(stderr, "tcpconform run: --jobs: '%s' is not a number 1..1024\n", optarg);
 				return -1;
 			}
 			o->jobs = (unsigned)j;
@@ -275,11 +275,14 @@ static int list_faults(const struct tc_target_ops *t)
 struct pool {
 	const struct run_opts *o;
 	const struct tc_target_ops *target;
+	struct tc_target_run *run;
+	const struct tc_profile *default_profile;
 	struct tc_case *cases;
 	size_t nruns;
 	struct engine_result *results;
 	struct report_entry *entries;
 	bool *done;
+	size_t *order; /* the order workers take runs in: longest first */
 	size_t next;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -297,9 +300,9 @@ static void run_one(struct pool *p, size_t k, unsigned worker)
 	size_t i = k / (size_t)o->nfamilies;
 	int family = o->families[k % (size_t)o->nfamilies];
 	struct engine_opts eo = {
-		.target = p->target, .family = family, .fault = o->fault,
+		.run = p->run, .family = family,
 		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = worker,
-		.run_index = (unsigned)k, .keep_netns = o->keep_netns,
+		.run_index = (unsigned)k,
 	};
 	uint64_t t0 = wall_us();
 
@@ -316,10 +319,11 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		size_t k = p->next++;
+		size_t next = p->next++;
 		pthread_mutex_unlock(&p->mu);
-		if (k >= p->nruns)
+		if (next >= p->nruns)
 			return NULL;
+		size_t k = p->order[next];
 		run_one(p, k, w->id);
 		pthread_mutex_lock(&p->mu);
 		p->done[k] = true;
@@ -336,30 +340,93 @@ static size_t count_done(struct pool *p)
 	return n;
 }
 
+/* Longest first: on a real-time target the run then ends about when its
+ * longest case does, however the rest are spread over the workers. */
+static int by_demand_desc(const void *a, const void *b, void *arg)
+{
+	const uint64_t *demand = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (demand[x] != demand[y])
+		return demand[x] < demand[y] ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+/* How many workers, and in which order they take the runs. */
+static int plan_runs(const struct run_opts *o, const struct tc_target_ops *target, struct pool *p,
+		     unsigned *jobs_out)
+{
+	uint64_t *demand = calloc(p->nruns, sizeof(*demand));
+	uint64_t sum = 0, longest = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned jobs;
+
+	if (!demand)
+		return -1;
+	for (size_t k = 0; k < p->nruns; k++) {
+		demand[k] = engine_case_demand_us(&p->cases[k / (size_t)o->nfamilies], target->name,
+						  p->default_profile);
+		sum += demand[k];
+		if (demand[k] > longest)
+			longest = demand[k];
+		p->order[k] = k;
+	}
+	if (target->real_time)
+		qsort_r(p->order, p->nruns, sizeof(*p->order), by_demand_desc, demand);
+	free(demand);
+	if (o->jobs) {
+		jobs = o->jobs;
+	} else {
+		jobs = target_default_jobs(target, ncpu > 0 ? (unsigned)ncpu : 1, p->nruns, sum, longest);
+	}
+	if (jobs > p->nruns)
+		jobs = (unsigned)p->nruns;
+	*jobs_out = jobs;
+	return 0;
+}
+
 static int run_cases(const struct run_opts *o, const struct tc_target_ops *target,
 		     struct tc_case *cases, size_t n)
 {
 	struct pool p = {.o = o, .target = target, .cases = cases};
 	struct report_totals tot = {0};
 	bool tty = isatty(STDERR_FILENO) && !o->verbose;
-	unsigned jobs;
-	struct worker *workers;
+	unsigned jobs = 0;
+	struct worker *workers = NULL;
+	struct tc_err err = {0};
 	int rc = 0;
 
+	if (o->jobs && target->max_jobs && o->jobs > target->max_jobs) {
+		fprintf(stderr, "tcpconform run: --jobs %u: target %s runs at most %u workers\n", o->jobs,
+			target->name, target->max_jobs);
+		return 2;
+	}
 	p.nruns = n * (size_t)o->nfamilies;
-	jobs = o->jobs < p.nruns ? o->jobs : (unsigned)p.nruns;
 	p.results = calloc(p.nruns, sizeof(*p.results));
 	p.entries = calloc(p.nruns, sizeof(*p.entries));
 	p.done = calloc(p.nruns, sizeof(*p.done));
-	workers = calloc(jobs, sizeof(*workers));
-	if (!p.results || !p.entries || !p.done || !workers) {
-		free(p.results);
-		free(p.entries);
-		free(p.done);
-		free(workers);
+	p.order = calloc(p.nruns, sizeof(*p.order));
+	if (!p.results || !p.entries || !p.done || !p.order) {
+		rc = 2;
 		fprintf(stderr, "tcpconform: out of memory\n");
-		return 2;
+		goto out;
 	}
+	/* What each case demands is estimated on the target's default
+	 * profile: the run is opened once the number of workers is known. */
+	p.default_profile = target->default_profile();
+	if (plan_runs(o, target, &p, &jobs) != 0 || !(workers = calloc(jobs, sizeof(*workers)))) {
+		rc = 2;
+		fprintf(stderr, "tcpconform: out of memory\n");
+		goto out;
+	}
+	struct tc_run_conf rconf = {.jobs = jobs, .keep_netns = o->keep_netns, .fault = o->fault};
+	p.run = target_run_open(target, &rconf, &err);
+	if (!p.run) {
+		fprintf(stderr, "tcpconform: %s\n", err.msg);
+		rc = tc_err_exit_class(err.code) == 2 ? 2 : 1;
+		goto out;
+	}
+	signals_set_run(p.run);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	if (!o->quiet)
@@ -393,26 +460,29 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	}
 	for (unsigned w = 0; w < jobs; w++)
 		pthread_join(workers[w].thread, NULL);
-	target_shutdown_all();
+	signals_set_run(NULL);
+	target_run_close(p.run);
 	if (jobs == 0) {
 		fprintf(stderr, "tcpconform: no worker could start\n");
 		rc = 2;
 	} else if (o->junit) {
-		struct tc_err err = {0};
 		if (report_junit_write(o->junit, target->name, p.entries, p.nruns, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			rc = 2;
 		}
 	}
 	report_console_totals(stdout, &tot);
-	for (size_t k = 0; k < p.nruns; k++)
-		engine_result_free(&p.results[k]);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+out:
+	if (p.results)
+		for (size_t k = 0; k < p.nruns; k++)
+			engine_result_free(&p.results[k]);
 	free(p.results);
 	free(p.entries);
 	free(p.done);
+	free(p.order);
 	free(workers);
-	pthread_mutex_destroy(&p.mu);
-	pthread_cond_destroy(&p.cv);
 	if (rc)
 		return rc;
 	return tot.failed || tot.errored ? 1 : 0;

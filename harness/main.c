@@ -1,13 +1,11 @@
 /* tcpconform: the command line. Only this layer prints errors and picks
  * exit codes: 0 all passed, 1 a case failed or errored, 2 bad input. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/target/target.h"
-
 #include "cmd_run.h"
+#include "signals.h"
 
 static void usage(FILE *out)
 {
@@ -30,30 +28,9 @@ static void usage(FILE *out)
 		"2 bad input (a bad case file, a bad option, a path that does not exist).\n");
 }
 
-/* SIGINT / SIGTERM: remove what a target made outside the process, then
- * die of the same signal so the caller sees how the run ended. Namespaces,
- * veths and the helper process go with the process by themselves. */
-static void on_signal(int sig)
-{
-	target_signal_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void install_signal_handlers(void)
-{
-	struct sigaction sa = {0};
-
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 int main(int argc, char **argv)
 {
-	install_signal_handlers();
+	signals_install();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../engine/tc_case.h"
+#include "../case/tc_case.h"
 #include "../err/tc_err.h"
 
 /* Load and validate one case. On error, err->code is TC_ERR_CASE (or

@@ -239,9 +239,9 @@ static void learn_from_target(struct run *run, const struct tc_seg *s)
 static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segspec *sp)
 {
 	uint64_t t0 = target_now(run->t);
-	uint64_t within = (sp->fields & TC_F_WITHIN) ? target_dur_us(&sp->within, run->prof)
+	uint64_t within = (sp->fields & TC_F_WITHIN) ? tc_dur_us(&sp->within, run->prof)
 						     : ENGINE_DEFAULT_WITHIN_US;
-	uint64_t tol = (sp->fields & TC_F_TOLERANCE) ? target_dur_us(&sp->tolerance, run->prof)
+	uint64_t tol = (sp->fields & TC_F_TOLERANCE) ? tc_dur_us(&sp->tolerance, run->prof)
 						     : run->prof->tolerance_us;
 	/* timers fire late, never early: the late side may also grow */
 	uint64_t late = tol + within * run->prof->late_pct / 100;
@@ -273,7 +273,7 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	}
 	learn_from_target(run, &got);
 	if ((sp->fields & TC_F_AFTER)) {
-		uint64_t after = target_dur_us(&sp->after, run->prof);
+		uint64_t after = tc_dur_us(&sp->after, run->prof);
 		run->r->required_us += after;
 		if (at + tol < t0 + after) {
 			seg_format(&got, line, sizeof(line));
@@ -295,7 +295,7 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_dur *d)
 {
 	uint64_t t0 = target_now(run->t);
-	uint64_t dur = target_dur_us(d, run->prof);
+	uint64_t dur = tc_dur_us(d, run->prof);
 	struct tc_seg got;
 	struct tc_err err = {0};
 	uint64_t at = 0;
@@ -357,7 +357,7 @@ static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
 static enum tc_verdict step_wait(struct run *run, int i, const struct tc_dur *d)
 {
 	struct tc_err err = {0};
-	uint64_t dur = target_dur_us(d, run->prof);
+	uint64_t dur = tc_dur_us(d, run->prof);
 
 	trace(run, "  wait %.3f ms", (double)dur / 1000.0);
 	run->r->required_us += dur;
@@ -419,19 +419,18 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 	dst->fields |= f;
 }
 
-/* The step as this target must see it. NULL when the step is skipped here. */
-static const struct tc_step *effective_step(struct run *run, int i, struct tc_step *tmp)
+/* The step as target `name` must see it: NULL when the step is skipped
+ * there. *used is the override applied, if any. */
+static const struct tc_step *step_for_target(const struct tc_step *st, const char *name,
+					     struct tc_step *tmp, const struct tc_override **used)
 {
-	const struct tc_step *st = &run->c->steps[i];
-	const struct tc_override *o = override_for(st, run->o->target->name);
+	const struct tc_override *o = override_for(st, name);
 
+	*used = o;
 	if (!o)
 		return st;
-	if (o->skip) {
-		trace(run, "  skipped on %s: %s", o->target, o->reason);
+	if (o->skip)
 		return NULL;
-	}
-	trace(run, "  on %s: %s", o->target, o->reason);
 	*tmp = *st;
 	switch (st->kind) {
 	case TC_STEP_SEND:
@@ -449,6 +448,35 @@ static const struct tc_step *effective_step(struct run *run, int i, struct tc_st
 		break;
 	}
 	return tmp;
+}
+
+static const struct tc_step *effective_step(struct run *run, int i, struct tc_step *tmp)
+{
+	const struct tc_override *o;
+	const struct tc_step *st = step_for_target(&run->c->steps[i], run->o->run->ops->name, tmp, &o);
+
+	if (o)
+		trace(run, "  %s on %s: %s", st ? "changed" : "skipped", o->target, o->reason);
+	return st;
+}
+
+uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, const struct tc_profile *p)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < c->nsteps; i++) {
+		struct tc_step tmp;
+		const struct tc_override *o;
+		const struct tc_step *st = step_for_target(&c->steps[i], target, &tmp, &o);
+
+		if (!st)
+			continue;
+		if (st->kind == TC_STEP_WAIT || st->kind == TC_STEP_EXPECT_NONE)
+			sum += tc_dur_us(&st->u.dur, p);
+		else if (st->kind == TC_STEP_EXPECT && (st->u.seg.fields & TC_F_AFTER))
+			sum += tc_dur_us(&st->u.seg.after, p);
+	}
+	return sum;
 }
 
 static enum tc_verdict run_step(struct run *run, int i)
@@ -553,7 +581,7 @@ static void save_pcap(struct run *run)
 		return;
 	}
 	snprintf(r->pcap_path, sizeof(r->pcap_path), "%.100s/%.380s-v%d.pcap", run->o->pcap_dir, name, run->o->family);
-	if (run->o->target->save_pcap(run->t, r->pcap_path, &err) != 0)
+	if (target_save_pcap(run->t, r->pcap_path, &err) != 0)
 		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.400s)", err.msg);
 }
 
@@ -567,7 +595,7 @@ static void apply_deviation(struct run *run)
 	char first[512];
 
 	for (int k = 0; k < c->ndeviations; k++)
-		if (strcmp(c->deviations[k].target, run->o->target->name) == 0)
+		if (strcmp(c->deviations[k].target, run->o->run->ops->name) == 0)
 			dev = &c->deviations[k];
 	if (!dev)
 		return;
@@ -591,6 +619,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 			   struct engine_result *r)
 {
 	struct run run = {.c = c, .o = o, .r = r};
+	const struct tc_target_ops *ops = o->run->ops;
 	struct tc_target_conf conf = {0};
 	struct tc_err err = {0};
 	const char *missing = NULL;
@@ -598,11 +627,11 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	r->failed_step = -1;
-	if (target_missing(c, o->target, &missing))
-		return conclude(&run, TC_SKIP, -1, "target %s lacks %s", o->target->name, missing);
+	if (target_missing(c, ops, &missing))
+		return conclude(&run, TC_SKIP, -1, "target %s lacks %s", ops->name, missing);
 	for (int k = 0; k < c->nskips; k++)
-		if (strcmp(c->skips[k].target, o->target->name) == 0)
-			return conclude(&run, TC_SKIP, -1, "not for %s: %s", o->target->name, c->skips[k].reason);
+		if (strcmp(c->skips[k].target, ops->name) == 0)
+			return conclude(&run, TC_SKIP, -1, "not for %s: %s", ops->name, c->skips[k].reason);
 
 	engine_addrs(o->family, &run.target_addr, &run.peer_addr);
 	conf.target_addr = run.target_addr;
@@ -612,14 +641,12 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	run.peer_port = (uint16_t)(pp > 65535 ? pp - 65535 + 1024 : pp);
 	conf.peer_port = run.peer_port;
 	conf.worker = o->worker;
-	conf.keep_netns = o->keep_netns;
 	conf.case_conf = &c->conf;
-	conf.fault = o->fault;
-	run.t = o->target->open(&conf, &err);
+	run.t = target_open(o->run, &conf, &err);
 	if (!run.t && err.code == TC_ERR_UNSUPPORTED)
 		return conclude(&run, TC_SKIP, -1, "%s", err.msg);
 	if (!run.t)
-		return conclude(&run, TC_ERROR, -1, "target %s: %s", o->target->name, err.msg);
+		return conclude(&run, TC_ERROR, -1, "target %s: %s", ops->name, err.msg);
 	run.prof = target_profile(run.t);
 	run.start_us = target_now(run.t);
 	run.peer_isn = c->peer_isn;
@@ -637,7 +664,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		r->verdict = TC_PASS;
 	apply_deviation(&run);
 	r->case_time_us = rel_now(&run);
-	if ((r->verdict == TC_FAIL || r->verdict == TC_ERROR) && o->pcap_dir && o->target->save_pcap)
+	if ((r->verdict == TC_FAIL || r->verdict == TC_ERROR) && o->pcap_dir && ops->save_pcap)
 		save_pcap(&run);
 	target_close(run.t);
 	r->log = run.log;

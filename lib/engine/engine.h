@@ -9,7 +9,7 @@
 #include "../err/tc_err.h"
 #include "../seg/seg.h"
 #include "../target/target.h"
-#include "tc_case.h"
+#include "../case/tc_case.h"
 
 enum tc_verdict {
 	TC_PASS,
@@ -21,9 +21,8 @@ enum tc_verdict {
 const char *tc_verdict_name(enum tc_verdict v);
 
 struct engine_opts {
-	const struct tc_target_ops *target;
+	struct tc_target_run *run; /* the target's run, opened by the caller */
 	int family; /* 4 or 6 */
-	const char *fault; /* seeded fault (faults build), NULL = none */
 	bool trace; /* keep a line per step in the result's log */
 	/* Where a failing case's exchange goes as a pcap file, for targets
 	 * with a wire; created when first needed. NULL: no pcap. */
@@ -34,7 +33,6 @@ struct engine_opts {
 	 * four-tuple of its own (the host-wide tracepoint, and a target that
 	 * keeps its namespace from case to case, tell runs apart by it). */
 	unsigned run_index;
-	bool keep_netns; /* passed on to the target (tc_target_conf) */
 };
 
 /* One segment exchanged, kept for reports. */
@@ -74,6 +72,11 @@ struct engine_result {
 enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 			   struct engine_result *r);
 void engine_result_free(struct engine_result *r);
+
+/* The real time case c demands on a target (its waits, silences and the
+ * earliest arrival of delayed segments) on profile p: what a perfect
+ * harness would spend on it, used to plan the workers of a run. */
+uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, const struct tc_profile *p);
 
 /* The addresses a run uses: 192.0.2.1 / 2001:db8::1 for the target and
  * 192.0.2.2 / 2001:db8::2 for the injector (RFC 5737, RFC 3849). */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "../seg/seg.h"
-#include "tc_case.h"
+#include "../case/tc_case.h"
 
 /* The bases relative numbers count from. */
 struct engine_isn {

@@ -2,10 +2,13 @@
  * switching between namespaces, and per-namespace sysctls. */
 #include "netns_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -259,6 +262,73 @@ static void unkeep_ns(struct netns_pair *p, struct netns_end *e, unsigned bit)
 		p->held &= ~bit;
 	}
 	e->mount_path[0] = '\0';
+}
+
+/* Async-signal-safe: only atomics, umount2 and unlink. held is cleared
+ * bit by bit so destroy afterwards does not do it twice. */
+void netns_pair_unname_signal_safe(struct netns_pair *p)
+{
+	static const unsigned bits[2] = {NETNS_HELD_MNT_TARGET, NETNS_HELD_MNT_HARNESS};
+	struct netns_end *ends[2] = {&p->target, &p->harness};
+
+	for (int i = 0; i < 2; i++) {
+		unsigned held = __atomic_fetch_and(&p->held, ~bits[i], __ATOMIC_ACQ_REL);
+
+		if (!(held & bits[i]))
+			continue;
+		umount2(ends[i]->mount_path, MNT_DETACH);
+		unlink(ends[i]->mount_path);
+	}
+}
+
+/* "tcpconform-<pid>-<worker>-target|harness": the pid, or -1. */
+static long kept_name_pid(const char *name)
+{
+	static const char prefix[] = "tcpconform-";
+	char *end;
+	long pid;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return -1;
+	name += sizeof(prefix) - 1;
+	if (*name < '0' || *name > '9')
+		return -1;
+	errno = 0;
+	pid = strtol(name, &end, 10);
+	if (errno || pid <= 0 || *end != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	(void)strtoul(end + 1, &end, 10);
+	if (strcmp(end, "-target") != 0 && strcmp(end, "-harness") != 0)
+		return -1;
+	return pid;
+}
+
+int netns_remove_stale(struct tc_err *err)
+{
+	char path[sizeof(RUN_NETNS) + 256 + 2];
+	struct dirent *de;
+	DIR *dir = opendir(RUN_NETNS);
+	int removed = 0, failed = 0;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : tc_err_set(err, TC_ERR_SYSTEM, "open %s: %s", RUN_NETNS, strerror(errno));
+	while ((de = readdir(dir))) {
+		long pid = kept_name_pid(de->d_name);
+
+		if (pid < 0 || pid == (long)getpid())
+			continue;
+		/* EPERM means the process exists; only ESRCH says it is gone. */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", RUN_NETNS, de->d_name);
+		umount2(path, MNT_DETACH);
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT && !failed++)
+			tc_err_set(err, TC_ERR_SYSTEM, "remove the stale namespace name %s: %s", path, strerror(errno));
+	}
+	closedir(dir);
+	return failed ? -1 : removed;
 }
 
 static int make_names(struct netns_pair *p, const struct netns_pair_conf *conf, struct tc_err *err)

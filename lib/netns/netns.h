@@ -81,6 +81,15 @@ int netns_pair_create(struct netns_pair *p, const struct netns_pair_conf *conf, 
  * zeroed struct, and twice. */
 void netns_pair_destroy(struct netns_pair *p);
 
+/* Async-signal-safe: removes the /run/netns names keep made (for a signal
+ * handler; the namespaces go with the process). Destroy still works after. */
+void netns_pair_unname_signal_safe(struct netns_pair *p);
+
+/* Removes the /run/netns/tcpconform-<pid>-* names of processes that no
+ * longer exist (a --keep-netns run killed by SIGKILL). Returns how many, or
+ * -1 with err set. */
+int netns_remove_stale(struct tc_err *err);
+
 /* setns() of the calling thread into a namespace, and back to the one the
  * pair was created from. */
 int netns_enter(int ns_fd, struct tc_err *err);

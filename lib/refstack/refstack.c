@@ -50,11 +50,11 @@ const char *refstack_cause_name(enum refstack_cause c)
 void refstack_config_default(struct refstack_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->msl_us = 120ull * 1000000; /* 9293 3.4.2: MSL 2 minutes */
-	cfg->rto_initial_us = 1000000; /* RFC 6298 2.1 */
-	cfg->rto_min_us = 1000000; /* RFC 6298 2.4 */
-	cfg->rto_max_us = 60ull * 1000000; /* RFC 6298 2.5 */
-	cfg->delack_us = 0;
+	cfg->msl_us = REFSTACK_DEFAULT_MSL_US;
+	cfg->rto_initial_us = REFSTACK_DEFAULT_RTO_US;
+	cfg->rto_min_us = REFSTACK_DEFAULT_RTO_MIN_US;
+	cfg->rto_max_us = REFSTACK_DEFAULT_RTO_MAX_US;
+	cfg->delack_us = REFSTACK_DEFAULT_DELACK_US;
 	cfg->syn_retries = 5;
 	cfg->retries = 15;
 	cfg->rcv_wnd = 65535;

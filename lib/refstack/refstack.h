@@ -165,6 +165,12 @@ struct refstack_config {
 #endif
 };
 
+#define REFSTACK_DEFAULT_MSL_US (120ull * 1000000) /* 9293 3.4.2: MSL 2 minutes */
+#define REFSTACK_DEFAULT_RTO_US 1000000ull /* RFC 6298 2.1 */
+#define REFSTACK_DEFAULT_RTO_MIN_US 1000000ull /* RFC 6298 2.4 */
+#define REFSTACK_DEFAULT_RTO_MAX_US (60ull * 1000000) /* RFC 6298 2.5 */
+#define REFSTACK_DEFAULT_DELACK_US 0ull
+
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
  * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer. */
 void refstack_config_default(struct refstack_config *cfg);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "../engine/engine.h"
-#include "../engine/tc_case.h"
+#include "../case/tc_case.h"
 #include "../err/tc_err.h"
 
 /* One case run on one family. */

@@ -24,28 +24,23 @@ const struct tc_target_ops *target_find(const char *name)
 	return NULL;
 }
 
-uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p)
+unsigned target_default_jobs(const struct tc_target_ops *ops, unsigned ncpu, size_t nruns,
+			     uint64_t wait_us, uint64_t longest_us)
 {
-	switch (d->unit) {
-	case TC_DUR_ABS: return d->us;
-	case TC_DUR_MSL: return (uint64_t)(d->mult * (double)p->msl_us);
-	case TC_DUR_RTO: return (uint64_t)(d->mult * (double)p->rto_us);
-	case TC_DUR_DELACK: return (uint64_t)(d->mult * (double)p->delack_us);
-	case TC_DUR_TOLERANCE: return (uint64_t)(d->mult * (double)p->tolerance_us);
+	uint64_t jobs = ncpu ? ncpu : 1;
+
+	/* A real-time target spends its time waiting: enough workers that the
+	 * summed waits fit in the longest case (scheduled longest first, the
+	 * run then lasts about as long as its longest case), and at least one
+	 * per CPU. */
+	if (ops->real_time && longest_us > 0) {
+		uint64_t by_wait = (wait_us + longest_us - 1) / longest_us + 1;
+		if (by_wait > jobs)
+			jobs = by_wait;
 	}
-	return 0;
-}
-
-void target_signal_cleanup(void)
-{
-	for (size_t i = 0; all_targets[i]; i++)
-		if (all_targets[i]->signal_cleanup)
-			all_targets[i]->signal_cleanup();
-}
-
-void target_shutdown_all(void)
-{
-	for (size_t i = 0; all_targets[i]; i++)
-		if (all_targets[i]->shutdown)
-			all_targets[i]->shutdown();
+	if (jobs > nruns)
+		jobs = nruns ? nruns : 1;
+	if (ops->max_jobs && jobs > ops->max_jobs)
+		jobs = ops->max_jobs;
+	return (unsigned)jobs;
 }

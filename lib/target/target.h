@@ -1,13 +1,21 @@
 /* Targets: one ops struct per kind of stack under test. The engine talks to
- * a target only through these wrappers and never asks which one it runs. */
+ * a target only through these wrappers and never asks which one it runs.
+ *
+ * A target has two scopes. A run (struct tc_target_run) is opened once per
+ * `tcpconform run` with the run's settings and owns everything that lives
+ * longer than one case: per-worker namespaces, the registry of what must be
+ * removed on a signal, the stale-instance sweep. A case instance (struct
+ * tc_target) is opened on a run for one case on one family. No target keeps
+ * mutable state at file scope. */
 #ifndef TC_TARGET_H
 #define TC_TARGET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../engine/tc_case.h"
-#include "../engine/tc_state.h"
+#include "../case/tc_case.h"
+#include "../case/tc_profile.h"
+#include "../case/tc_state.h"
 #include "../err/tc_err.h"
 #include "../seg/seg.h"
 
@@ -17,18 +25,11 @@ enum tc_cap {
 	TC_CAP_VIRTUAL_TIME = 1u << 2, /* waits cost no wall time */
 };
 
-/* Timing values a duration may name, and the tolerance on expectations. */
-struct tc_profile {
-	uint64_t msl_us;
-	uint64_t rto_us; /* initial RTO */
-	uint64_t rto_min_us;
-	uint64_t rto_max_us;
-	uint64_t delack_us;
-	uint64_t tolerance_us; /* |arrival - expected| allowed on timed expects */
-	/* A timer may also fire this many percent of its delay late (Linux's
-	 * timer wheel rounds a timeout up to its level's granularity, at most
-	 * 1/8 of it): added to the tolerance on the late side only. */
-	unsigned late_pct;
+/* The run's settings, given once. */
+struct tc_run_conf {
+	unsigned jobs; /* workers that open cases at once; worker ids are 0..jobs-1 */
+	bool keep_netns; /* name the namespaces a target makes, for debugging */
+	const char *fault; /* seeded fault name, faults build only; NULL = none */
 };
 
 /* What one case needs the target to set up. */
@@ -36,25 +37,39 @@ struct tc_target_conf {
 	struct seg_addr target_addr, peer_addr;
 	uint16_t port, peer_port;
 	const struct tc_case_conf *case_conf; /* may be NULL */
-	const char *fault; /* seeded fault name, faults build only; NULL = none */
-	unsigned worker; /* which parallel worker runs the case (0-based) */
-	bool keep_netns; /* name the namespaces a target makes, for debugging */
-};
-
-#define TC_MAX_TRANSITIONS 32
-
-struct tc_transitions {
-	int n;
-	enum tc_state from[TC_MAX_TRANSITIONS], to[TC_MAX_TRANSITIONS];
+	unsigned worker; /* which parallel worker runs the case (0-based, < jobs) */
 };
 
 struct tc_target;
+struct tc_target_run;
 
 struct tc_target_ops {
 	const char *name;
 	unsigned caps; /* enum tc_cap */
-	/* Make a fresh target instance for one case. */
-	struct tc_target *(*open)(const struct tc_target_conf *conf, struct tc_err *err);
+	/* At most this many workers at once (0: no limit). */
+	unsigned max_jobs;
+	/* True when cases spend their time waiting in real time rather than
+	 * computing: the default --jobs then follows the waiting, not the
+	 * CPUs. */
+	bool real_time;
+
+	/* The profile a case gets when it pins nothing. */
+	const struct tc_profile *(*default_profile)(void);
+
+	/* ---- run scope ---- */
+	struct tc_target_run *(*run_open)(const struct tc_run_conf *conf, struct tc_err *err);
+	/* The run is over: release everything it made. */
+	void (*run_close)(struct tc_target_run *run);
+	/* Async-signal-safe: remove what the run made outside this process
+	 * (tracefs instances, named namespaces) when a signal ends it. The run
+	 * is dead afterwards: only run_close (which then just frees) may
+	 * follow. May be NULL. */
+	void (*run_signal_cleanup)(struct tc_target_run *run);
+
+	/* ---- case scope ---- */
+	/* A fresh instance for one case; thread-safe for distinct workers. */
+	struct tc_target *(*open)(struct tc_target_run *run, const struct tc_target_conf *conf,
+				  struct tc_err *err);
 	void (*close)(struct tc_target *t);
 	int (*inject)(struct tc_target *t, const struct tc_seg *s, struct tc_err *err);
 	/* Wait for the next segment the target sends, up to deadline_us on the
@@ -62,6 +77,9 @@ struct tc_target_ops {
 	 * -1 = error. */
 	int (*capture)(struct tc_target *t, uint64_t deadline_us, struct tc_seg *out,
 		       uint64_t *at_us, struct tc_err *err);
+	/* An application action. A failure the stack is to blame for (a
+	 * connect refused when the case expects success) is TC_ERR_TARGET;
+	 * anything else (a helper process that died) is an error of the run. */
 	int (*app)(struct tc_target *t, const struct tc_app *act, struct tc_err *err);
 	/* The current state of the case's connection (LISTEN when only a
 	 * listener is there, CLOSED when nothing is), and the transitions seen
@@ -69,40 +87,62 @@ struct tc_target_ops {
 	int (*state)(struct tc_target *t, enum tc_state *out, struct tc_transitions *since,
 		     struct tc_err *err);
 	uint64_t (*now)(struct tc_target *t);
-	/* Let the target's time pass to t_us, running whatever it does meanwhile;
-	 * segments it sends are kept for the next capture. */
+	/* Let the target's time pass to t_us, running whatever it does
+	 * meanwhile; segments it sends are kept for the next capture. */
 	int (*sleep_until)(struct tc_target *t, uint64_t t_us, struct tc_err *err);
 	const struct tc_profile *(*profile)(struct tc_target *t);
 	/* The exchange so far as a pcap file; NULL when the target has no wire. */
 	int (*save_pcap)(struct tc_target *t, const char *path, struct tc_err *err);
-	/* Async-signal-safe: remove what the target made outside this process
-	 * (tracefs instances) when SIGINT or SIGTERM ends the run. May be NULL.
-	 * What is held by descriptor (namespaces) goes with the process. */
-	void (*signal_cleanup)(void);
-	/* The run is over: release what the target kept between cases
-	 * (per-worker namespaces, captures, tracefs instances). May be NULL. */
-	void (*shutdown)(void);
-	/* Faults build only: the names this target accepts in conf->fault. */
+	/* Faults build only: the names this target accepts in run conf->fault. */
 	const char *const *(*faults)(void);
 };
 
-/* Every instance starts with this. */
-struct tc_target {
+/* Every run starts with this. */
+struct tc_target_run {
 	const struct tc_target_ops *ops;
 };
 
-/* A case's duration in microseconds on this target's profile. */
-uint64_t target_dur_us(const struct tc_dur *d, const struct tc_profile *p);
+/* Every case instance starts with this. */
+struct tc_target {
+	const struct tc_target_ops *ops;
+	struct tc_target_run *run;
+};
 
 const struct tc_target_ops *target_find(const char *name);
-/* Calls every target's shutdown: at the end of a run. */
-void target_shutdown_all(void);
-
-/* Calls every target's signal_cleanup; async-signal-safe. */
-void target_signal_cleanup(void);
 
 /* NULL-terminated list of every target kind compiled in. */
 const struct tc_target_ops *const *target_all(void);
+
+/* The default number of workers for a run of `nruns` case runs on this
+ * target on a machine with `ncpu` CPUs; `wait_us` and `longest_us` are the
+ * case runs' summed and largest real-time demand (0 when unknown). Within
+ * [1, max_jobs]. */
+unsigned target_default_jobs(const struct tc_target_ops *ops, unsigned ncpu, size_t nruns,
+			     uint64_t wait_us, uint64_t longest_us);
+
+static inline struct tc_target_run *target_run_open(const struct tc_target_ops *ops,
+						    const struct tc_run_conf *conf, struct tc_err *err)
+{
+	return ops->run_open(conf, err);
+}
+
+static inline void target_run_close(struct tc_target_run *run)
+{
+	if (run)
+		run->ops->run_close(run);
+}
+
+static inline void target_run_signal_cleanup(struct tc_target_run *run)
+{
+	if (run && run->ops->run_signal_cleanup)
+		run->ops->run_signal_cleanup(run);
+}
+
+static inline struct tc_target *target_open(struct tc_target_run *run, const struct tc_target_conf *conf,
+					    struct tc_err *err)
+{
+	return run->ops->open(run, conf, err);
+}
 
 static inline int target_inject(struct tc_target *t, const struct tc_seg *s, struct tc_err *err)
 {
@@ -149,6 +189,13 @@ static inline int target_sleep_until(struct tc_target *t, uint64_t t_us, struct 
 static inline const struct tc_profile *target_profile(struct tc_target *t)
 {
 	return t->ops->profile(t);
+}
+
+static inline int target_save_pcap(struct tc_target *t, const char *path, struct tc_err *err)
+{
+	if (!t->ops->save_pcap)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "target %s has no wire to save", t->ops->name);
+	return t->ops->save_pcap(t, path, err);
 }
 
 static inline void target_close(struct tc_target *t)

@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/tc_state.h"
+#include "case/tc_state.h"
 #include "netns/netns.h"
 #include "seg/seg.h"
 #include "target/linux/linux_diag.h"
@@ -57,6 +57,7 @@ struct fx {
 	struct netns_pair p;
 	struct wire *w;
 	struct linux_diag *d;
+	struct linux_trace_reg *reg; /* the tracefs registry, as a run holds one */
 	struct linux_trace *t, *t2;
 	int lfd, cfd; /* listener; the connection's socket */
 	int family;
@@ -69,6 +70,9 @@ struct fx {
 	unsigned diag_at_once, diag_steps, trace_at_once, trace_steps;
 };
 
+/* The registry of the running test, for the signal handler. */
+static struct linux_trace_reg *signal_reg;
+
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
@@ -76,6 +80,12 @@ static int setup(void **state)
 	if (!fx)
 		return -1;
 	fx->lfd = fx->cfd = -1;
+	fx->reg = linux_trace_reg_new(NULL);
+	if (!fx->reg) {
+		free(fx);
+		return -1;
+	}
+	__atomic_store_n(&signal_reg, fx->reg, __ATOMIC_RELEASE);
 	*state = fx;
 	return 0;
 }
@@ -101,6 +111,8 @@ static int teardown(void **state)
 	}
 	linux_trace_close(fx->t);
 	linux_trace_close(fx->t2);
+	__atomic_store_n(&signal_reg, NULL, __ATOMIC_RELEASE);
+	linux_trace_reg_free(fx->reg);
 	linux_diag_close(fx->d);
 	wire_close(fx->w);
 	netns_pair_destroy(&fx->p);
@@ -138,7 +150,7 @@ static struct fx *pair_fx(void **state, unsigned worker, int family, uint16_t pe
 	fx->d = linux_diag_open(fx->p.target.ns_fd, &err);
 	if (!fx->d)
 		fail_msg("linux_diag_open: %s", err.msg);
-	fx->t = linux_trace_open(fx->port, &err);
+	fx->t = linux_trace_open(fx->reg, fx->port, &err);
 	if (!fx->t)
 		fail_msg("linux_trace_open: %s", err.msg);
 	return fx;
@@ -656,7 +668,7 @@ static void test_other_connections_not_reported(void **state)
 	uint16_t other = (uint16_t)(fx->port + 1), cport;
 	int client = -1;
 
-	fx->t2 = linux_trace_open(other, &err);
+	fx->t2 = linux_trace_open(fx->reg, other, &err);
 	if (!fx->t2)
 		fail_msg("linux_trace_open: %s", err.msg);
 	cport = self_connection(fx, other, &client);
@@ -800,7 +812,7 @@ static void test_close_removes_instance(void **state)
 
 	need_root_for("network namespaces, tracefs");
 	mounted_before = tracefs_at(LINUX_TRACEFS);
-	fx->t = linux_trace_open(test_port, &err);
+	fx->t = linux_trace_open(fx->reg, test_port, &err);
 	if (!fx->t)
 		fail_msg("linux_trace_open: %s", err.msg);
 	our_instance(dir, sizeof(dir));
@@ -848,7 +860,7 @@ static void test_remove_stale(void **state)
 	need_root_for("network namespaces, tracefs");
 	dead = reaped_pid();
 	/* Ours keeps tracefs mounted for the test and must survive too. */
-	fx->t = linux_trace_open(test_port, &err);
+	fx->t = linux_trace_open(fx->reg, test_port, &err);
 	if (!fx->t)
 		fail_msg("linux_trace_open: %s", err.msg);
 	fx->child = fork();
@@ -863,7 +875,7 @@ static void test_remove_stale(void **state)
 		if (mkdir(fx->made[i], 0700) < 0)
 			fail_msg("mkdir %s: %s", fx->made[i], strerror(errno));
 
-	n = linux_trace_remove_stale(&err);
+	n = linux_trace_remove_stale(fx->reg, &err);
 	ok(n, &err, "linux_trace_remove_stale");
 	if (stat(fx->made[0], &st) == 0)
 		fail_msg("%s (PID %ld, reaped) is still there", fx->made[0], (long)dead);
@@ -885,14 +897,14 @@ static void test_remove_all_signal_safe(void **state)
 	struct seg_addr a;
 
 	need_root_for("network namespaces, tracefs");
-	fx->t = linux_trace_open(test_port, &err);
+	fx->t = linux_trace_open(fx->reg, test_port, &err);
 	if (!fx->t)
 		fail_msg("linux_trace_open: %s", err.msg);
-	fx->t2 = linux_trace_open((uint16_t)(test_port + 1), &err);
+	fx->t2 = linux_trace_open(fx->reg, (uint16_t)(test_port + 1), &err);
 	if (!fx->t2)
 		fail_msg("linux_trace_open: %s", err.msg);
 	check_u("instances", "count", 2, (unsigned)instances_of(getpid()));
-	linux_trace_remove_all_signal_safe();
+	linux_trace_remove_all_signal_safe(fx->reg);
 	check_u("instances after removal", "count", 0, (unsigned)instances_of(getpid()));
 	/* The objects are dead but still closed cleanly by teardown. */
 	assert_int_equal(seg_addr_parse("192.0.2.1", &a), 0);
@@ -901,7 +913,7 @@ static void test_remove_all_signal_safe(void **state)
 
 static void on_signal(int sig)
 {
-	linux_trace_remove_all_signal_safe();
+	linux_trace_remove_all_signal_safe(__atomic_load_n(&signal_reg, __ATOMIC_ACQUIRE));
 	_exit(128 + sig);
 }
 

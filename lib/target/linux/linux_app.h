@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../../engine/tc_case.h"
+#include "../../case/tc_case.h"
 #include "../../err/tc_err.h"
 #include "../../seg/seg.h"
 

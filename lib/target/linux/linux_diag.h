@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "../../engine/tc_state.h"
+#include "../../case/tc_state.h"
 #include "../../err/tc_err.h"
 #include "../../seg/seg.h"
 

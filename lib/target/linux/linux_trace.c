@@ -1,7 +1,6 @@
 /* A tracefs instance per reader, its text trace_pipe parsed line by line,
- * and the registry that lets a signal handler remove what this process
- * made. The registry is the only state kept outside the objects: a signal
- * handler has nothing else to reach them by. */
+ * and the registry (one per run) that lets a signal handler remove what the
+ * run made. */
 #include "linux_trace.h"
 
 #include <arpa/inet.h>
@@ -50,7 +49,7 @@ struct trace_slot {
 	char path[TRACE_PATH_MAX];
 };
 
-static struct {
+struct linux_trace_reg {
 	pthread_mutex_t lock; /* open, close and remove_stale; never the signal path */
 	unsigned next; /* the <n> of the next instance name */
 	unsigned live; /* instances open; the last close unmounts */
@@ -60,9 +59,10 @@ static struct {
 	int pin;
 	int mounted; /* this process mounted tracefs at LINUX_TRACEFS; read by the signal path */
 	struct trace_slot slot[LINUX_TRACE_MAX];
-} registry = {.lock = PTHREAD_MUTEX_INITIALIZER, .pin = -1};
+};
 
 struct linux_trace {
+	struct linux_trace_reg *reg;
 	uint16_t port;
 	int slot;
 	size_t len; /* bytes of an incomplete line kept in buf */
@@ -79,12 +79,35 @@ static bool slot_move(struct trace_slot *s, int from, int to)
 	return __atomic_compare_exchange_n(&s->state, &from, to, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-void linux_trace_remove_all_signal_safe(void)
+struct linux_trace_reg *linux_trace_reg_new(struct tc_err *err)
+{
+	struct linux_trace_reg *reg = calloc(1, sizeof(*reg));
+
+	if (!reg) {
+		tc_err_set(err, TC_ERR_NOMEM, "trace: out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&reg->lock, NULL);
+	reg->pin = -1;
+	for (int i = 0; i < LINUX_TRACE_MAX; i++)
+		reg->slot[i].fd = -1;
+	return reg;
+}
+
+void linux_trace_reg_free(struct linux_trace_reg *reg)
+{
+	if (!reg)
+		return;
+	pthread_mutex_destroy(&reg->lock);
+	free(reg);
+}
+
+void linux_trace_remove_all_signal_safe(struct linux_trace_reg *reg)
 {
 	int fd;
 
 	for (int i = 0; i < LINUX_TRACE_MAX; i++) {
-		struct trace_slot *s = &registry.slot[i];
+		struct trace_slot *s = &reg->slot[i];
 
 		if (!slot_move(s, SLOT_LIVE, SLOT_GONE))
 			continue;
@@ -94,38 +117,38 @@ void linux_trace_remove_all_signal_safe(void)
 			close(fd);
 		rmdir(s->path);
 	}
-	fd = __atomic_exchange_n(&registry.pin, -1, __ATOMIC_ACQ_REL);
+	fd = __atomic_exchange_n(&reg->pin, -1, __ATOMIC_ACQ_REL);
 	if (fd >= 0)
 		close(fd);
 	/* Not lazily: a mount another process is using stays (EBUSY). */
-	if (__atomic_load_n(&registry.mounted, __ATOMIC_ACQUIRE) && umount(LINUX_TRACEFS) == 0)
-		__atomic_store_n(&registry.mounted, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&reg->mounted, __ATOMIC_ACQUIRE) && umount(LINUX_TRACEFS) == 0)
+		__atomic_store_n(&reg->mounted, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- tracefs ---- */
 
-/* Under registry.lock: tracefs mounted at LINUX_TRACEFS and pinned. The
+/* Under reg->lock: tracefs mounted at LINUX_TRACEFS and pinned. The
  * check is made on the pinning descriptor itself, so no unmount can slip in
  * between; EBUSY from mount is another process mounting it at the same
  * moment. */
-static int tracefs_ensure(struct tc_err *err)
+static int tracefs_ensure(struct linux_trace_reg *reg, struct tc_err *err)
 {
 	struct statfs sf;
 	int fd;
 
-	if (registry.pin >= 0)
+	if (reg->pin >= 0)
 		return 0;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		fd = open(LINUX_TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return tc_err_set(err, TC_ERR_SYSTEM, "open %s: %s", LINUX_TRACEFS, strerror(errno));
 		if (fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == TRACEFS_MAGIC_NUMBER) {
-			__atomic_store_n(&registry.pin, fd, __ATOMIC_RELEASE);
+			__atomic_store_n(&reg->pin, fd, __ATOMIC_RELEASE);
 			return 0;
 		}
 		close(fd);
 		if (mount(MOUNT_SOURCE, LINUX_TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-			__atomic_store_n(&registry.mounted, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&reg->mounted, 1, __ATOMIC_RELEASE);
 		else if (errno != EBUSY)
 			return tc_err_set(err, TC_ERR_SYSTEM, "mount tracefs on %s: %s (needs root)", LINUX_TRACEFS,
 					  strerror(errno));
@@ -157,22 +180,22 @@ static bool tracefs_ours(void)
 	return ours;
 }
 
-/* Under registry.lock: when no instance of ours is left, the pin goes, and
+/* Under reg->lock: when no instance of ours is left, the pin goes, and
  * the mount too if one of our processes made it. EBUSY means another
  * process is using it: the last one to let go unmounts it. */
-static void tracefs_release(void)
+static void tracefs_release(struct linux_trace_reg *reg)
 {
 	int fd;
 
-	if (registry.live > 0)
+	if (reg->live > 0)
 		return;
-	fd = __atomic_exchange_n(&registry.pin, -1, __ATOMIC_ACQ_REL);
+	fd = __atomic_exchange_n(&reg->pin, -1, __ATOMIC_ACQ_REL);
 	if (fd >= 0)
 		close(fd);
-	if (!registry.mounted && !tracefs_ours())
+	if (!reg->mounted && !tracefs_ours())
 		return;
 	if (umount(LINUX_TRACEFS) == 0 || errno == EINVAL)
-		__atomic_store_n(&registry.mounted, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&reg->mounted, 0, __ATOMIC_RELEASE);
 }
 
 static int write_file(const char *dir, const char *rel, const char *text, struct tc_err *err)
@@ -218,7 +241,7 @@ static int instance_options(const char *dir, struct tc_err *err)
 
 /* ---- open and close ---- */
 
-/* Under registry.lock: frees the slot and removes the instance. The signal
+/* Under reg->lock: frees the slot and removes the instance. The signal
  * path may have been there first (SLOT_GONE), even half way: its rmdir
  * fails while a pipe it did not see yet is open, so both are done again. */
 static void slot_teardown(struct trace_slot *s)
@@ -236,14 +259,14 @@ static void slot_teardown(struct trace_slot *s)
 	__atomic_store_n(&s->state, SLOT_FREE, __ATOMIC_RELEASE);
 }
 
-/* Under registry.lock: a free slot holding a fresh instance directory. */
-static int instance_make(struct tc_err *err)
+/* Under reg->lock: a free slot holding a fresh instance directory. */
+static int instance_make(struct linux_trace_reg *reg, struct tc_err *err)
 {
 	struct trace_slot *s = NULL;
 	int i, e;
 
 	for (i = 0; i < LINUX_TRACE_MAX; i++) {
-		s = &registry.slot[i];
+		s = &reg->slot[i];
 		if (slot_move(s, SLOT_FREE, SLOT_BUSY))
 			break;
 	}
@@ -253,7 +276,7 @@ static int instance_make(struct tc_err *err)
 	__atomic_store_n(&s->fd, -1, __ATOMIC_RELEASE);
 	for (;;) {
 		snprintf(s->path, sizeof(s->path), LINUX_TRACEFS "/instances/" INSTANCE_PREFIX "%ld-%u",
-			 (long)getpid(), registry.next++);
+			 (long)getpid(), reg->next++);
 		/* Published before it exists: a signal in between meets ENOENT,
 		 * never a directory it does not know of. */
 		__atomic_store_n(&s->state, SLOT_LIVE, __ATOMIC_RELEASE);
@@ -291,7 +314,7 @@ static int instance_setup(struct trace_slot *s, uint16_t port, struct tc_err *er
 	return 0;
 }
 
-struct linux_trace *linux_trace_open(uint16_t port, struct tc_err *err)
+struct linux_trace *linux_trace_open(struct linux_trace_reg *reg, uint16_t port, struct tc_err *err)
 {
 	struct linux_trace *t;
 	int slot;
@@ -301,42 +324,46 @@ struct linux_trace *linux_trace_open(uint16_t port, struct tc_err *err)
 		tc_err_set(err, TC_ERR_NOMEM, "trace: out of memory");
 		return NULL;
 	}
+	t->reg = reg;
 	t->port = port;
-	pthread_mutex_lock(&registry.lock);
-	if (tracefs_ensure(err) < 0) {
-		pthread_mutex_unlock(&registry.lock);
+	pthread_mutex_lock(&reg->lock);
+	if (tracefs_ensure(reg, err) < 0) {
+		pthread_mutex_unlock(&reg->lock);
 		free(t);
 		return NULL;
 	}
-	slot = instance_make(err);
+	slot = instance_make(reg, err);
 	if (slot < 0) {
-		tracefs_release();
-		pthread_mutex_unlock(&registry.lock);
+		tracefs_release(reg);
+		pthread_mutex_unlock(&reg->lock);
 		free(t);
 		return NULL;
 	}
-	if (instance_setup(&registry.slot[slot], port, err) < 0) {
-		slot_teardown(&registry.slot[slot]);
-		tracefs_release();
-		pthread_mutex_unlock(&registry.lock);
+	if (instance_setup(&reg->slot[slot], port, err) < 0) {
+		slot_teardown(&reg->slot[slot]);
+		tracefs_release(reg);
+		pthread_mutex_unlock(&reg->lock);
 		free(t);
 		return NULL;
 	}
-	registry.live++;
-	pthread_mutex_unlock(&registry.lock);
+	reg->live++;
+	pthread_mutex_unlock(&reg->lock);
 	t->slot = slot;
 	return t;
 }
 
 void linux_trace_close(struct linux_trace *t)
 {
+	struct linux_trace_reg *reg;
+
 	if (!t)
 		return;
-	pthread_mutex_lock(&registry.lock);
-	slot_teardown(&registry.slot[t->slot]);
-	registry.live--;
-	tracefs_release();
-	pthread_mutex_unlock(&registry.lock);
+	reg = t->reg;
+	pthread_mutex_lock(&reg->lock);
+	slot_teardown(&reg->slot[t->slot]);
+	reg->live--;
+	tracefs_release(reg);
+	pthread_mutex_unlock(&reg->lock);
 	free(t);
 }
 
@@ -363,23 +390,23 @@ static long instance_pid(const char *name)
 	return errno == 0 && *end == '\0' ? pid : -1;
 }
 
-int linux_trace_remove_stale(struct tc_err *err)
+int linux_trace_remove_stale(struct linux_trace_reg *reg, struct tc_err *err)
 {
 	char path[TRACE_PATH_MAX + 256];
 	struct dirent *de;
 	DIR *dir;
 	int removed = 0, failed = 0;
 
-	pthread_mutex_lock(&registry.lock);
-	if (tracefs_ensure(err) < 0) {
-		pthread_mutex_unlock(&registry.lock);
+	pthread_mutex_lock(&reg->lock);
+	if (tracefs_ensure(reg, err) < 0) {
+		pthread_mutex_unlock(&reg->lock);
 		return -1;
 	}
 	dir = opendir(LINUX_TRACEFS "/instances");
 	if (!dir) {
 		tc_err_set(err, TC_ERR_SYSTEM, "open %s/instances: %s", LINUX_TRACEFS, strerror(errno));
-		tracefs_release();
-		pthread_mutex_unlock(&registry.lock);
+		tracefs_release(reg);
+		pthread_mutex_unlock(&reg->lock);
 		return -1;
 	}
 	while ((de = readdir(dir))) {
@@ -400,8 +427,8 @@ int linux_trace_remove_stale(struct tc_err *err)
 		}
 	}
 	closedir(dir);
-	tracefs_release();
-	pthread_mutex_unlock(&registry.lock);
+	tracefs_release(reg);
+	pthread_mutex_unlock(&reg->lock);
 	return failed ? -1 : removed;
 }
 
@@ -614,7 +641,7 @@ static int trace_lines(struct linux_trace *t, const struct trace_query *q, struc
 int linux_trace_read(struct linux_trace *t, int family, const struct seg_addr *local, uint16_t port,
 		     const struct seg_addr *peer, uint16_t peer_port, struct tc_transitions *out, struct tc_err *err)
 {
-	struct trace_slot *s = &registry.slot[t->slot];
+	struct trace_slot *s = &t->reg->slot[t->slot];
 	struct trace_query q = {.family = family, .local = local, .peer = peer, .port = port, .peer_port = peer_port};
 	ssize_t n;
 	int fd;

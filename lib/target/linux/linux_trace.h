@@ -32,18 +32,25 @@
 #define LINUX_TRACE_MAX 64
 
 struct linux_trace;
+/* What one run made: its instances, the tracefs pin and whether it mounted
+ * tracefs. Thread-safe; the signal path reads it without locking. */
+struct linux_trace_reg;
+
+struct linux_trace_reg *linux_trace_reg_new(struct tc_err *err);
+/* Every reader of the registry must be closed first. NULL is allowed. */
+void linux_trace_reg_free(struct linux_trace_reg *reg);
 
 /* Creates the instance <tracefs>/instances/tcpconform-<pid>-<n>, enables
  * only sock:inet_sock_set_state there with the filter (sport == port ||
  * dport == port) && protocol == IPPROTO_TCP, and opens its trace_pipe
- * non-blocking. Thread-safe.
+ * non-blocking, registered in reg. Thread-safe.
  *
  * When tracefs is not mounted at LINUX_TRACEFS, open mounts it with
  * "tcpconform" as the mount's source. Processes share that mount, so it
  * goes when the last of our processes using it closes its last instance
  * (even if the one that made it was killed); a mount made by anyone else is
  * never unmounted. */
-struct linux_trace *linux_trace_open(uint16_t port, struct tc_err *err);
+struct linux_trace *linux_trace_open(struct linux_trace_reg *reg, uint16_t port, struct tc_err *err);
 
 /* Reads every event available now, never blocking, and appends to *out the
  * transitions of the connection local:port <-> peer:peer_port (family 4 or
@@ -61,13 +68,13 @@ void linux_trace_close(struct linux_trace *t);
 /* Removes the instances tcpconform-<pid>-* of processes that no longer
  * exist (a run killed by SIGKILL). Returns how many, or -1 with err set. A
  * PID reused since then keeps its instance until that process is gone too. */
-int linux_trace_remove_stale(struct tc_err *err);
+int linux_trace_remove_stale(struct linux_trace_reg *reg, struct tc_err *err);
 
 /* Async-signal-safe: closes the trace pipes and removes every instance this
  * process made (an instance with an open pipe cannot be removed), then
  * unmounts tracefs if this process mounted it. For a SIGINT/SIGTERM handler
  * that then ends the process: the linux_trace objects are dead afterwards
  * (reads fail, close only frees). */
-void linux_trace_remove_all_signal_safe(void);
+void linux_trace_remove_all_signal_safe(struct linux_trace_reg *reg);
 
 #endif

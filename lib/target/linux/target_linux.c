@@ -73,6 +73,9 @@ static const struct {
  * namespace (TIME-WAIT entries, orphans still retransmitting) has another
  * four-tuple, and a capture filter on the case's ports; the sysctls are
  * pinned again and the application helper is new. */
+/* Workers one run may have: each holds a tracefs instance. */
+#define LINUX_MAX_WORKERS LINUX_TRACE_MAX
+
 struct linux_env {
 	bool ready;
 	struct netns_pair ns;
@@ -82,9 +85,15 @@ struct linux_env {
 	uint16_t trace_port;
 };
 
-/* One per worker, each touched only by its worker's thread. */
-#define LINUX_MAX_WORKERS 64
-static struct linux_env envs[LINUX_MAX_WORKERS];
+/* The run: one env per worker, each touched only by its worker's thread;
+ * the tracefs registry the signal path reads. */
+struct linux_run {
+	struct tc_target_run base;
+	bool keep_netns;
+	unsigned nenvs;
+	struct linux_env *envs;
+	struct linux_trace_reg *trace_reg;
+};
 
 struct target_linux {
 	struct tc_target base;
@@ -129,7 +138,7 @@ fail:
 
 /* The tracepoint filter is on the case's port: a case on another port
  * needs another instance. Events still pending are read and dropped. */
-static int env_trace_for(struct linux_env *e, uint16_t port, struct tc_err *err)
+static int env_trace_for(struct linux_run *run, struct linux_env *e, uint16_t port, struct tc_err *err)
 {
 	struct tc_transitions scratch;
 	static const struct seg_addr none = {.family = 4};
@@ -139,7 +148,7 @@ static int env_trace_for(struct linux_env *e, uint16_t port, struct tc_err *err)
 		e->trace = NULL;
 	}
 	if (!e->trace) {
-		e->trace = linux_trace_open(port, err);
+		e->trace = linux_trace_open(run->trace_reg, port, err);
 		if (!e->trace)
 			return -1;
 		e->trace_port = port;
@@ -160,11 +169,70 @@ static void linux_close(struct tc_target *base)
 	free(t);
 }
 
-static void linux_shutdown(void)
+static struct tc_target_run *linux_run_open(const struct tc_run_conf *conf, struct tc_err *err)
 {
-	for (size_t i = 0; i < LINUX_MAX_WORKERS; i++)
-		if (envs[i].ready)
-			env_destroy(&envs[i]);
+	struct linux_run *run;
+
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE, "seeded faults exist only in the ref target");
+		return NULL;
+	}
+	if (conf->jobs < 1 || conf->jobs > LINUX_MAX_WORKERS) {
+		tc_err_set(err, TC_ERR_USAGE, "linux target: --jobs %u: 1 to %d workers", conf->jobs,
+			   LINUX_MAX_WORKERS);
+		return NULL;
+	}
+	run = calloc(1, sizeof(*run));
+	if (!run || !(run->envs = calloc(conf->jobs, sizeof(*run->envs)))) {
+		free(run);
+		tc_err_set(err, TC_ERR_NOMEM, "linux target: out of memory");
+		return NULL;
+	}
+	run->base.ops = &target_linux_ops;
+	run->keep_netns = conf->keep_netns;
+	run->nenvs = conf->jobs;
+	run->trace_reg = linux_trace_reg_new(err);
+	if (!run->trace_reg)
+		goto fail;
+	/* What a run killed by SIGKILL could not remove: its tracefs
+	 * instances and the names of its kept namespaces. */
+	if (linux_trace_remove_stale(run->trace_reg, err) < 0 || netns_remove_stale(err) < 0)
+		goto fail;
+	return &run->base;
+fail:
+	tc_err_prefix(err, "linux target");
+	linux_trace_reg_free(run->trace_reg);
+	free(run->envs);
+	free(run);
+	return NULL;
+}
+
+static void linux_run_close(struct tc_target_run *base)
+{
+	struct linux_run *run = (struct linux_run *)base;
+
+	for (unsigned i = 0; i < run->nenvs; i++)
+		if (run->envs[i].ready)
+			env_destroy(&run->envs[i]);
+	linux_trace_reg_free(run->trace_reg);
+	free(run->envs);
+	free(run);
+}
+
+/* Async-signal-safe: the tracefs instances, and the names --keep-netns gave
+ * the namespaces (the namespaces themselves go with the process). */
+static void linux_run_signal_cleanup(struct tc_target_run *base)
+{
+	struct linux_run *run = (struct linux_run *)base;
+
+	linux_trace_remove_all_signal_safe(run->trace_reg);
+	for (unsigned i = 0; i < run->nenvs; i++)
+		netns_pair_unname_signal_safe(&run->envs[i].ns);
+}
+
+static const struct tc_profile *linux_default_profile(void)
+{
+	return &linux_profile;
 }
 
 /* What a case may pin that Linux cannot: the case is skipped with the
@@ -173,10 +241,10 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 {
 	if (!cc)
 		return 0;
-	if ((cc->fields & TC_C_MSL) && target_dur_us(&cc->msl, &linux_profile) != linux_profile.msl_us)
+	if ((cc->fields & TC_C_MSL) && tc_dur_us(&cc->msl, &linux_profile) != linux_profile.msl_us)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "linux cannot set MSL: TIME-WAIT is fixed at 60 s (MSL 30 s)");
-	if ((cc->fields & TC_C_RTO) && target_dur_us(&cc->rto, &linux_profile) != linux_profile.rto_us)
+	if ((cc->fields & TC_C_RTO) && tc_dur_us(&cc->rto, &linux_profile) != linux_profile.rto_us)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot set the initial RTO (fixed at 1 s)");
 	if (cc->fields & (TC_C_RTO_MIN | TC_C_RTO_MAX))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: RTO bounds are not settable per case");
@@ -210,54 +278,45 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, st
 	return 0;
 }
 
-/* Once per process: the stale-instance sweep needs to run only once. */
-static bool stale_checked;
-
-static struct tc_target *linux_open(const struct tc_target_conf *conf, struct tc_err *err)
+static struct tc_target *linux_open(struct tc_target_run *runbase, const struct tc_target_conf *conf,
+				    struct tc_err *err)
 {
+	struct linux_run *run = (struct linux_run *)runbase;
 	struct target_linux *t;
 	struct linux_app_conf ac = {0};
 	char bpf[64];
 
-	if (conf->fault) {
-		tc_err_set(err, TC_ERR_USAGE, "seeded faults exist only in the ref target");
-		return NULL;
-	}
-	if (conf->worker >= LINUX_MAX_WORKERS) {
-		tc_err_set(err, TC_ERR_USAGE, "linux target: at most %d workers", LINUX_MAX_WORKERS);
+	if (conf->worker >= run->nenvs) {
+		tc_err_set(err, TC_ERR_USAGE, "linux target: worker %u of a run with %u", conf->worker,
+			   run->nenvs);
 		return NULL;
 	}
 	if (check_case_conf(conf->case_conf, err))
 		return NULL;
-	if (!stale_checked) {
-		/* a run killed by SIGKILL could not remove its tracefs instances */
-		stale_checked = true;
-		if (linux_trace_remove_stale(err) < 0)
-			return NULL;
-	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		tc_err_set(err, TC_ERR_NOMEM, "linux target: out of memory");
 		return NULL;
 	}
 	t->base.ops = &target_linux_ops;
+	t->base.run = runbase;
 	t->family = conf->target_addr.family;
 	t->local = conf->target_addr;
 	t->peer = conf->peer_addr;
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
-	t->env = &envs[conf->worker];
+	t->env = &run->envs[conf->worker];
 	/* Until the case is set up, a failure leaves the env unusable. */
 	t->broken = true;
 
-	if (!t->env->ready && env_make(t->env, conf->worker, conf->keep_netns, err) != 0)
+	if (!t->env->ready && env_make(t->env, conf->worker, run->keep_netns, err) != 0)
 		goto fail;
 	if (pin_sysctls(t, conf->case_conf, err) != 0)
 		goto fail;
 	snprintf(bpf, sizeof(bpf), "tcp port %u and tcp port %u", conf->port, conf->peer_port);
 	if (wire_set_filter(t->env->wire, bpf, err) != 0)
 		goto fail;
-	if (env_trace_for(t->env, conf->port, err) != 0)
+	if (env_trace_for(run, t->env, conf->port, err) != 0)
 		goto fail;
 	ac.target_ns_fd = t->env->ns.target.ns_fd;
 	ac.family = t->family;
@@ -359,6 +418,12 @@ static int linux_save_pcap(struct tc_target *base, const char *path, struct tc_e
 const struct tc_target_ops target_linux_ops = {
 	.name = "linux",
 	.caps = TC_CAP_APP | TC_CAP_STATE,
+	.max_jobs = LINUX_MAX_WORKERS,
+	.real_time = true,
+	.default_profile = linux_default_profile,
+	.run_open = linux_run_open,
+	.run_close = linux_run_close,
+	.run_signal_cleanup = linux_run_signal_cleanup,
 	.open = linux_open,
 	.close = linux_close,
 	.inject = linux_inject,
@@ -369,6 +434,4 @@ const struct tc_target_ops target_linux_ops = {
 	.sleep_until = linux_sleep_until,
 	.profile = linux_profile_get,
 	.save_pcap = linux_save_pcap,
-	.signal_cleanup = linux_trace_remove_all_signal_safe,
-	.shutdown = linux_shutdown,
 };

@@ -24,6 +24,14 @@ struct ref_pkt {
 	uint8_t bytes[REF_PKT_MAX];
 };
 
+/* The run: the fault every case of the run gets. */
+struct ref_run {
+	struct tc_target_run base;
+#ifdef REFSTACK_FAULTS
+	enum refstack_fault fault;
+#endif
+};
+
 struct target_ref {
 	struct tc_target base;
 	struct refstack *stack;
@@ -95,15 +103,15 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 	struct tc_profile base = *prof;
 
 	if (cc->fields & TC_C_MSL)
-		cfg->msl_us = prof->msl_us = target_dur_us(&cc->msl, &base);
+		cfg->msl_us = prof->msl_us = tc_dur_us(&cc->msl, &base);
 	if (cc->fields & TC_C_RTO)
-		cfg->rto_initial_us = prof->rto_us = target_dur_us(&cc->rto, &base);
+		cfg->rto_initial_us = prof->rto_us = tc_dur_us(&cc->rto, &base);
 	if (cc->fields & TC_C_RTO_MIN)
-		cfg->rto_min_us = prof->rto_min_us = target_dur_us(&cc->rto_min, &base);
+		cfg->rto_min_us = prof->rto_min_us = tc_dur_us(&cc->rto_min, &base);
 	if (cc->fields & TC_C_RTO_MAX)
-		cfg->rto_max_us = prof->rto_max_us = target_dur_us(&cc->rto_max, &base);
+		cfg->rto_max_us = prof->rto_max_us = tc_dur_us(&cc->rto_max, &base);
 	if (cc->fields & TC_C_DELACK)
-		cfg->delack_us = prof->delack_us = target_dur_us(&cc->delack, &base);
+		cfg->delack_us = prof->delack_us = tc_dur_us(&cc->delack, &base);
 	if (cc->fields & TC_C_WINDOW)
 		cfg->rcv_wnd = cc->window;
 	if (cc->fields & TC_C_MSS)
@@ -116,7 +124,55 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 		cfg->retries = cc->retries;
 }
 
-static struct tc_target *ref_open(const struct tc_target_conf *conf, struct tc_err *err)
+static struct tc_target_run *ref_run_open(const struct tc_run_conf *conf, struct tc_err *err)
+{
+	struct ref_run *run = calloc(1, sizeof(*run));
+
+	if (!run) {
+		tc_err_set(err, TC_ERR_NOMEM, "ref target: out of memory");
+		return NULL;
+	}
+	run->base.ops = &target_ref_ops;
+#ifdef REFSTACK_FAULTS
+	if (conf->fault && refstack_fault_parse(conf->fault, &run->fault) != 0) {
+		tc_err_set(err, TC_ERR_USAGE, "unknown fault '%s' (--list-faults lists them)",
+			   conf->fault);
+		free(run);
+		return NULL;
+	}
+#else
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE,
+			   "this build has no seeded faults; use tcpconform-faults");
+		free(run);
+		return NULL;
+	}
+#endif
+	return &run->base;
+}
+
+static void ref_run_close(struct tc_target_run *base)
+{
+	free(base);
+}
+
+/* The reference stack's RFC defaults (refstack_config_default). */
+static const struct tc_profile ref_profile_default = {
+	.msl_us = REFSTACK_DEFAULT_MSL_US,
+	.rto_us = REFSTACK_DEFAULT_RTO_US,
+	.rto_min_us = REFSTACK_DEFAULT_RTO_MIN_US,
+	.rto_max_us = REFSTACK_DEFAULT_RTO_MAX_US,
+	.delack_us = REFSTACK_DEFAULT_DELACK_US,
+	.tolerance_us = 0, /* virtual time is exact */
+};
+
+static const struct tc_profile *ref_default_profile(void)
+{
+	return &ref_profile_default;
+}
+
+static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc_target_conf *conf,
+				  struct tc_err *err)
 {
 	struct target_ref *t = calloc(1, sizeof(*t));
 	struct refstack_config cfg;
@@ -127,6 +183,7 @@ static struct tc_target *ref_open(const struct tc_target_conf *conf, struct tc_e
 		return NULL;
 	}
 	t->base.ops = &target_ref_ops;
+	t->base.run = runbase;
 	t->now_us = REF_EPOCH_US;
 	t->peer_addr = conf->peer_addr;
 	t->port = conf->port;
@@ -138,29 +195,10 @@ static struct tc_target *ref_open(const struct tc_target_conf *conf, struct tc_e
 	/* RFC 6691 2: the MSS of a 1500-byte Ethernet MTU less the fixed IP
 	 * and TCP headers, so 1460 on IPv4 and 1440 on IPv6. */
 	cfg.mss = conf->target_addr.family == 6 ? 1440 : 1460;
-	t->prof = (struct tc_profile){
-		.msl_us = cfg.msl_us,
-		.rto_us = cfg.rto_initial_us,
-		.rto_min_us = cfg.rto_min_us,
-		.rto_max_us = cfg.rto_max_us,
-		.delack_us = cfg.delack_us,
-		.tolerance_us = 0, /* virtual time is exact */
-	};
+	t->prof = ref_profile_default;
 	apply_case_conf(&cfg, &t->prof, conf->case_conf);
 #ifdef REFSTACK_FAULTS
-	if (conf->fault && refstack_fault_parse(conf->fault, &cfg.fault) != 0) {
-		tc_err_set(err, TC_ERR_USAGE, "unknown fault '%s' (--list-faults lists them)",
-			   conf->fault);
-		free(t);
-		return NULL;
-	}
-#else
-	if (conf->fault) {
-		tc_err_set(err, TC_ERR_USAGE,
-			   "this build has no seeded faults; use tcpconform-faults");
-		free(t);
-		return NULL;
-	}
+	cfg.fault = ((struct ref_run *)runbase)->fault;
 #endif
 	io.ctx = t;
 	io.output = ref_output;
@@ -381,6 +419,9 @@ static const char *const *ref_faults(void)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	.run_open = ref_run_open,
+	.run_close = ref_run_close,
+	.default_profile = ref_default_profile,
 	.open = ref_open,
 	.close = ref_close,
 	.inject = ref_inject,
