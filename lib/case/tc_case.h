@@ -143,14 +143,21 @@ struct tc_step {
 };
 
 /* A target known to break the RFC requirement the case checks. The case
- * still runs there: a failure is reported as a known deviation (counted as
- * skipped, with the reason); a pass is a failure, because the deviation
- * no longer holds and its record must go. */
+ * still runs there: a failure at the step the deviation names (and, when
+ * `fails` is given, with that text in its summary) is reported as a known
+ * deviation (counted as skipped, with the reason); a failure anywhere else
+ * is a failure; a pass is a failure too, because the deviation no longer
+ * holds and its record must go. Case-level skips reuse the struct with
+ * only target and reason. */
 #define TC_MAX_DEVIATIONS 4
+#define TC_FAILS_MAX 128
 struct tc_deviation {
 	char target[TC_TARGET_NAME_MAX];
 	char reason[TC_REASON_MAX];
+	int step; /* 1-based, as failure messages count; 0 for a skip */
+	char fails[TC_FAILS_MAX]; /* "" = any failure of that step */
 	struct tc_loc loc;
+	struct tc_loc step_loc; /* where `step:` is written, for its range error */
 };
 
 /* Target configuration a case may pin (each optional; the target's profile

@@ -291,7 +291,9 @@ static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 	c->port = TC_DEFAULT_PORT;
 	c->peer_port = TC_DEFAULT_PEER_PORT;
 	c->peer_isn = TC_DEFAULT_PEER_ISN;
-	return cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c);
+	if (cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c))
+		return -1;
+	return cf_check_deviations(cf, c);
 }
 
 /* A second document would be silently ignored by a reader that stops

@@ -73,6 +73,8 @@ int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out);
 int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st);
 /* `deviations:` of a case. */
 int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c);
+/* After the whole case is read: every deviation names a step it has. */
+int cf_check_deviations(struct cf *cf, const struct tc_case *c);
 /* `skip:` of a case. */
 int cf_load_skips(struct cf *cf, yaml_node_t *map, struct tc_case *c);
 /* The key tables of send and expect, shared with the overrides. */

@@ -162,9 +162,53 @@ int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st)
 	return 0;
 }
 
-/* target name -> reason, for deviations and skips alike */
+static int k_dev_reason(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_deviation *d = obj;
+	return cf_text(cf, v, "deviations: reason", d->reason, sizeof(d->reason));
+}
+
+static int k_dev_step(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_deviation *d = obj;
+	int64_t n;
+
+	if (cf_int(cf, v, "deviations: step", 1, CF_MAX_STEPS, &n))
+		return -1;
+	d->step = (int)n;
+	d->step_loc.line = (int)v->start_mark.line + 1;
+	d->step_loc.col = (int)v->start_mark.column + 1;
+	return 0;
+}
+
+static int k_dev_fails(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_deviation *d = obj;
+	return cf_text(cf, v, "deviations: fails", d->fails, sizeof(d->fails));
+}
+
+static const struct cf_key deviation_keys[] = {
+	{"reason", k_dev_reason, true},
+	{"step", k_dev_step, true},
+	{"fails", k_dev_fails, false},
+};
+
+/* A deviation records one failure: the step it happens at (and what it
+ * says), so that any other failure of the case still fails it. */
+static int load_deviation(struct cf *cf, yaml_node_t *v, struct tc_deviation *d)
+{
+	if (v->type != YAML_MAPPING_NODE)
+		return cf_fail(cf, v,
+			       "deviations: %s: name the failure it records: {reason: \"...\", step: N"
+			       "[, fails: \"text of the failure\"]}",
+			       d->target);
+	return cf_walk_map(cf, v, "deviations", deviation_keys, sizeof(deviation_keys) / sizeof(deviation_keys[0]),
+			   d);
+}
+
+/* target name -> what it excuses (deviations) or why it does not apply (skips) */
 static int load_target_reasons(struct cf *cf, yaml_node_t *map, const char *what, struct tc_deviation *out,
-			       int *n)
+			       int *n, bool deviation)
 {
 	if (cf_want(cf, map, YAML_MAPPING_NODE, what))
 		return -1;
@@ -181,7 +225,7 @@ static int load_target_reasons(struct cf *cf, yaml_node_t *map, const char *what
 		for (int i = 0; i < *n; i++)
 			if (strcmp(out[i].target, d->target) == 0)
 				return cf_fail(cf, k, "%s: target '%s' given twice", what, d->target);
-		if (cf_text(cf, v, what, d->reason, sizeof(d->reason)))
+		if (deviation ? load_deviation(cf, v, d) : cf_text(cf, v, what, d->reason, sizeof(d->reason)))
 			return -1;
 		d->loc.line = (int)k->start_mark.line + 1;
 		d->loc.col = (int)k->start_mark.column + 1;
@@ -192,10 +236,22 @@ static int load_target_reasons(struct cf *cf, yaml_node_t *map, const char *what
 
 int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c)
 {
-	return load_target_reasons(cf, map, "deviations", c->deviations, &c->ndeviations);
+	return load_target_reasons(cf, map, "deviations", c->deviations, &c->ndeviations, true);
 }
 
 int cf_load_skips(struct cf *cf, yaml_node_t *map, struct tc_case *c)
 {
-	return load_target_reasons(cf, map, "skip", c->skips, &c->nskips);
+	return load_target_reasons(cf, map, "skip", c->skips, &c->nskips, false);
+}
+
+int cf_check_deviations(struct cf *cf, const struct tc_case *c)
+{
+	for (int k = 0; k < c->ndeviations; k++) {
+		const struct tc_deviation *d = &c->deviations[k];
+		if (d->step > c->nsteps)
+			return cf_fail_at(cf, d->step_loc.line, d->step_loc.col,
+					  "deviations: %s: step %d, but the case has %d steps", d->target, d->step,
+					  c->nsteps);
+	}
+	return 0;
 }

@@ -103,15 +103,25 @@ static uint64_t rel_now(struct run *run)
 	return target_now(run->t) - run->start_us;
 }
 
+/* The history is kept in time order whatever order the steps saw the
+ * segments in: one that arrived while an action ran is read by the next
+ * expect, after the action's own segment was recorded. */
 static void record(struct run *run, bool from_target, uint64_t at_us, const struct tc_seg *s)
 {
 	struct engine_result *r = run->r;
 	char line[512];
 
 	if (r->nevents < ENGINE_HISTORY) {
-		struct engine_event *e = &r->events[r->nevents++];
+		uint64_t rel = at_us - run->start_us;
+		int k = r->nevents++;
+
+		while (k > 0 && r->events[k - 1].at_us > rel) {
+			r->events[k] = r->events[k - 1];
+			k--;
+		}
+		struct engine_event *e = &r->events[k];
 		e->from_target = from_target;
-		e->at_us = at_us - run->start_us;
+		e->at_us = rel;
 		e->seg = *s;
 	}
 	seg_format(s, line, sizeof(line));
@@ -292,10 +302,12 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	return TC_PASS;
 }
 
-static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_dur *d)
+/* Time only passes (a wait, an expect_none): every segment the target sends
+ * meanwhile is one no step expects there, including one that arrived
+ * during the action before and was not read by an expect. */
+static enum tc_verdict quiet_until(struct run *run, int i, const char *what, uint64_t dur)
 {
 	uint64_t t0 = target_now(run->t);
-	uint64_t dur = tc_dur_us(d, run->prof);
 	struct tc_seg got;
 	struct tc_err err = {0};
 	uint64_t at = 0;
@@ -304,16 +316,29 @@ static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_
 
 	run->r->required_us += dur;
 	rc = target_capture(run->t, t0 + dur, &got, &at, &err);
-
 	if (rc < 0)
-		return conclude(run, TC_ERROR, i, "expect_none: %s", err.msg);
-	if (rc == 0)
+		return conclude(run, TC_ERROR, i, "%s: %s", what, err.msg);
+	if (rc == 0) {
+		/* a real-time capture may return a little before its deadline */
+		if (target_now(run->t) < t0 + dur && target_sleep_until(run->t, t0 + dur, &err) != 0)
+			return conclude(run, TC_ERROR, i, "%s: %s", what, err.msg);
 		return TC_PASS;
+	}
 	record(run, true, at, &got);
 	seg_format(&got, line, sizeof(line));
+	if (at < t0)
+		return conclude(run, TC_FAIL, i,
+				"%s %.3f ms: a segment no step expects arrived %.3f ms before it began "
+				"(during the step before, which no expect followed)\n  got:      %s",
+				what, (double)dur / 1000.0, ms_since(t0, at), line);
 	return conclude(run, TC_FAIL, i,
-			"expected no segment for %.3f ms, one arrived after %.3f ms\n  got:      %s",
+			"%s %.3f ms: a segment no step expects arrived %.3f ms into it\n  got:      %s", what,
 			(double)dur / 1000.0, ms_since(at, t0), line);
+}
+
+static enum tc_verdict step_expect_none(struct run *run, int i, const struct tc_dur *d)
+{
+	return quiet_until(run, i, "expect_none", tc_dur_us(d, run->prof));
 }
 
 static void format_transitions(const struct tc_transitions *tr, char *buf, size_t cap)
@@ -356,14 +381,10 @@ static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
 
 static enum tc_verdict step_wait(struct run *run, int i, const struct tc_dur *d)
 {
-	struct tc_err err = {0};
 	uint64_t dur = tc_dur_us(d, run->prof);
 
 	trace(run, "  wait %.3f ms", (double)dur / 1000.0);
-	run->r->required_us += dur;
-	if (target_sleep_until(run->t, target_now(run->t) + dur, &err) != 0)
-		return conclude(run, TC_ERROR, i, "wait: %s", err.msg);
-	return TC_PASS;
+	return quiet_until(run, i, "wait", dur);
 }
 
 static const struct tc_override *override_for(const struct tc_step *st, const char *target)
@@ -585,14 +606,24 @@ static void save_pcap(struct run *run)
 		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.400s)", err.msg);
 }
 
-/* A known deviation turns the expected failure into a skip that says why,
- * and a pass into a failure: the record is stale and must go. */
+/* Whether a failure is the one the deviation records: at its step and,
+ * when it says, with its text in the summary line. */
+static bool deviation_matches(const struct tc_deviation *dev, const struct engine_result *r, const char *first)
+{
+	if (r->failed_step + 1 != dev->step)
+		return false;
+	return dev->fails[0] == '\0' || strstr(first, dev->fails) != NULL;
+}
+
+/* A known deviation turns the failure it records into a skip that says
+ * why; any other failure stays a failure, and a pass is a failure: the
+ * record is stale and must go. */
 static void apply_deviation(struct run *run)
 {
 	const struct tc_case *c = run->c;
 	struct engine_result *r = run->r;
 	const struct tc_deviation *dev = NULL;
-	char first[512];
+	char first[512], rest[ENGINE_MSG_MAX];
 
 	for (int k = 0; k < c->ndeviations; k++)
 		if (strcmp(c->deviations[k].target, run->o->run->ops->name) == 0)
@@ -601,10 +632,25 @@ static void apply_deviation(struct run *run)
 		return;
 	if (r->verdict == TC_FAIL) {
 		snprintf(first, sizeof(first), "%.*s", (int)strcspn(r->msg, "\n"), r->msg);
-		r->verdict = TC_SKIP;
-		r->known_deviation = true;
-		snprintf(r->msg, sizeof(r->msg), "known deviation on %s: %s (it failed as recorded: step %d: %s)",
-			 dev->target, dev->reason, r->failed_step + 1, first);
+		if (deviation_matches(dev, r, first)) {
+			r->verdict = TC_SKIP;
+			r->known_deviation = true;
+			snprintf(r->msg, sizeof(r->msg),
+				 "known deviation on %s: %s (it failed as recorded: step %d: %s)", dev->target,
+				 dev->reason, r->failed_step + 1, first);
+			return;
+		}
+		/* the failure stays; say that the deviation does not cover it */
+		snprintf(rest, sizeof(rest), "%s", r->msg + strlen(first));
+		int len = snprintf(r->msg, sizeof(r->msg),
+				   "%s\n  not the known deviation (%s:%d:%d), which records step %d%s%s%s", first,
+				   c->path, dev->loc.line, dev->loc.col, dev->step,
+				   dev->fails[0] ? " failing with \"" : "", dev->fails, dev->fails[0] ? "\"" : "");
+		if (len > 0 && (size_t)len < sizeof(r->msg)) {
+			size_t room = sizeof(r->msg) - (size_t)len - 1, n = strlen(rest);
+			memcpy(r->msg + len, rest, n < room ? n : room);
+			r->msg[(size_t)len + (n < room ? n : room)] = '\0';
+		}
 	} else if (r->verdict == TC_PASS) {
 		r->verdict = TC_FAIL;
 		r->failed_step = -1;
