@@ -96,7 +96,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_SYNACK_ACK_OFF_BY_ONE, "synack-ack-off-by-one", "the SYN-ACK acknowledges IRS+2") \
 	X(REFSTACK_FAULT_IGNORE_RST_IN_SYNRCVD, "ignore-rst-in-synrcvd", "an RST in SYN-RECEIVED is ignored") \
 	X(REFSTACK_FAULT_SHORT_MSL, "short-msl", "TIME-WAIT ends after 1*MSL") \
-	X(REFSTACK_FAULT_NO_SYN_RETRANSMIT, "no-syn-retransmit", "a SYN is never retransmitted")
+	X(REFSTACK_FAULT_NO_SYN_RETRANSMIT, "no-syn-retransmit", "a SYN is never retransmitted") \
+	X(REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT, "mss-on-every-segment", "every segment carries the MSS option, not only SYNs")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

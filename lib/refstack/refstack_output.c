@@ -70,6 +70,17 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 
 		seg_add_opt(&o, &mss);
 	}
+#ifdef REFSTACK_FAULTS
+	/* fault mss-on-every-segment: one option-building path for every
+	 * segment, as a sloppy stack has it, so the MSS option rides on ACKs,
+	 * data, FINs and RSTs too; RFC 9293 3.2 and 3.7.1 allow it only on
+	 * segments with SYN set */
+	if (!(flags & SEG_SYN) && s->cfg.mss && refstack_fault_on(s, REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT)) {
+		struct seg_opt mss = {.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
+
+		seg_add_opt(&o, &mss);
+	}
+#endif
 	if (len) {
 		uint32_t off = seq - c->snd_buf_seq;
 

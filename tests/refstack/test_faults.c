@@ -29,6 +29,7 @@ FAULT_SETUP(synack_off, SYNACK_ACK_OFF_BY_ONE)
 FAULT_SETUP(ignore_rst, IGNORE_RST_IN_SYNRCVD)
 FAULT_SETUP(short_msl, SHORT_MSL)
 FAULT_SETUP(no_syn_rexmit, NO_SYN_RETRANSMIT)
+FAULT_SETUP(mss_every, MSS_ON_EVERY_SEGMENT)
 
 static void test_names(void **state)
 {
@@ -150,6 +151,49 @@ static void test_no_syn_retransmit(void **state)
 	EXPECT_SEG(fx, SEG_SYN | SEG_ACK, FX_ISS, FX_PISS + 1);
 }
 
+/* Exactly one option, the stack's own MSS: the fault must add it to
+ * non-SYN segments without doubling it on a SYN. */
+static void check_only_mss(struct fx *fx, const struct tc_seg *o, const char *what)
+{
+	const struct seg_opt *mss = seg_find_opt(o, SEG_OPT_MSS);
+
+	fx->ctx = what;
+	FX_CHECK(fx, "options", 1, o->nopts);
+	assert_non_null(mss);
+	FX_CHECK(fx, "MSS option", fx->cfg.mss, mss->u.mss);
+	fx->ctx = NULL;
+}
+
+static void test_mss_on_every_segment(void **state)
+{
+	struct fx *fx = *state;
+	const struct tc_seg *o;
+
+	/* the SYN-ACK keeps its single MSS option, not a second one */
+	fx_syn_received(fx);
+	check_only_mss(fx, &fx->out[fx->outpos - 1], "SYN-ACK");
+	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, fx->pseq, fx->pack), ACCEPTED);
+	EXPECT_TR(fx, fx->c, SYN_RECEIVED, ESTABLISHED, RCV_ACK);
+	/* an ACK of data, a data segment, a FIN and an RST: all carry it */
+	EXPECT_DROP(fx, fx_in_data(fx, SEG_PSH | SEG_ACK, fx->pseq, fx->pack, "abc", 3), ACCEPTED);
+	fx->pseq += 3;
+	fx_at(fx, fx->now + 2 * SEC);
+	o = EXPECT_SEG(fx, SEG_ACK, fx->pack, fx->pseq);
+	check_only_mss(fx, o, "ACK");
+	assert_int_equal(refstack_send(fx->s, fx->c, (const uint8_t *)"xy", 2, fx->now), 2);
+	o = EXPECT_SEG(fx, SEG_PSH | SEG_ACK, fx->pack, fx->pseq);
+	check_only_mss(fx, o, "data");
+	FX_CHECK(fx, "length", 2, o->len);
+	fx->pack += 2;
+	assert_int_equal(refstack_close(fx->s, fx->c, fx->now), 0);
+	o = EXPECT_SEG(fx, SEG_FIN | SEG_ACK, fx->pack, fx->pseq);
+	check_only_mss(fx, o, "FIN");
+	EXPECT_TR(fx, fx->c, ESTABLISHED, FIN_WAIT_1, APP_CLOSE);
+	assert_int_equal(refstack_abort(fx->s, fx->c, fx->now), 0);
+	o = EXPECT_SEG(fx, SEG_RST, fx->pack + 1, 0);
+	check_only_mss(fx, o, "RST");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +207,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ignore_rst_in_synrcvd, setup_ignore_rst, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_short_msl, setup_short_msl, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_syn_retransmit, setup_no_syn_rexmit, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mss_on_every_segment, setup_mss_every, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("refstack faults", tests, NULL, NULL);
