@@ -1,0 +1,1174 @@
+/* lib/engine: every verdict engine_run can give, each path on its own,
+ * driven against the scripted fake target of fake_target.h. Cases are
+ * written in YAML, as a reader of the suite knows them; every failure is
+ * checked for its verdict, the step it names and what its message says, so
+ * a change to the verdict logic fails here (tests/engine-mutants.sh proves
+ * it does). */
+#include "fake_target.h"
+
+#include <stdio.h>
+
+#include "casefile/casefile.h"
+
+struct t {
+	struct fake *f;
+	struct engine_result *r;
+	struct tc_case c;
+	bool loaded;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct tc_run_conf rc = {.jobs = 1};
+	struct tc_err e = {0};
+
+	if (!t)
+		return -1;
+	t->r = calloc(1, sizeof(*t->r));
+	t->f = (struct fake *)target_run_open(&fake_ops_template, &rc, &e);
+	if (!t->r || !t->f)
+		return -1;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	engine_result_free(t->r);
+	if (t->loaded)
+		casefile_free(&t->c);
+	target_run_close(&t->f->run);
+	free(t->r);
+	free(t);
+	return 0;
+}
+
+#define CASE_HEAD "name: engine test\nrfc: [\"9293\"]\n"
+
+static void load(struct t *t, const char *body)
+{
+	char text[8192];
+	struct tc_err e = {0};
+
+	snprintf(text, sizeof(text), "%s%s", CASE_HEAD, body);
+	if (t->loaded)
+		casefile_free(&t->c);
+	t->loaded = false;
+	if (casefile_load_string(text, strlen(text), "t.yaml", &t->c, &e) != 0)
+		fail_msg("the test's case does not load: %s", e.msg);
+	t->loaded = true;
+}
+
+/* Runs the case loaded last; every instance opened must be closed again. */
+static enum tc_verdict run_loaded(struct t *t)
+{
+	struct engine_opts o = {.run = &t->f->run, .family = 4, .trace = true};
+
+	engine_result_free(t->r);
+	enum tc_verdict v = engine_run(&t->c, &o, t->r);
+	assert_int_equal(v, t->r->verdict);
+	assert_int_equal(t->f->opened, t->f->closed);
+	return v;
+}
+
+static enum tc_verdict run(struct t *t, const char *body)
+{
+	load(t, body);
+	return run_loaded(t);
+}
+
+/* failed_step is 0-based, as in struct engine_result (-1: none); frag must
+ * occur in the message (NULL: not checked). */
+#define assert_verdict(t, v, step, frag) check_verdict((t), (v), (step), (frag), __FILE__, __LINE__)
+static void check_verdict(const struct t *t, enum tc_verdict v, int step, const char *frag, const char *file,
+			  int line)
+{
+	const struct engine_result *r = t->r;
+
+	if (r->verdict == v && r->failed_step == step && (!frag || strstr(r->msg, frag)))
+		return;
+	print_error("verdict %s, failed step %d; wanted %s, failed step %d, a message with \"%s\"\n"
+		    "message: %s\n",
+		    tc_verdict_name(r->verdict), r->failed_step, tc_verdict_name(v), step, frag ? frag : "",
+		    r->msg);
+	_fail(file, line);
+}
+
+/* ---- timing: within, after, tolerance, late_pct ------------------------ */
+
+static const char connect_expect_syn[] =
+	"steps:\n"
+	"  - app: connect\n"
+	"  - expect: {flags: S, within: 100ms}\n";
+
+static void test_expect_on_time(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 50 * MS, SEG_SYN, 0, 0);
+	assert_int_equal(run(t, connect_expect_syn), TC_PASS);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->nevents, 1);
+	assert_true(t->r->events[0].from_target);
+	assert_int_equal(t->r->events[0].at_us, 50 * MS);
+	assert_int_equal(t->r->target_isn, FAKE_ISN);
+	assert_int_equal(t->r->peer_isn, FAKE_PEER_ISN);
+	assert_int_equal(t->r->case_time_us, 50 * MS);
+	assert_non_null(t->r->log);
+}
+
+/* The deadline is within + tolerance + late_pct of within: 100 + 2 + 10. */
+static void test_expect_late_share_is_allowed(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 112 * MS, SEG_SYN, 0, 0);
+	run(t, connect_expect_syn);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->last_deadline, FAKE_T0 + 112 * MS);
+}
+
+static void test_expect_missing(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 112 * MS + 1, SEG_SYN, 0, 0);
+	run(t, connect_expect_syn);
+	assert_verdict(t, TC_FAIL, 1, "expected flags [S] within 100.000 ms");
+	assert_non_null(strstr(t->r->msg, "nothing arrived (waited 112.000 ms"));
+	assert_int_equal(t->r->failed_loc.line, 5);
+}
+
+static void test_expect_default_within(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "steps:\n  - expect: {flags: S}\n");
+	/* 500 ms, + 2 ms tolerance, + 10% of 500 ms */
+	assert_verdict(t, TC_FAIL, 0, "expected flags [S] within 500.000 ms");
+	assert_non_null(strstr(t->r->msg, "nothing arrived (waited 552.000 ms"));
+}
+
+/* A real-time capture may hand over a segment past its deadline: the
+ * engine itself must call it late. */
+static void test_expect_late(void **state)
+{
+	struct t *t = *state;
+
+	t->f->overshoot_us = 5 * MS;
+	fake_emit(t->f, 113 * MS, SEG_SYN, 0, 0);
+	run(t, connect_expect_syn);
+	assert_verdict(t, TC_FAIL, 1, "arrived too late: ");
+	assert_non_null(strstr(t->r->msg, "113.000 ms"));
+	assert_non_null(strstr(t->r->msg, "expected within 100.000 ms"));
+}
+
+static const char expect_after[] =
+	"steps:\n"
+	"  - app: connect\n"
+	"  - expect: {flags: S, after: 100ms, within: 200ms}\n";
+
+static void test_expect_early(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 97 * MS, SEG_SYN, 0, 0);
+	run(t, expect_after);
+	assert_verdict(t, TC_FAIL, 1, "arrived too early: ");
+	assert_non_null(strstr(t->r->msg, "97.000 ms"));
+	assert_non_null(strstr(t->r->msg, "expected no earlier than 100.000 ms (tolerance 2.000 ms)"));
+}
+
+static void test_expect_early_within_tolerance(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 98 * MS, SEG_SYN, 0, 0);
+	run(t, expect_after);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->required_us, 100 * MS);
+}
+
+/* after and within count from the start of the expect step, not the case. */
+static void test_expect_after_counts_from_step_start(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 120 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - wait: 50ms\n"
+	       "  - expect: {flags: S, after: 100ms, within: 200ms}\n");
+	assert_verdict(t, TC_FAIL, 1, "arrived too early: ");
+	assert_non_null(strstr(t->r->msg, "70.000 ms"));
+}
+
+static void test_expect_within_counts_from_step_start(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 140 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - wait: 50ms\n"
+	       "  - expect: {flags: S, within: 90ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_expect_tolerance_key(void **state)
+{
+	struct t *t = *state;
+	static const char body[] = "steps:\n"
+				   "  - expect: {flags: S, after: 100ms, within: 200ms, tolerance: 10ms}\n";
+
+	fake_emit(t->f, 91 * MS, SEG_SYN, 0, 0);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+
+	t->f->outpos = t->f->nout = 0;
+	t->f->now = FAKE_T0;
+	fake_emit(t->f, 89 * MS, SEG_SYN, 0, 0);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 0, "expected no earlier than 100.000 ms (tolerance 10.000 ms)");
+	assert_non_null(strstr(t->r->msg, "89.000 ms"));
+}
+
+/* ---- time that only passes: wait, expect_none ------------------------- */
+
+static void test_wait_quiet_then_expect(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 150 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - wait: 100ms\n"
+	       "  - expect: {flags: S, within: 100ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->required_us, 100 * MS);
+	assert_int_equal(t->r->case_time_us, 150 * MS);
+}
+
+static void test_segment_during_wait(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 40 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: listen\n"
+	       "  - wait: 100ms\n");
+	assert_verdict(t, TC_FAIL, 1, "wait 100.000 ms: a segment no step expects arrived 40.000 ms into it");
+}
+
+/* A segment that arrived while an action ran and that no expect read is
+ * the wait's failure too, and the message says when it came. */
+static void test_segment_before_wait(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 10 * MS;
+	fake_emit(t->f, 5 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - wait: 100ms\n");
+	assert_verdict(t, TC_FAIL, 1, "wait 100.000 ms: a segment no step expects arrived 5.000 ms before it began");
+}
+
+static void test_expect_none_quiet(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 250 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - expect_none: 200ms\n"
+	       "  - expect: {flags: S, within: 100ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->required_us, 200 * MS);
+}
+
+static void test_segment_during_expect_none(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 150 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - expect_none: 200ms\n");
+	assert_verdict(t, TC_FAIL, 1, "expect_none 200.000 ms: a segment no step expects arrived 150.000 ms into it");
+}
+
+/* The timeline is exact: a SYN sent at connect and not read by an expect
+ * is not read by a later one as if it were a retransmission. */
+static void test_stale_syn_fails_at_wait(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 0, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1 * SEC, SEG_SYN, 0, 0);
+	fake_emit(t->f, 3 * SEC, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - wait: 5s\n"
+	       "  - expect: {flags: S, within: 1ms}\n"
+	       "  - expect: {flags: S, within: 1ms}\n");
+	assert_verdict(t, TC_FAIL, 1, "wait 5000.000 ms: a segment no step expects arrived 0.000 ms into it");
+}
+
+/* ---- segments that arrive while an action runs ------------------------- */
+
+static void test_segment_during_actions_read_by_next_expect(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 10 * MS;
+	fake_emit(t->f, 5 * MS, SEG_SYN, 0, 0); /* during app connect, 0..10 ms */
+	fake_emit(t->f, 15 * MS, SEG_ACK, 1, 1); /* during the send, 10..20 ms */
+	fake_state_answer(t->f, TC_ESTABLISHED);
+	fake_emit(t->f, 25 * MS, SEG_ACK | SEG_PSH, 1, 1)->len = 3; /* during the state read, 20..30 ms */
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - expect: {flags: S, within: 10ms}\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1}\n"
+	       "  - expect: {flags: A, within: 10ms}\n"
+	       "  - state: ESTABLISHED\n"
+	       "  - expect: {flags: PA, len: 3, within: 10ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->nevents, 4);
+	assert_int_equal(t->r->events[0].at_us, 5 * MS);
+	assert_int_equal(t->r->events[1].at_us, 10 * MS);
+	assert_false(t->r->events[1].from_target);
+	assert_int_equal(t->r->events[2].at_us, 15 * MS);
+	assert_int_equal(t->r->events[3].at_us, 25 * MS);
+}
+
+/* Such a segment came too soon for an expect whose `after` had not passed
+ * when it arrived. */
+static void test_segment_during_action_and_after(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 10 * MS;
+	fake_emit(t->f, 5 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - expect: {flags: S, after: 10ms}\n");
+	assert_verdict(t, TC_FAIL, 1, "arrived too early: ");
+}
+
+/* The history is in time order although the segment that arrived during
+ * the app action is read only after the next send was recorded. */
+static void test_history_in_time_order(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 10 * MS;
+	fake_emit(t->f, 5 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 30 * MS, SEG_ACK, 1, 1);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1}\n"
+	       "  - expect: {flags: S, seq: 0}\n"
+	       "  - expect: {flags: A, seq: 1, ack: 1}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->nevents, 3);
+	assert_true(t->r->events[0].from_target);
+	assert_int_equal(t->r->events[0].at_us, 5 * MS);
+	assert_int_equal(t->r->events[0].seg.flags, SEG_SYN);
+	assert_false(t->r->events[1].from_target);
+	assert_int_equal(t->r->events[1].at_us, 10 * MS);
+	assert_int_equal(t->r->events[1].seg.flags, SEG_SYN | SEG_ACK);
+	assert_true(t->r->events[2].from_target);
+	assert_int_equal(t->r->events[2].at_us, 30 * MS);
+}
+
+/* ---- after the last step ------------------------------------------------ */
+
+static void test_leftover_segment(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 10 * MS;
+	fake_emit(t->f, 12 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 15 * MS, SEG_FIN | SEG_ACK, 1, 1); /* during app close */
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - expect: {flags: S}\n"
+	       "  - app: close\n");
+	assert_verdict(t, TC_FAIL, 2, "the target sent a segment no step expected");
+	assert_non_null(strstr(t->r->msg, "Flags [FA]"));
+}
+
+/* Only what has arrived by the end counts: the engine does not wait for
+ * more. */
+static void test_segment_after_the_end_is_not_read(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 12 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 10 * SEC, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - app: connect\n"
+	       "  - expect: {flags: S}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* ---- fields ----------------------------------------------------------- */
+
+static void test_flags_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - expect: {flags: SA}\n");
+	assert_verdict(t, TC_FAIL, 0, "flags expected [SA], got [S]");
+}
+
+static const char handshake[] =
+	"steps:\n"
+	"  - app: connect\n"
+	"  - expect: {flags: S, seq: 0}\n"
+	"  - send: {flags: SA, seq: 0, ack: 1}\n";
+
+static void test_seq_relative_to_target_isn(void **state)
+{
+	struct t *t = *state;
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1);
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, seq: 1, ack: 1}\n", handshake);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_seq_mismatch(void **state)
+{
+	struct t *t = *state;
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1);
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, seq: 2}\n", handshake);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 3, "seq expected 2 (abs 5002), got 1 (abs 5001)");
+}
+
+static void test_seq_abs(void **state)
+{
+	struct t *t = *state;
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1);
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, seq_abs: 5001}\n", handshake);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* Before the target has sent a SYN there is no ISN: seq is absolute. */
+static void test_seq_before_syn_is_absolute(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_RST, 7, 0);
+	run(t, "steps:\n  - expect: {flags: R, seq: 5007}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_ack_relative_to_peer_isn(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 1);
+	run(t, "steps:\n  - expect: {flags: SA, seq: 0, ack: 1}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_ack_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 2);
+	run(t, "steps:\n  - expect: {flags: SA, ack: 1}\n");
+	assert_verdict(t, TC_FAIL, 0, "ack expected 1 (abs 1000001), got 2 (abs 1000002)");
+}
+
+static void test_win_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run(t, "steps:\n  - expect: {flags: S, win: 1000}\n");
+	assert_verdict(t, TC_FAIL, 0, "win expected 1000 (0x3e8), got 2000 (0x7d0)");
+}
+
+static void test_win_match(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run(t, "steps:\n  - expect: {flags: S, win: 2000}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static const char syn_then_ack[] =
+	"steps:\n"
+	"  - expect: {flags: S}\n"
+	"  - send: {flags: SA, seq: 0, ack: 1}\n";
+
+static void test_win_rel(void **state)
+{
+	struct t *t = *state;
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 1000;
+	fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1)->win = 900;
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, win_rel: -100}\n", syn_then_ack);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_win_rel_mismatch(void **state)
+{
+	struct t *t = *state;
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 1000;
+	fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1)->win = 900;
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, win_rel: -50}\n", syn_then_ack);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 2, "win expected 950 (first window 1000 -50), got 900 (first window -100)");
+}
+
+static void test_win_rel_on_the_syn_itself(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 1000;
+	run(t, "steps:\n  - expect: {flags: S, win_rel: 0}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_win_rel_without_syn(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_RST, 0, 0);
+	run(t, "steps:\n  - expect: {flags: R, win_rel: 0}\n");
+	assert_verdict(t, TC_FAIL, 0, "win_rel +0: the target has sent no SYN");
+}
+
+static void test_urp_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_ACK | SEG_URG, 1, 1)->urp = 3;
+	run(t, "steps:\n  - expect: {flags: UA, urp: 4}\n");
+	assert_verdict(t, TC_FAIL, 0, "urp expected 4 (0x4), got 3 (0x3)");
+}
+
+static void test_urp_match(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_ACK | SEG_URG, 1, 1)->urp = 3;
+	run(t, "steps:\n  - expect: {flags: UA, urp: 3}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_options_empty_vs_one(void **state)
+{
+	struct t *t = *state;
+
+	fake_add_opt(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), SEG_OPT_MSS, 1460);
+	run(t, "steps:\n  - expect: {flags: S, options: []}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [], got [mss 1460]");
+}
+
+static void test_options_padding_ignored(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	fake_add_opt(s, SEG_OPT_NOP, 0);
+	fake_add_opt(s, SEG_OPT_MSS, 1460);
+	fake_add_opt(s, SEG_OPT_NOP, 0);
+	fake_add_opt(s, SEG_OPT_WSCALE, 7);
+	fake_add_opt(s, SEG_OPT_EOL, 0);
+	run(t, "steps:\n  - expect: {flags: S, options: [mss 1460, nop, wscale 7]}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_options_only_padding_is_empty(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	fake_add_opt(s, SEG_OPT_NOP, 0);
+	fake_add_opt(s, SEG_OPT_EOL, 0);
+	run(t, "steps:\n  - expect: {flags: S, options: []}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_options_value_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_add_opt(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), SEG_OPT_MSS, 536);
+	run(t, "steps:\n  - expect: {flags: S, options: [mss 1460]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [mss 1460], got [mss 536]");
+}
+
+static void test_options_any_value(void **state)
+{
+	struct t *t = *state;
+
+	fake_add_opt(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), SEG_OPT_MSS, 536);
+	run(t, "steps:\n  - expect: {flags: S, options: [mss]}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_options_any_value_wrong_kind(void **state)
+{
+	struct t *t = *state;
+
+	fake_add_opt(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), SEG_OPT_WSCALE, 7);
+	run(t, "steps:\n  - expect: {flags: S, options: [mss]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [mss (any value)], got [wscale 7]");
+}
+
+static void test_options_missing_one(void **state)
+{
+	struct t *t = *state;
+
+	fake_add_opt(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), SEG_OPT_MSS, 1460);
+	run(t, "steps:\n  - expect: {flags: S, options: [mss 1460, sackOK]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [mss 1460,sackOK], got [mss 1460]");
+}
+
+static void test_payload_length_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_ACK | SEG_PSH, 1, 1)->len = 4;
+	run(t, "steps:\n  - expect: {flags: PA, len: 3}\n");
+	assert_verdict(t, TC_FAIL, 0, "payload length expected 3 (0x3), got 4 (0x4)");
+}
+
+static struct tc_seg *emit_data(struct fake *f, const char *text)
+{
+	struct tc_seg *s = fake_emit(f, 1 * MS, SEG_ACK | SEG_PSH, 1, 1);
+
+	s->len = (uint16_t)strlen(text);
+	memcpy(s->payload, text, s->len);
+	return s;
+}
+
+static void test_payload_bytes_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	emit_data(t->f, "abd");
+	run(t, "steps:\n  - expect: {flags: PA, data: \"abc\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "payload byte 2 expected 0x63, got 0x64");
+}
+
+static void test_payload_bytes_match(void **state)
+{
+	struct t *t = *state;
+
+	emit_data(t->f, "abc");
+	run(t, "steps:\n  - expect: {flags: PA, data: \"abc\", len: 3}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_bad_checksum(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->bad_csum = true;
+	run(t, "steps:\n  - expect: {flags: S}\n");
+	assert_verdict(t, TC_FAIL, 0, "the segment's checksum is wrong");
+}
+
+/* expect: {} takes any segment. */
+static void test_expect_anything(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_FIN | SEG_ACK, 9, 9)->win = 7;
+	run(t, "steps:\n  - expect: {}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* ---- what the injector sends ------------------------------------------ */
+
+static void test_send_fills_from_the_connection(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 1);
+	run(t, "steps:\n"
+	       "  - send: {flags: S}\n"
+	       "  - expect: {flags: SA, seq: 0, ack: 1}\n"
+	       "  - send: {flags: A}\n"
+	       "  - send: {flags: PA, data: \"hi\", win: 512}\n"
+	       "  - send: {flags: A, seq: 10, ack: 5, bad_csum: true}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->ninj, 4);
+	assert_int_equal(t->f->inj[0].seq, FAKE_PEER_ISN);
+	assert_int_equal(t->f->inj[0].win, 65535);
+	assert_int_equal(t->f->inj[0].dport, TC_DEFAULT_PORT);
+	assert_int_equal(t->f->inj[0].sport, t->f->conf.peer_port);
+	assert_int_equal(t->f->inj[1].seq, FAKE_PEER_ISN + 1);
+	assert_int_equal(t->f->inj[1].ack, FAKE_ISN + 1);
+	assert_int_equal(t->f->inj[2].seq, FAKE_PEER_ISN + 1);
+	assert_int_equal(t->f->inj[2].len, 2);
+	assert_memory_equal(t->f->inj[2].payload, "hi", 2);
+	assert_int_equal(t->f->inj[2].win, 512);
+	assert_int_equal(t->f->inj[3].seq, FAKE_PEER_ISN + 10);
+	assert_int_equal(t->f->inj[3].ack, FAKE_ISN + 5);
+	assert_true(t->f->inj[3].bad_csum);
+	assert_int_equal(t->f->inj_at[1], 1 * MS);
+}
+
+/* ---- state, app, and the target breaking -------------------------------- */
+
+static void test_state_match(void **state)
+{
+	struct t *t = *state;
+
+	fake_state_answer(t->f, TC_LISTEN);
+	run(t, "requires: [state]\nsteps:\n  - app: listen\n  - state: LISTEN\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_state_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_state_answer(t->f, TC_LISTEN);
+	run(t, "requires: [state]\nsteps:\n  - app: listen\n  - state: ESTABLISHED\n");
+	assert_verdict(t, TC_FAIL, 1, "state expected ESTABLISHED, got LISTEN");
+}
+
+static void test_state_read_error(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "steps:\n  - state: LISTEN\n");
+	assert_verdict(t, TC_ERROR, 0, "state: fake: the script has no state");
+}
+
+static void test_app_fails_target(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_answer(t->f, TC_OK, NULL);
+	fake_app_answer(t->f, TC_ERR_TARGET, "connection refused");
+	run(t, "steps:\n  - app: listen\n  - app: connect\n");
+	assert_verdict(t, TC_FAIL, 1, "app connect: connection refused");
+}
+
+static void test_app_fails_system(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_answer(t->f, TC_ERR_SYSTEM, "the helper died");
+	run(t, "steps:\n  - app: connect\n");
+	assert_verdict(t, TC_ERROR, 0, "app connect: the helper died");
+}
+
+static void test_capture_error(void **state)
+{
+	struct t *t = *state;
+
+	t->f->capture_fails_at = 1;
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - app: connect\n  - expect: {flags: S}\n");
+	assert_verdict(t, TC_ERROR, 1, "expect: fake capture broke");
+}
+
+static void test_capture_error_in_wait(void **state)
+{
+	struct t *t = *state;
+
+	t->f->capture_fails_at = 1;
+	run(t, "steps:\n  - wait: 1s\n");
+	assert_verdict(t, TC_ERROR, 0, "wait: fake capture broke");
+}
+
+static void test_capture_error_after_last_step(void **state)
+{
+	struct t *t = *state;
+
+	t->f->capture_fails_at = 2;
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - app: connect\n  - expect: {flags: S}\n");
+	assert_verdict(t, TC_ERROR, 1, "after the last step: fake capture broke");
+}
+
+static void test_open_unsupported_is_skip(void **state)
+{
+	struct t *t = *state;
+
+	t->f->open_code = TC_ERR_UNSUPPORTED;
+	run(t, "steps:\n  - app: connect\n");
+	assert_verdict(t, TC_SKIP, -1, "fake cannot open this case");
+}
+
+static void test_open_error_is_error(void **state)
+{
+	struct t *t = *state;
+
+	t->f->open_code = TC_ERR_SYSTEM;
+	run(t, "steps:\n  - app: connect\n");
+	assert_verdict(t, TC_ERROR, -1, "target fake: fake cannot open this case");
+}
+
+/* ---- what runs where: capabilities, skip, on ---------------------------- */
+
+static void test_requires_state_without_cap(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps = TC_CAP_APP;
+	run(t, "requires: [state]\nsteps:\n  - state: LISTEN\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks exact state reads");
+	assert_int_equal(t->f->opened, 0);
+}
+
+static void test_requires_app_without_cap(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps = TC_CAP_STATE;
+	run(t, "requires: [app]\nsteps:\n  - app: listen\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks application control");
+}
+
+static void test_requires_virtual_time_without_cap(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps = TC_CAP_APP | TC_CAP_STATE;
+	run(t, "requires: [virtual-time]\nsteps:\n  - wait: 1s\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks virtual time");
+}
+
+static void test_requires_met(void **state)
+{
+	struct t *t = *state;
+
+	fake_state_answer(t->f, TC_CLOSED);
+	run(t, "requires: [app, state, virtual-time]\nsteps:\n  - app: listen\n  - state: CLOSED\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_case_skip_for_target(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "skip: {fake: \"its sockets cannot say this\"}\nsteps:\n  - app: connect\n");
+	assert_verdict(t, TC_SKIP, -1, "not for fake: its sockets cannot say this");
+	assert_int_equal(t->f->opened, 0);
+}
+
+static void test_case_skip_for_other_target(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "skip: {other: \"not this one\"}\nsteps:\n  - app: connect\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_override_replaces_field(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run(t, "steps:\n"
+	       "  - expect: {flags: S, win: 1000}\n"
+	       "    on: {fake: {win: 2000, reason: \"the fake starts wider\"}}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_non_null(strstr(t->r->log, "changed on fake: the fake starts wider"));
+}
+
+/* The fields the override does not give stay: flags are still checked. */
+static void test_override_keeps_other_fields(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 1)->win = 2000;
+	run(t, "steps:\n"
+	       "  - expect: {flags: S, win: 1000}\n"
+	       "    on: {fake: {win: 2000, reason: \"the fake starts wider\"}}\n");
+	assert_verdict(t, TC_FAIL, 0, "flags expected [S], got [SA]");
+}
+
+static void test_override_for_other_target(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run(t, "steps:\n"
+	       "  - expect: {flags: S, win: 1000}\n"
+	       "    on: {other: {win: 2000, reason: \"another stack\"}}\n");
+	assert_verdict(t, TC_FAIL, 0, "win expected 1000");
+}
+
+static void test_override_skip(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 200 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - wait: 1s\n"
+	       "    on: {fake: {skip: true, reason: \"not on the fake\"}}\n"
+	       "  - expect: {flags: S, within: 300ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_non_null(strstr(t->r->log, "skipped on fake: not on the fake"));
+}
+
+static void test_override_duration(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 20 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - wait: 1s\n"
+	       "    on: {fake: {duration: 10ms, reason: \"shorter here\"}}\n"
+	       "  - expect: {flags: S}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* ---- known deviations ------------------------------------------------- */
+
+static const char dev_steps[] =
+	"steps:\n"
+	"  - app: connect\n"
+	"  - expect: {flags: S, win: 1000}\n"
+	"  - expect: {flags: S, win: 1000}\n";
+
+static void run_dev(struct t *t, const char *dev)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "deviations: {%s}\n%s", dev, dev_steps);
+	run(t, body);
+}
+
+static void test_deviation_recorded_failure_is_skip(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2}");
+	assert_verdict(t, TC_SKIP, 1,
+		       "known deviation on fake: the fake opens wide (it failed as recorded: step 2: win expected 1000");
+	assert_true(t->r->known_deviation);
+}
+
+static void test_deviation_with_text_is_skip(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2, fails: \"got 2000\"}");
+	assert_verdict(t, TC_SKIP, 1, "known deviation on fake");
+	assert_true(t->r->known_deviation);
+}
+
+static void test_deviation_other_step_is_fail(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2}");
+	assert_verdict(t, TC_FAIL, 2, "win expected 1000");
+	assert_non_null(strstr(t->r->msg, "not the known deviation (t.yaml:3:14), which records step 2"));
+	assert_false(t->r->known_deviation);
+}
+
+static void test_deviation_other_text_is_fail(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2, fails: \"flags expected\"}");
+	assert_verdict(t, TC_FAIL, 1, "win expected 1000");
+	assert_non_null(strstr(t->r->msg, "not the known deviation"));
+	assert_non_null(strstr(t->r->msg, "which records step 2 failing with \"flags expected\""));
+	assert_false(t->r->known_deviation);
+}
+
+static void test_deviation_passing_is_fail(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_SYN, 0, 0);
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2}");
+	assert_verdict(t, TC_FAIL, -1, "the deviation no longer holds, remove it");
+	assert_non_null(strstr(t->r->msg, "\"the fake opens wide\""));
+	assert_false(t->r->known_deviation);
+}
+
+static void test_deviation_of_other_target(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run_dev(t, "other: {reason: \"another stack\", step: 2}");
+	assert_verdict(t, TC_FAIL, 1, "win expected 1000");
+	assert_null(strstr(t->r->msg, "known deviation"));
+}
+
+/* An error is not the stack's failure: no deviation excuses it. */
+static void test_deviation_does_not_excuse_error(void **state)
+{
+	struct t *t = *state;
+
+	t->f->capture_fails_at = 1;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2}");
+	assert_verdict(t, TC_ERROR, 1, "expect: fake capture broke");
+	assert_false(t->r->known_deviation);
+}
+
+/* ---- planning: demand and default jobs ---------------------------------- */
+
+static void test_case_demand(void **state)
+{
+	struct t *t = *state;
+	const struct tc_profile *p = fake_default_profile();
+
+	load(t, "steps:\n"
+		"  - wait: 1s\n"
+		"  - expect_none: 200ms\n"
+		"  - expect: {flags: S, after: 50ms}\n"
+		"  - expect: {flags: S, within: 5s}\n"
+		"  - wait: 2msl\n"
+		"    on: {fake: {duration: 10ms, reason: \"shorter here\"}}\n"
+		"  - expect_none: 1s\n"
+		"    on: {fake: {skip: true, reason: \"not here\"}}\n"
+		"  - expect: {flags: A, after: 1s}\n"
+		"    on: {fake: {after: 300ms, reason: \"sooner here\"}}\n"
+		"  - app: connect\n");
+	/* 2msl on this profile is 2 s; an expect without after demands nothing */
+	assert_int_equal(engine_case_demand_us(&t->c, "other", p), (1000 + 200 + 50 + 2000 + 1000 + 1000) * MS);
+	assert_int_equal(engine_case_demand_us(&t->c, "fake", p), (1000 + 200 + 50 + 10 + 300) * MS);
+}
+
+static void test_default_jobs(void **state)
+{
+	struct tc_target_ops cpu = {.name = "cpu"}, rt = {.name = "rt", .real_time = true};
+	struct tc_target_ops rt4 = {.name = "rt4", .real_time = true, .max_jobs = 4};
+	struct tc_target_ops cpu3 = {.name = "cpu3", .max_jobs = 3};
+
+	(void)state;
+	/* a computing target: one worker per CPU, waits do not matter */
+	assert_int_equal(target_default_jobs(&cpu, 4, 100, 0, 0), 4);
+	assert_int_equal(target_default_jobs(&cpu, 2, 100, 100 * SEC, 1 * SEC), 2);
+	assert_int_equal(target_default_jobs(&cpu, 0, 100, 0, 0), 1);
+	/* never more than the runs, nor than the target takes */
+	assert_int_equal(target_default_jobs(&cpu, 8, 3, 0, 0), 3);
+	assert_int_equal(target_default_jobs(&cpu, 8, 0, 0, 0), 1);
+	assert_int_equal(target_default_jobs(&cpu3, 8, 100, 0, 0), 3);
+	/* a real-time target: the summed waits fit in the longest case */
+	assert_int_equal(target_default_jobs(&rt, 2, 100, 10 * SEC, 2 * SEC), 6);
+	assert_int_equal(target_default_jobs(&rt, 2, 100, 10 * SEC, 3 * SEC), 5);
+	assert_int_equal(target_default_jobs(&rt, 8, 100, 1 * SEC, 1 * SEC), 8);
+	assert_int_equal(target_default_jobs(&rt, 2, 100, 0, 0), 2);
+	assert_int_equal(target_default_jobs(&rt, 2, 3, 10 * SEC, 1 * SEC), 3);
+	assert_int_equal(target_default_jobs(&rt4, 2, 100, 10 * SEC, 1 * SEC), 4);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_expect_on_time),
+		T(test_expect_late_share_is_allowed),
+		T(test_expect_missing),
+		T(test_expect_default_within),
+		T(test_expect_late),
+		T(test_expect_early),
+		T(test_expect_early_within_tolerance),
+		T(test_expect_after_counts_from_step_start),
+		T(test_expect_within_counts_from_step_start),
+		T(test_expect_tolerance_key),
+		T(test_wait_quiet_then_expect),
+		T(test_segment_during_wait),
+		T(test_segment_before_wait),
+		T(test_expect_none_quiet),
+		T(test_segment_during_expect_none),
+		T(test_stale_syn_fails_at_wait),
+		T(test_segment_during_actions_read_by_next_expect),
+		T(test_segment_during_action_and_after),
+		T(test_history_in_time_order),
+		T(test_leftover_segment),
+		T(test_segment_after_the_end_is_not_read),
+		T(test_flags_mismatch),
+		T(test_seq_relative_to_target_isn),
+		T(test_seq_mismatch),
+		T(test_seq_abs),
+		T(test_seq_before_syn_is_absolute),
+		T(test_ack_relative_to_peer_isn),
+		T(test_ack_mismatch),
+		T(test_win_mismatch),
+		T(test_win_match),
+		T(test_win_rel),
+		T(test_win_rel_mismatch),
+		T(test_win_rel_on_the_syn_itself),
+		T(test_win_rel_without_syn),
+		T(test_urp_mismatch),
+		T(test_urp_match),
+		T(test_options_empty_vs_one),
+		T(test_options_padding_ignored),
+		T(test_options_only_padding_is_empty),
+		T(test_options_value_mismatch),
+		T(test_options_any_value),
+		T(test_options_any_value_wrong_kind),
+		T(test_options_missing_one),
+		T(test_payload_length_mismatch),
+		T(test_payload_bytes_mismatch),
+		T(test_payload_bytes_match),
+		T(test_bad_checksum),
+		T(test_expect_anything),
+		T(test_send_fills_from_the_connection),
+		T(test_state_match),
+		T(test_state_mismatch),
+		T(test_state_read_error),
+		T(test_app_fails_target),
+		T(test_app_fails_system),
+		T(test_capture_error),
+		T(test_capture_error_in_wait),
+		T(test_capture_error_after_last_step),
+		T(test_open_unsupported_is_skip),
+		T(test_open_error_is_error),
+		T(test_requires_state_without_cap),
+		T(test_requires_app_without_cap),
+		T(test_requires_virtual_time_without_cap),
+		T(test_requires_met),
+		T(test_case_skip_for_target),
+		T(test_case_skip_for_other_target),
+		T(test_override_replaces_field),
+		T(test_override_keeps_other_fields),
+		T(test_override_for_other_target),
+		T(test_override_skip),
+		T(test_override_duration),
+		T(test_deviation_recorded_failure_is_skip),
+		T(test_deviation_with_text_is_skip),
+		T(test_deviation_other_step_is_fail),
+		T(test_deviation_other_text_is_fail),
+		T(test_deviation_passing_is_fail),
+		T(test_deviation_of_other_target),
+		T(test_deviation_does_not_excuse_error),
+		T(test_case_demand),
+		cmocka_unit_test(test_default_jobs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
