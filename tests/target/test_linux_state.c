@@ -719,6 +719,154 @@ static void test_diag_other_tuples(void **state)
 	check_u("family 5", "error", TC_ERR_USAGE, err.code);
 }
 
+/* ---- the kernel-side filter ---- */
+
+/* A TCP socket of the target namespace, af AF_INET or AF_INET6, bound to
+ * addr:port (NULL: the wildcard); v6only as given for AF_INET6. */
+static int ns_socket_at(struct fx *fx, int af, const struct seg_addr *addr, uint16_t port, int v6only)
+{
+	struct tc_err err = {0};
+	struct sockaddr_storage ss;
+	struct seg_addr any;
+	socklen_t len;
+	int one = 1, fd;
+
+	memset(&any, 0, sizeof(any));
+	any.family = af == AF_INET ? 4 : 6;
+	len = sockaddr_of(any.family, addr ? addr : &any, port, &ss);
+	fd = netns_socket(fx->p.target.ns_fd, af, SOCK_STREAM | SOCK_CLOEXEC, 0, &err);
+	ok(fd, &err, "socket in the target namespace");
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	if (af == AF_INET6)
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)), 0);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		fail_msg("bind port %u: %s", port, strerror(e));
+	}
+	return fd;
+}
+
+/* Connects fd to addr:port in the namespace (over lo) and returns the
+ * listener's accepted end. */
+static int lo_connect(int fd, int family, const struct seg_addr *addr, uint16_t port, int listener)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_of(family, addr, port, &ss);
+	int a;
+
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		fail_msg("connect to port %u over lo: %s", port, strerror(errno));
+	a = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	if (a < 0)
+		fail_msg("accept on port %u: %s", port, strerror(errno));
+	return a;
+}
+
+/* The state of local:port <-> peer:peer_port and how many sockets the
+ * kernel let through its filter for that read. */
+static void check_filtered(struct fx *fx, const char *what, int family, const struct seg_addr *local, uint16_t port,
+			   const struct seg_addr *peer, uint16_t peer_port, enum tc_state want, unsigned want_dumped)
+{
+	struct tc_err err = {0};
+	enum tc_state s;
+
+	ok(linux_diag_state(fx->d, family, local, port, peer, peer_port, &s, &err), &err, what);
+	check_state(what, want, s);
+	check_u(what, "sockets dumped", want_dumped, linux_diag_last_dumped(fx->d));
+}
+
+/* A passive open among a crowd of sockets on other ports and one other
+ * connection on the case's own port: each read returns only the listener
+ * and the case's connection, and the state is the case's. */
+static void diag_filter_crowd(void **state, unsigned worker, int family, uint16_t peer_port)
+{
+	struct fx *fx = pair_fx(state, worker, family, peer_port);
+	const struct seg_addr *local = local_addr(fx);
+	const struct step listen_step[] = {passive_open[0], {.op = OP_END}};
+	const uint16_t other = (uint16_t)(fx->port + 9), client = (uint16_t)(fx->port + 10),
+		       client2 = (uint16_t)(fx->port + 11);
+	int fds[16], n = 0, l;
+
+	for (uint16_t i = 1; i <= 8; i++) {
+		fds[n] = bound_socket(fx, (uint16_t)(fx->port + i), 0);
+		assert_int_equal(listen(fds[n++], 8), 0);
+	}
+	/* A connection over lo between two other ports: three sockets. */
+	l = fds[n++] = bound_socket(fx, other, 0);
+	assert_int_equal(listen(l, 8), 0);
+	fds[n] = bound_socket(fx, client2, 0);
+	fds[n + 1] = lo_connect(fds[n], family, local, other, l);
+	n += 2;
+	check_filtered(fx, "nothing on the port yet", family, local, fx->port, peer_addr(fx), fx->peer_port, TC_CLOSED,
+		       0);
+
+	run(fx, listen_step);
+	check_filtered(fx, "the listener alone", family, local, fx->port, peer_addr(fx), fx->peer_port, TC_LISTEN, 1);
+	/* Same source port, another far end: the accepted end is filtered out
+	 * of the case's reads but found by a read of its own. */
+	fds[n] = bound_socket(fx, client, 0);
+	fds[n + 1] = lo_connect(fds[n], family, local, fx->port, fx->lfd);
+	n += 2;
+	check_filtered(fx, "another connection on the port", family, local, fx->port, peer_addr(fx), fx->peer_port,
+		       TC_LISTEN, 1);
+	check_filtered(fx, "that connection's own read", family, local, fx->port, local, client, TC_ESTABLISHED, 2);
+	check_filtered(fx, "its client end", family, local, client, local, fx->port, TC_ESTABLISHED, 1);
+
+	run(fx, passive_open + 1);
+	/* The listener and the case's connection, nothing else. */
+	check_filtered(fx, "after the passive open", family, local, fx->port, peer_addr(fx), fx->peer_port,
+		       TC_ESTABLISHED, 2);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static void test_diag_filter_crowd_v4(void **state)
+{
+	diag_filter_crowd(state, 16, 4, 40016);
+}
+
+static void test_diag_filter_crowd_v6(void **state)
+{
+	diag_filter_crowd(state, 17, 6, 40017);
+}
+
+/* The one filtered request covers both address families: an IPv4 read
+ * finds a dual-stack IPv6 listener and the IPv4 connection it accepted
+ * (::ffff:a.b.c.d in the kernel), and a v6only listener serves IPv6 only. */
+static void test_diag_filter_dual_stack(void **state)
+{
+	struct fx *fx = pair_fx(state, 18, 4, 40018);
+	const struct seg_addr *a4 = &fx->p.target.addr4, *a6 = &fx->p.target.addr6;
+	const uint16_t v6only_port = (uint16_t)(fx->port + 1), client = (uint16_t)(fx->port + 10);
+	int l, l6, c = -1, a = -1;
+
+	l = ns_socket_at(fx, AF_INET6, NULL, fx->port, 0);
+	assert_int_equal(listen(l, 8), 0);
+	l6 = ns_socket_at(fx, AF_INET6, NULL, v6only_port, 1);
+	assert_int_equal(listen(l6, 8), 0);
+	check_filtered(fx, "IPv4 read of a dual-stack listener", 4, a4, fx->port, peer_addr(fx), fx->peer_port,
+		       TC_LISTEN, 1);
+	check_filtered(fx, "IPv6 read of a dual-stack listener", 6, a6, fx->port, &fx->p.harness.addr6,
+		       fx->peer_port, TC_LISTEN, 1);
+	check_filtered(fx, "IPv4 read of a v6only listener", 4, a4, v6only_port, peer_addr(fx), fx->peer_port,
+		       TC_CLOSED, 1);
+	check_filtered(fx, "IPv6 read of a v6only listener", 6, a6, v6only_port, &fx->p.harness.addr6,
+		       fx->peer_port, TC_LISTEN, 1);
+
+	c = ns_socket_at(fx, AF_INET, a4, client, 0);
+	a = lo_connect(c, 4, a4, fx->port, l);
+	check_filtered(fx, "the accepted IPv4 connection of the dual-stack socket", 4, a4, fx->port, a4, client,
+		       TC_ESTABLISHED, 2);
+	check_filtered(fx, "its IPv4 client", 4, a4, client, a4, fx->port, TC_ESTABLISHED, 1);
+	check_filtered(fx, "the same ports asked as IPv6", 6, a6, fx->port, a6, client, TC_LISTEN, 1);
+	close(a);
+	close(c);
+	close(l6);
+	close(l);
+}
+
 /* ---- instances ---- */
 
 static bool tracefs_at(const char *dir)
@@ -938,6 +1086,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_removes_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_all_signal_safe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diag_filter_crowd_v4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diag_filter_crowd_v6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diag_filter_dual_stack, setup, teardown),
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
 

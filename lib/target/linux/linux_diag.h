@@ -10,7 +10,8 @@
  *   - timewait entries: TIME-WAIT, and also FIN-WAIT-2 of a socket the
  *     application closed (the kernel frees the full socket and keeps a
  *     timewait entry with substate FIN_WAIT2).
- * Every read is one bounded round trip: a reply that takes longer than
+ * Every read is one request, filtered in the kernel to the case's ports,
+ * and one bounded round trip: a reply that takes longer than
  * LINUX_DIAG_TIMEOUT_MS is an error, never a hang. */
 #ifndef TC_LINUX_DIAG_H
 #define TC_LINUX_DIAG_H
@@ -60,5 +61,11 @@ void linux_diag_close(struct linux_diag *d);
  * local or to the wildcard address); CLOSED when nothing is there. */
 int linux_diag_state(struct linux_diag *d, int family, const struct seg_addr *local, uint16_t port,
 		     const struct seg_addr *peer, uint16_t peer_port, enum tc_state *out, struct tc_err *err);
+
+/* How many sockets the kernel returned for the last linux_diag_state: its
+ * filter lets through only those whose source port is port and whose far
+ * end is peer:peer_port or nobody (listeners), so a namespace full of other
+ * sockets costs no more. For tests and diagnostics. */
+unsigned linux_diag_last_dumped(const struct linux_diag *d);
 
 #endif
