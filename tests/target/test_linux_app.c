@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,26 @@ static struct fx *app_fx(void **state, int family)
 	if (!fx->a)
 		fail_msg("linux_app_start: %s", err.msg);
 	return fx;
+}
+
+/* Whether pid has ended but is not reaped yet. */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *f;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		const char *p = strrchr(buf, ')');
+
+		z = p && p[1] == ' ' && p[2] == 'Z';
+	}
+	fclose(f);
+	return z;
 }
 
 static struct tc_app act(enum tc_app_verb verb)
@@ -658,15 +679,119 @@ static void test_helper_killed(void **state)
 	app_ok(fx, act(TC_APP_LISTEN), 0);
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	app_fails(fx, act(TC_APP_ACCEPT), SEC, &err);
-	snprintf(want, sizeof(want), "accept: the linux app helper (pid %d) was killed by signal 9 (Killed)", (int)pid);
+	snprintf(want, sizeof(want), "accept: the application helper (pid %d) died: killed by signal 9 (Killed)",
+		 (int)pid);
 	check_msg(&err, TC_ERR_SYSTEM, want);
 	/* Reaped already, and the next action is refused at once. */
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
 	check_u("errno", ECHILD, (unsigned)errno);
 	app_fails(fx, act(TC_APP_LISTEN), SEC, &err);
-	snprintf(want, sizeof(want), "listen: the linux app helper (pid %d) is gone: it was killed by signal 9 (Killed)",
+	snprintf(want, sizeof(want), "listen: the application helper (pid %d) died: killed by signal 9 (Killed)",
 		 (int)pid);
 	check_msg(&err, TC_ERR_SYSTEM, want);
+}
+
+/* A helper killed between actions: the next action is an error of the tool
+ * (TC_ERR_SYSTEM, which the engine reports as ERROR), never the stack's
+ * failure, and it names the helper and how it ended. */
+static void test_dead_helper_is_system_error(void **state)
+{
+	struct fx *fx = app_fx(state, 4);
+	struct tc_err err = {0};
+	pid_t pid = linux_app_pid(fx->a);
+	char want[160];
+
+	app_ok(fx, act(TC_APP_LISTEN), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	/* Dead before the request, so only the liveness check can tell. */
+	while (kill(pid, 0) == 0 && !is_zombie(pid))
+		usleep(1000);
+	app_fails(fx, act(TC_APP_CONNECT), SEC, &err);
+	snprintf(want, sizeof(want), "connect: the application helper (pid %d) died: killed by signal 9 (Killed)",
+		 (int)pid);
+	check_msg(&err, TC_ERR_SYSTEM, want);
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+	check_u("errno", ECHILD, (unsigned)errno);
+}
+
+/* A helper that does not answer (stopped) is an error once its time is up,
+ * and the same helper killed afterwards is reported dead, not silent. */
+static void test_silent_then_dead_helper(void **state)
+{
+	struct fx *fx = app_fx(state, 4);
+	struct tc_err err = {0};
+	pid_t pid = linux_app_pid(fx->a);
+	char want[160];
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	app_fails(fx, act(TC_APP_LISTEN), 0, &err);
+	snprintf(want, sizeof(want), "listen: the application helper (pid %d) did not answer within 1000 ms", (int)pid);
+	check_msg(&err, TC_ERR_SYSTEM, want);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	app_fails(fx, act(TC_APP_LISTEN), 0, &err);
+	snprintf(want, sizeof(want), "listen: the application helper (pid %d) died: killed by signal 9 (Killed)",
+		 (int)pid);
+	check_msg(&err, TC_ERR_SYSTEM, want);
+}
+
+/* One hexadecimal signal mask line ("SigBlk:", ...) of /proc/PID/status. */
+static unsigned long long proc_sigmask(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ull;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0)
+			v = strtoull(line + klen, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* The harness blocks and catches signals; its helper starts with none of
+ * that: nothing blocked, nothing caught, only the terminal signals and
+ * SIGPIPE ignored. */
+static void test_helper_signals_reset(void **state)
+{
+	struct fx *fx = pair_fx(state, 4);
+	struct linux_app_conf conf = app_conf(fx);
+	struct tc_err err = {0};
+	static const int ignored[] = {SIGINT, SIGQUIT, SIGTSTP, SIGPIPE};
+	struct sigaction sa = {.sa_handler = on_usr1}, old_usr1, old_winch;
+	sigset_t block, old_mask;
+	unsigned long long ign, want_ign = 0;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, &old_usr1);
+	sigaction(SIGWINCH, &sa, &old_winch);
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGRTMIN + 3);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	fx->a = linux_app_start(&conf, &err);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGUSR1, &old_usr1, NULL);
+	sigaction(SIGWINCH, &old_winch, NULL);
+	if (!fx->a)
+		fail_msg("linux_app_start: %s", err.msg);
+	pid = linux_app_pid(fx->a);
+	check_u("SigBlk", 0, proc_sigmask(pid, "SigBlk:"));
+	check_u("SigCgt", 0, proc_sigmask(pid, "SigCgt:"));
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		want_ign |= 1ull << (ignored[i] - 1);
+	ign = proc_sigmask(pid, "SigIgn:");
+	check_u("SigIgn", want_ign, ign);
+	app_ok(fx, act(TC_APP_LISTEN), 0);
 }
 
 /* stop closes the connection with a FIN (unread data and all), reaps the
@@ -721,6 +846,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_bad_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_helper_is_system_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_then_dead_helper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_signals_reset, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -527,19 +527,29 @@ static void la_helper_cleanup(struct la_helper *h)
 		la_close_quietly(h, h->conn);
 }
 
+/* The harness may catch or block any signal (its cleanup handlers, a
+ * thread's mask); none of that makes sense in a copy of it. sigaction
+ * rather than signal(): it is async-signal-safe, and the child of a
+ * threaded process should call nothing else before it has settled. */
 static void la_reset_signals(void)
 {
 	/* Terminal signals reach the whole process group; the harness decides
-	 * how a run ends and the helper follows it (EOF or PDEATHSIG). */
+	 * how a run ends and the helper follows it (EOF or PDEATHSIG). Its
+	 * writes use MSG_NOSIGNAL, so SIGPIPE only matters if one is missed. */
 	static const int ignore[] = {SIGINT, SIGQUIT, SIGTSTP, SIGPIPE};
-	/* The harness's handlers for these make no sense in a copy of it. */
-	static const int dfl[] = {SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD};
+	struct sigaction sa;
 	sigset_t none;
 
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	/* SIGKILL, SIGSTOP and the C library's own real-time signals refuse
+	 * with EINVAL, which leaves them as they must be. */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
 	for (size_t i = 0; i < sizeof(ignore) / sizeof(ignore[0]); i++)
-		signal(ignore[i], SIG_IGN);
-	for (size_t i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++)
-		signal(dfl[i], SIG_DFL);
+		sigaction(ignore[i], &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -639,10 +649,10 @@ static bool la_reap(struct linux_app *a, uint64_t timeout_us)
 			if (WIFEXITED(status))
 				snprintf(a->ended, sizeof(a->ended), "exited with status %d", WEXITSTATUS(status));
 			else if (WIFSIGNALED(status))
-				snprintf(a->ended, sizeof(a->ended), "was killed by signal %d (%s)", WTERMSIG(status),
-					 strsignal(WTERMSIG(status)));
+				snprintf(a->ended, sizeof(a->ended), "killed by signal %d (%s)%s", WTERMSIG(status),
+					 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
 			else
-				snprintf(a->ended, sizeof(a->ended), "ended (wait status 0x%x)", (unsigned)status);
+				snprintf(a->ended, sizeof(a->ended), "wait status 0x%x", (unsigned)status);
 			a->reaped = true;
 			return true;
 		}
@@ -651,7 +661,7 @@ static bool la_reap(struct linux_app *a, uint64_t timeout_us)
 		if (p < 0) {
 			/* ECHILD: SIGCHLD is ignored in this process and the
 			 * kernel reaped it already. */
-			snprintf(a->ended, sizeof(a->ended), "ended (waitpid: %s)", strerror(errno));
+			snprintf(a->ended, sizeof(a->ended), "reaped elsewhere (waitpid: %s)", strerror(errno));
 			a->reaped = true;
 			return true;
 		}
@@ -691,14 +701,25 @@ static void la_end(struct linux_app *a)
 	}
 }
 
+/* The error for a helper that has ended: TC_ERR_SYSTEM, because the tool
+ * broke, not the stack under test (the engine counts TC_ERR_TARGET from an
+ * action as the stack's failure). */
+static int la_died(const struct linux_app *a, const char *verb, struct tc_err *err)
+{
+	return tc_err_set(err, TC_ERR_SYSTEM, "%s: the application helper (pid %d) died: %s", verb, (int)a->pid,
+			  a->ended);
+}
+
 /* The socketpair broke: the helper is gone or going. */
 static int la_gone(struct linux_app *a, const char *verb, struct tc_err *err)
 {
 	la_end(a);
-	if (!a->ended[0])
-		snprintf(a->ended, sizeof(a->ended), "does not end even after SIGKILL");
-	return tc_err_set(err, TC_ERR_SYSTEM, "%s: the linux app helper (pid %d) %s", verb, (int)a->pid,
-			  a->ended);
+	if (!a->reaped)
+		return tc_err_set(err, TC_ERR_SYSTEM,
+				  "%s: the application helper (pid %d) closed its socket and does not end even "
+				  "after SIGKILL",
+				  verb, (int)a->pid);
+	return la_died(a, verb, err);
 }
 
 /* Waits for the reply to request seq, dropping late replies to requests
@@ -713,19 +734,24 @@ static int la_recv_reply(struct linux_app *a, uint32_t seq, uint64_t timeout_us,
 		ssize_t n;
 
 		if (w < 0)
-			return tc_err_set(err, TC_ERR_SYSTEM, "%s: poll on the linux app helper's socket: %s", verb,
+			return tc_err_set(err, TC_ERR_SYSTEM, "%s: poll on the application helper's socket: %s", verb,
 					  strerror(errno));
-		if (w == 0)
+		if (w == 0) {
+			/* A helper that died holds its socket open no longer, but
+			 * say so rather than "no answer" if it died just now. */
+			if (la_reap(a, 0))
+				return la_gone(a, verb, err);
 			return tc_err_set(err, TC_ERR_SYSTEM,
-					  "%s: the linux app helper (pid %d) did not answer within %llu ms", verb,
+					  "%s: the application helper (pid %d) did not answer within %llu ms", verb,
 					  (int)a->pid, (unsigned long long)(timeout_us / 1000));
+		}
 		n = recv(a->fd, r, sizeof(*r), MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return la_gone(a, verb, err);
 		if ((size_t)n != sizeof(*r))
-			return tc_err_set(err, TC_ERR_SYSTEM, "%s: the linux app helper (pid %d) sent %zd bytes, want %zu",
+			return tc_err_set(err, TC_ERR_SYSTEM, "%s: the application helper (pid %d) sent %zd bytes, want %zu",
 					  verb, (int)a->pid, n, sizeof(*r));
 		if (r->seq == seq)
 			return 0;
@@ -816,9 +842,15 @@ int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout
 	struct la_reply r;
 	uint64_t wait_us;
 
-	if (a->fd < 0 || a->reaped)
-		return tc_err_set(err, TC_ERR_SYSTEM, "%s: the linux app helper (pid %d) is gone: it %s", verb,
-				  (int)a->pid, a->ended[0] ? a->ended : "was stopped");
+	/* A helper that died between actions (killed, crashed) is found here,
+	 * before the request could be mistaken for one it refused. */
+	if (a->fd >= 0 && !a->reaped && la_reap(a, 0))
+		return la_gone(a, verb, err);
+	if (a->reaped)
+		return la_died(a, verb, err);
+	if (a->fd < 0)
+		return tc_err_set(err, TC_ERR_SYSTEM, "%s: the application helper (pid %d) was stopped", verb,
+				  (int)a->pid);
 	memset(&q, 0, sizeof(q));
 	if (++a->seq == 0)
 		++a->seq;
@@ -828,7 +860,7 @@ int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout
 	if (send(a->fd, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return la_gone(a, verb, err);
-		return tc_err_set(err, TC_ERR_SYSTEM, "%s: send to the linux app helper (pid %d): %s", verb,
+		return tc_err_set(err, TC_ERR_SYSTEM, "%s: send to the application helper (pid %d): %s", verb,
 				  (int)a->pid, strerror(errno));
 	}
 	wait_us = timeout_us > UINT64_MAX - LA_GRACE_US ? UINT64_MAX : timeout_us + LA_GRACE_US;
