@@ -4,9 +4,12 @@
 #include "casefile_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int k_name(struct cf *cf, yaml_node_t *v, void *obj)
 {
@@ -313,12 +316,54 @@ static int check_no_more(struct cf *cf, yaml_parser_t *p, const char *text, size
 	return rc;
 }
 
+/* libyaml's document loader recurses once per level, and its scanner
+ * rechecks every open level at each token: a file of 100,000 '[' took
+ * 44 s before it failed. Its event stream costs nothing per level, so the
+ * depth is counted there first and a file nested too deep is refused
+ * before any document is built. A syntax error stops the count: the load
+ * that follows reports it as it always has. */
+static int check_depth(struct cf *cf, const char *text, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: out of memory reading YAML", cf->name);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_event_type_t type;
+
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		type = ev.type;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > CF_MAX_DEPTH) {
+				rc = cf_fail_at(cf, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+						"nested deeper than %d levels of lists and mappings",
+						CF_MAX_DEPTH);
+				yaml_event_delete(&ev);
+				break;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 static int parse(struct cf *cf, const char *text, size_t len, struct tc_case *c)
 {
 	yaml_parser_t p;
 	yaml_document_t doc;
 	int rc;
 
+	if (check_depth(cf, text, len))
+		return -1;
 	if (!yaml_parser_initialize(&p))
 		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: out of memory reading YAML", cf->name);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -357,30 +402,77 @@ int casefile_load_string(const char *text, size_t len, const char *name, struct 
 	return -1;
 }
 
-/* The whole file in memory, up to one byte past the limit so that an
- * oversized file is told apart from one that is exactly the limit. */
-static int read_all(const char *path, char **buf, size_t *len, struct tc_err *err)
+static const char *kind_of(mode_t m)
 {
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
 
-	if (!f)
+/* The whole file in memory, up to one byte past the limit so that an
+ * oversized file is told apart from one that is exactly the limit.
+ * O_NONBLOCK: a FIFO or a device under a case's name must not hold the
+ * open (a FIFO waits for a writer); fstat then refuses anything but a
+ * regular file, on the very file that was opened. */
+int casefile_read(const char *path, char **buf, size_t *len, struct tc_err *err)
+{
+	struct stat st;
+	size_t n = 0;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (!path)
+		return tc_err_set(err, TC_ERR_IO, "(null): cannot open: %s", strerror(EINVAL));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return tc_err_set(err, TC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	*buf = malloc(CF_MAX_INPUT + 1);
-	if (!*buf) {
-		fclose(f);
-		return tc_err_set(err, TC_ERR_NOMEM, "%s: no memory to read the file", path);
-	}
-	n = fread(*buf, 1, CF_MAX_INPUT + 1, f);
-	if (ferror(f)) {
+	if (fstat(fd, &st) != 0) {
 		int e = errno;
 
-		fclose(f);
-		free(*buf);
-		*buf = NULL;
+		close(fd);
 		return tc_err_set(err, TC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
 	}
-	fclose(f);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return tc_err_set(err, TC_ERR_IO, "%s: %s, not a case file; a case file is a regular file",
+				  path, kind_of(st.st_mode));
+	}
+	*buf = malloc(CF_MAX_INPUT + 1);
+	if (!*buf) {
+		close(fd);
+		return tc_err_set(err, TC_ERR_NOMEM, "%s: no memory to read the file", path);
+	}
+	while (n < CF_MAX_INPUT + 1) {
+		ssize_t k = read(fd, *buf + n, CF_MAX_INPUT + 1 - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return tc_err_set(err, TC_ERR_IO, "%s: cannot read: %s", path, strerror(e));
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	/* most case files are a few KiB: give back the rest of the buffer */
+	char *small = realloc(*buf, n ? n : 1);
+	if (small)
+		*buf = small;
 	*len = n;
 	return 0;
 }
@@ -392,9 +484,7 @@ int casefile_load(const char *path, struct tc_case *out, struct tc_err *err)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!path)
-		return tc_err_set(err, TC_ERR_IO, "(null): cannot open: %s", strerror(EINVAL));
-	if (read_all(path, &buf, &len, err))
+	if (casefile_read(path, &buf, &len, err))
 		return -1;
 	rc = casefile_load_string(buf, len, path, out, err);
 	free(buf);

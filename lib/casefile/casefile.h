@@ -17,6 +17,11 @@ int casefile_load_string(const char *text, size_t len, const char *name, struct 
 			 struct tc_err *err);
 void casefile_free(struct tc_case *c);
 
+/* The bytes of a case file, for casefile_load_string: only a regular
+ * file is read (a FIFO or a device is refused without blocking), at most
+ * one byte past the size limit. *text is malloc'd; the caller frees it. */
+int casefile_read(const char *path, char **text, size_t *len, struct tc_err *err);
+
 /* Parsers shared with the command line: "50ms", "2msl", "1.5rto"... */
 int casefile_parse_duration(const char *text, struct tc_dur *out);
 

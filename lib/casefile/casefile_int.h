@@ -15,6 +15,8 @@
  * (a huge file, a million steps) from turning into gigabytes of steps. */
 #define CF_MAX_INPUT (1024 * 1024)
 #define CF_MAX_STEPS 4096
+/* Lists and mappings inside each other; a case needs about eight. */
+#define CF_MAX_DEPTH 64
 
 struct cf {
 	const char *name; /* the path, in every message */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "casefile/casefile.h"
@@ -826,6 +828,7 @@ static void test_deep_nesting(void **state)
 	char *yaml = malloc(hl + 2 * (size_t)depth + 2);
 	struct tc_case c;
 	struct tc_err e;
+	struct timespec t0, t1;
 
 	(void)state;
 	assert_non_null(yaml);
@@ -833,14 +836,43 @@ static void test_deep_nesting(void **state)
 	memset(yaml + hl, '[', (size_t)depth);
 	memset(yaml + hl + depth, ']', (size_t)depth);
 	strcpy(yaml + hl + 2 * (size_t)depth, "\n");
+	/* Refused from the event stream at the 65th level (the root mapping
+	 * is the first), before a document is built: it once took 44 s. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(load(yaml, &c, &e), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(e.code, TC_ERR_CASE);
+	assert_string_equal(e.msg, "t.yaml:1:70: nested deeper than 64 levels of lists and mappings");
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
+	assert_null(c.steps);
+
+	/* Unbalanced: the same refusal, not a crash. */
+	yaml[hl + depth] = '\0';
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:1:70: nested deeper than 64 levels of lists and mappings");
+
+	/* Mappings count too. */
+	size_t n = 0;
+	for (int i = 0; i < 70; i++)
+		n += (size_t)sprintf(yaml + n, "{a: ");
+	for (int i = 0; i < 70; i++)
+		yaml[n++] = '}';
+	yaml[n] = '\0';
+	assert_int_equal(load(yaml, &c, &e), -1);
+	assert_string_equal(e.msg, "t.yaml:1:257: nested deeper than 64 levels of lists and mappings");
+
+	/* 64 levels are within the limit: the case's own check speaks. */
+	memcpy(yaml, "name: ", hl);
+	memset(yaml + hl, '[', 63);
+	memset(yaml + hl + 63, ']', 63);
+	strcpy(yaml + hl + 126, "\n");
 	assert_int_equal(load(yaml, &c, &e), -1);
 	assert_string_equal(e.msg, "t.yaml:1:7: name: expected a single value, found a list");
 
-	/* Unbalanced: a syntax error at the end, not a crash. */
-	yaml[hl + depth] = '\0';
-	assert_int_equal(load(yaml, &c, &e), -1);
+	/* A syntax error before the limit is reported as before. */
+	assert_int_equal(load("name: [[[\n- x", &c, &e), -1);
 	assert_int_equal(e.code, TC_ERR_CASE);
-	assert_int_equal(strncmp(e.msg, "t.yaml:2:1: ", 12), 0);
+	assert_int_equal(strncmp(e.msg, "t.yaml:2:", 9), 0);
 	free(yaml);
 }
 
@@ -961,7 +993,24 @@ static void test_load_file(void **state)
 
 	assert_int_equal(casefile_load("/tmp", &c, &e), -1);
 	assert_int_equal(e.code, TC_ERR_IO);
-	assert_string_equal(e.msg, "/tmp: cannot read: Is a directory");
+	assert_string_equal(e.msg, "/tmp: a folder, not a case file; a case file is a regular file");
+
+	/* A FIFO under a case's name: refused at once, never waited on for
+	 * a writer (the test would hang here if it were). */
+	char dir[] = "/tmp/test_casefile.XXXXXX", fifo[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/x.yaml", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(casefile_load(fifo, &c, &e), -1);
+	assert_int_equal(e.code, TC_ERR_IO);
+	char fifo_msg[128];
+	snprintf(fifo_msg, sizeof(fifo_msg), "%s: a FIFO, not a case file; a case file is a regular file", fifo);
+	assert_string_equal(e.msg, fifo_msg);
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(rmdir(dir), 0);
+
+	assert_int_equal(casefile_load("/dev/null", &c, &e), -1);
+	assert_string_equal(e.msg, "/dev/null: a character device, not a case file; a case file is a regular file");
 }
 
 static void test_free_empty(void **state)
