@@ -2,7 +2,9 @@
  * anything is sent), then run each on the target for each family. */
 #include "cmd_run.h"
 
+#include <errno.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -59,7 +61,10 @@ static void run_usage(FILE *out)
 		"                        -harness) so `ip netns exec` can look inside\n"
 		"  -v, --verbose         print every step and segment of every case\n"
 		"  -q, --quiet           print only failures and the totals\n"
-		"      --junit FILE      write a JUnit XML report to FILE\n"
+		"      --junit FILE      write a JUnit XML report to FILE (- for standard\n"
+		"                        output); checked before any case runs. A regular\n"
+		"                        file (or a symlink to one) is replaced whole when the\n"
+		"                        run ends; a FIFO or a device is written through\n"
 		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
 		"                        file, on targets with a wire (default:\n"
 		"                        reports/run-<time>-<pid>/, made only when needed)\n"
@@ -216,12 +221,64 @@ static int check_target_names(const struct tc_case *c, struct tc_err *err)
 	return 0;
 }
 
+/* What the run keeps of a case between its check and its runs: the
+ * file's bytes (each run parses them again, so a run of thousands of
+ * cases holds kilobytes per case, not a 50 KiB struct tc_case; the same
+ * bytes give the same case, whatever happens to the file meanwhile) and
+ * what the reports and the planning need. */
+struct case_ref {
+	char *path, *name;
+	char *text;
+	size_t len;
+	int nrfc;
+	char *rfc[TC_MAX_RFC];
+	uint64_t demand_us; /* engine_case_demand_us on the target's default profile */
+};
+
+static void case_ref_free(struct case_ref *cr)
+{
+	free(cr->path);
+	free(cr->name);
+	free(cr->text);
+	for (int i = 0; i < cr->nrfc; i++)
+		free(cr->rfc[i]);
+	memset(cr, 0, sizeof(*cr));
+}
+
+static int case_ref_fill(struct case_ref *cr, const char *path, char *text, size_t len,
+			 const struct tc_case *c, const struct tc_target_ops *target)
+{
+	memset(cr, 0, sizeof(*cr));
+	cr->text = text;
+	cr->len = len;
+	cr->path = strdup(path);
+	cr->name = strdup(c->name);
+	for (int i = 0; i < c->nrfc; i++) {
+		cr->rfc[i] = strdup(c->rfc[i]);
+		if (cr->rfc[i])
+			cr->nrfc = i + 1;
+	}
+	cr->demand_us = engine_case_demand_us(c, target->name, target->default_profile());
+	if (!cr->path || !cr->name || cr->nrfc != c->nrfc) {
+		case_ref_free(cr);
+		return -1;
+	}
+	return 0;
+}
+
+static void case_refs_free(struct case_ref *cases, size_t n)
+{
+	for (size_t i = 0; cases && i < n; i++)
+		case_ref_free(&cases[i]);
+	free(cases);
+}
+
 /* Load every case; report every bad one (not only the first) so a person
  * fixes them in one go. */
-static int load_all(const struct case_list *files, const struct run_opts *o, struct tc_case **out,
-		    size_t *nout)
+static int load_all(const struct case_list *files, const struct run_opts *o,
+		    const struct tc_target_ops *target, struct case_ref **out, size_t *nout)
 {
-	struct tc_case *cases = calloc(files->n ? files->n : 1, sizeof(*cases));
+	struct case_ref *cases = calloc(files->n ? files->n : 1, sizeof(*cases));
 	size_t n = 0;
 	int bad = 0;
 
@@ -231,26 +288,40 @@ static int load_all(const struct case_list *files, const struct run_opts *o, str
 	}
 	for (size_t i = 0; i < files->n; i++) {
 		struct tc_err err = {0};
-		if (casefile_load(files->paths[i], &cases[n], &err) != 0) {
+		struct tc_case c;
+		char *text = NULL;
+		size_t len = 0;
+
+		if (casefile_read(files->paths[i], &text, &len, &err) != 0 ||
+		    casefile_load_string(text, len, files->paths[i], &c, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
+			free(text);
 			bad++;
 			continue;
 		}
-		if (check_target_names(&cases[n], &err) != 0) {
+		if (check_target_names(&c, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
-			casefile_free(&cases[n]);
+			casefile_free(&c);
+			free(text);
 			bad++;
 			continue;
 		}
-		if (selected(o, &cases[n]))
-			n++;
-		else
-			casefile_free(&cases[n]);
+		if (!selected(o, &c)) {
+			casefile_free(&c);
+			free(text);
+			continue;
+		}
+		if (case_ref_fill(&cases[n], files->paths[i], text, len, &c, target) != 0) {
+			casefile_free(&c);
+			case_refs_free(cases, n);
+			fprintf(stderr, "tcpconform: out of memory\n");
+			return -1;
+		}
+		casefile_free(&c);
+		n++;
 	}
 	if (bad) {
-		for (size_t i = 0; i < n; i++)
-			casefile_free(&cases[i]);
-		free(cases);
+		case_refs_free(cases, n);
 		fprintf(stderr, "tcpconform: %d bad case file%s; nothing was run\n", bad, bad == 1 ? "" : "s");
 		return -1;
 	}
@@ -270,20 +341,40 @@ static int list_faults(const struct tc_target_ops *t)
 	return 0;
 }
 
+/* A case run's result as the reports need it: a few hundred bytes where
+ * struct engine_result is a quarter of a megabyte, held only until the
+ * console's order reaches it. */
+struct finished {
+	enum tc_verdict verdict;
+	int failed_step;
+	struct tc_loc failed_loc;
+	uint64_t required_us, wall_us;
+	char *msg, *log, *pcap;
+};
+
+static void finished_free(struct finished *f)
+{
+	if (!f)
+		return;
+	free(f->msg);
+	free(f->log);
+	free(f->pcap);
+	free(f);
+}
+
 /* The runs of a suite, shared by the worker threads: each takes the next
- * run, the main thread prints them in order as they complete. */
+ * run, the main thread reports them in order as they complete. */
 struct pool {
 	const struct run_opts *o;
 	const struct tc_target_ops *target;
 	struct tc_target_run *run;
-	const struct tc_profile *default_profile;
-	struct tc_case *cases;
+	struct case_ref *cases;
 	size_t nruns;
-	struct engine_result *results;
-	struct report_entry *entries;
-	bool *done;
+	struct finished **fin; /* under mu: a finished run not reported yet */
+	bool *done; /* under mu */
 	size_t *order; /* the order workers take runs in: longest first */
-	size_t next;
+	size_t next; /* under mu */
+	bool stopping; /* under mu: a signal or a broken stdout ends the run */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -292,24 +383,49 @@ struct worker {
 	struct pool *pool;
 	unsigned id;
 	pthread_t thread;
+	struct engine_result *r; /* reused from run to run */
 };
 
-static void run_one(struct pool *p, size_t k, unsigned worker)
+static struct finished *run_one(struct pool *p, size_t k, struct worker *w)
 {
 	const struct run_opts *o = p->o;
-	size_t i = k / (size_t)o->nfamilies;
+	const struct case_ref *cr = &p->cases[k / (size_t)o->nfamilies];
 	int family = o->families[k % (size_t)o->nfamilies];
 	struct engine_opts eo = {
 		.run = p->run, .family = family,
-		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = worker,
+		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = w->id,
 		.run_index = (unsigned)k,
 	};
+	struct finished *f = calloc(1, sizeof(*f));
+	struct engine_result *r = w->r;
+	struct tc_err err = {0};
+	struct tc_case c;
 	uint64_t t0 = wall_us();
 
-	engine_run(&p->cases[i], &eo, &p->results[k]);
-	p->entries[k] = (struct report_entry){
-		.c = &p->cases[i], .family = family, .r = &p->results[k], .wall_us = wall_us() - t0,
-	};
+	if (!f)
+		return NULL;
+	f->failed_step = -1;
+	if (casefile_load_string(cr->text, cr->len, cr->path, &c, &err) != 0) {
+		/* the bytes loaded once already: only memory can fail here */
+		f->verdict = TC_ERROR;
+		f->msg = strdup(err.msg);
+	} else {
+		engine_run(&c, &eo, r);
+		f->verdict = r->verdict;
+		f->failed_step = r->failed_step;
+		if (r->failed_step >= 0 && r->failed_step < c.nsteps)
+			f->failed_loc = c.steps[r->failed_step].loc;
+		f->required_us = r->required_us;
+		f->msg = strdup(r->msg);
+		f->log = r->log;
+		r->log = NULL;
+		if (r->pcap_path[0])
+			f->pcap = strdup(r->pcap_path);
+		engine_result_free(r);
+		casefile_free(&c);
+	}
+	f->wall_us = wall_us() - t0;
+	return f;
 }
 
 static void *worker_main(void *arg)
@@ -319,19 +435,21 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		size_t next = p->next++;
+		size_t next = p->stopping ? p->nruns : p->next++;
 		pthread_mutex_unlock(&p->mu);
 		if (next >= p->nruns)
 			return NULL;
 		size_t k = p->order[next];
-		run_one(p, k, w->id);
+		struct finished *f = run_one(p, k, w);
 		pthread_mutex_lock(&p->mu);
+		p->fin[k] = f;
 		p->done[k] = true;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
 
+/* Under p->mu. */
 static size_t count_done(struct pool *p)
 {
 	size_t n = 0;
@@ -344,57 +462,120 @@ static size_t count_done(struct pool *p)
  * longest case does, however the rest are spread over the workers. */
 static int by_demand_desc(const void *a, const void *b, void *arg)
 {
-	const uint64_t *demand = arg;
+	const struct pool *p = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	size_t nf = (size_t)p->o->nfamilies;
+	uint64_t dx = p->cases[x / nf].demand_us, dy = p->cases[y / nf].demand_us;
 
-	if (demand[x] != demand[y])
-		return demand[x] < demand[y] ? 1 : -1;
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
 	return x < y ? -1 : x > y;
 }
 
 /* How many workers, and in which order they take the runs. */
-static int plan_runs(const struct run_opts *o, const struct tc_target_ops *target, struct pool *p,
-		     unsigned *jobs_out)
+static void plan_runs(const struct run_opts *o, const struct tc_target_ops *target, struct pool *p,
+		      unsigned *jobs_out)
 {
-	uint64_t *demand = calloc(p->nruns, sizeof(*demand));
 	uint64_t sum = 0, longest = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned jobs;
 
-	if (!demand)
-		return -1;
 	for (size_t k = 0; k < p->nruns; k++) {
-		demand[k] = engine_case_demand_us(&p->cases[k / (size_t)o->nfamilies], target->name,
-						  p->default_profile);
-		sum += demand[k];
-		if (demand[k] > longest)
-			longest = demand[k];
+		uint64_t d = p->cases[k / (size_t)o->nfamilies].demand_us;
+
+		sum += d;
+		if (d > longest)
+			longest = d;
 		p->order[k] = k;
 	}
 	if (target->real_time)
-		qsort_r(p->order, p->nruns, sizeof(*p->order), by_demand_desc, demand);
-	free(demand);
-	if (o->jobs) {
+		qsort_r(p->order, p->nruns, sizeof(*p->order), by_demand_desc, p);
+	if (o->jobs)
 		jobs = o->jobs;
-	} else {
+	else
 		jobs = target_default_jobs(target, ncpu > 0 ? (unsigned)ncpu : 1, p->nruns, sum, longest);
-	}
 	if (jobs > p->nruns)
 		jobs = (unsigned)p->nruns;
 	*jobs_out = jobs;
-	return 0;
+}
+
+/* The signal thread's way into the run (signals.h). */
+struct run_ctx {
+	struct pool *pool; /* NULL until the run starts */
+	struct report_junit *junit;
+};
+
+static void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void on_stop(void *arg)
+{
+	pool_stop(((struct run_ctx *)arg)->pool);
+}
+
+static void on_abandon(void *arg)
+{
+	report_junit_discard_tmp(((struct run_ctx *)arg)->junit);
+}
+
+/* The console and the JUnit report of one case run, then its memory goes.
+ * Returns the errno of a failed write to stdout, 0 when it went out. */
+static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct finished *f,
+		      struct report_totals *tot, struct report_junit *junit, bool console)
+{
+	const struct case_ref *cr = &p->cases[k / (size_t)o->nfamilies];
+	struct report_entry e = {
+		.path = cr->path, .name = cr->name, .rfc = (const char *const *)cr->rfc, .nrfc = cr->nrfc,
+		.family = o->families[k % (size_t)o->nfamilies],
+		.verdict = f ? f->verdict : TC_ERROR, .failed_step = f ? f->failed_step : -1,
+		.msg = f && f->msg ? f->msg : "the harness ran out of memory keeping this result",
+	};
+	int e_out = 0;
+
+	if (f) {
+		e.failed_loc = f->failed_loc;
+		e.log = f->log;
+		e.pcap_path = f->pcap;
+		e.required_us = f->required_us;
+		e.wall_us = f->wall_us;
+	}
+	report_count(tot, e.verdict);
+	if (junit)
+		report_junit_add(junit, &e);
+	if (console && (!o->quiet || e.verdict == TC_FAIL || e.verdict == TC_ERROR)) {
+		report_console_entry(stdout, &e, o->verbose);
+		errno = 0;
+		if (fflush(stdout) != 0 || ferror(stdout))
+			e_out = errno ? errno : EIO;
+	}
+	finished_free(f);
+	return e_out;
+}
+
+static void progress(struct pool *p, size_t k, bool tty)
+{
+	if (!tty)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu done] ", count_done(p), p->nruns);
+	report_put_text(stderr, p->cases[k / (size_t)p->o->nfamilies].path, false);
 }
 
 static int run_cases(const struct run_opts *o, const struct tc_target_ops *target,
-		     struct tc_case *cases, size_t n)
+		     struct case_ref *cases, size_t n, struct run_ctx *ctx)
 {
 	struct pool p = {.o = o, .target = target, .cases = cases};
 	struct report_totals tot = {0};
 	bool tty = isatty(STDERR_FILENO) && !o->verbose;
-	unsigned jobs = 0;
+	unsigned jobs = 0, started = 0;
 	struct worker *workers = NULL;
 	struct tc_err err = {0};
-	int rc = 0;
+	int rc = 0, out_err = 0;
+	size_t reported = 0;
 
 	if (o->jobs && target->max_jobs && o->jobs > target->max_jobs) {
 		fprintf(stderr, "tcpconform run: --jobs %u: target %s runs at most %u workers\n", o->jobs,
@@ -402,23 +583,40 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 		return 2;
 	}
 	p.nruns = n * (size_t)o->nfamilies;
-	p.results = calloc(p.nruns, sizeof(*p.results));
-	p.entries = calloc(p.nruns, sizeof(*p.entries));
+	p.fin = calloc(p.nruns, sizeof(*p.fin));
 	p.done = calloc(p.nruns, sizeof(*p.done));
 	p.order = calloc(p.nruns, sizeof(*p.order));
-	if (!p.results || !p.entries || !p.done || !p.order) {
-		rc = 2;
+	if (!p.fin || !p.done || !p.order) {
+		free(p.fin);
+		free(p.done);
+		free(p.order);
 		fprintf(stderr, "tcpconform: out of memory\n");
-		goto out;
+		return 2;
 	}
-	/* What each case demands is estimated on the target's default
+	/* What each case demands was estimated on the target's default
 	 * profile: the run is opened once the number of workers is known. */
-	p.default_profile = target->default_profile();
-	if (plan_runs(o, target, &p, &jobs) != 0 || !(workers = calloc(jobs, sizeof(*workers)))) {
-		rc = 2;
-		fprintf(stderr, "tcpconform: out of memory\n");
-		goto out;
+	plan_runs(o, target, &p, &jobs);
+	workers = calloc(jobs, sizeof(*workers));
+	for (unsigned w = 0; workers && w < jobs; w++) {
+		workers[w] = (struct worker){.pool = &p, .id = w, .r = malloc(sizeof(struct engine_result))};
+		if (!workers[w].r) {
+			for (unsigned v = 0; v < w; v++)
+				free(workers[v].r);
+			free(workers);
+			workers = NULL;
+		}
 	}
+	if (!workers) {
+		free(p.fin);
+		free(p.done);
+		free(p.order);
+		fprintf(stderr, "tcpconform: out of memory\n");
+		return 2;
+	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	ctx->pool = &p;
+	signals_set_hook(&(struct signals_hook){.stop = on_stop, .abandon = on_abandon, .arg = ctx});
 	struct tc_run_conf rconf = {.jobs = jobs, .keep_netns = o->keep_netns, .fault = o->fault};
 	p.run = target_run_open(target, &rconf, &err);
 	if (!p.run) {
@@ -427,59 +625,125 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 		goto out;
 	}
 	signals_set_run(p.run);
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
+	if (signals_caught())
+		goto stopped; /* the signal came while the run was being opened */
 	if (!o->quiet)
 		printf("tcpconform: %zu case%s on target %s, IPv%s, %u job%s\n", n, n == 1 ? "" : "s",
 		       target->name, o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"),
 		       jobs, jobs == 1 ? "" : "s");
-	fflush(stdout);
-	for (unsigned w = 0; w < jobs; w++) {
-		workers[w] = (struct worker){.pool = &p, .id = w};
-		if (pthread_create(&workers[w].thread, NULL, worker_main, &workers[w]) != 0) {
-			fprintf(stderr, "tcpconform: cannot start worker %u\n", w);
-			jobs = w;
+	errno = 0;
+	if (fflush(stdout) != 0)
+		out_err = errno ? errno : EIO;
+	for (; started < jobs && !out_err; started++) {
+		if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0) {
+			fprintf(stderr, "tcpconform: cannot start worker %u\n", started);
 			break;
 		}
 	}
-	for (size_t k = 0; k < p.nruns && jobs > 0; k++) {
+	for (size_t k = 0; k < p.nruns && started > 0 && !out_err; k++) {
 		pthread_mutex_lock(&p.mu);
-		while (!p.done[k]) {
-			if (tty)
-				fprintf(stderr, "\r\033[K[%zu/%zu done] %s", count_done(&p), p.nruns,
-					cases[k / (size_t)o->nfamilies].path);
+		while (!p.done[k] && !p.stopping) {
+			progress(&p, k, tty);
 			pthread_cond_wait(&p.cv, &p.mu);
 		}
+		bool stop = !p.done[k];
+		struct finished *f = stop ? NULL : p.fin[k];
+		p.fin[k] = NULL;
 		pthread_mutex_unlock(&p.mu);
-		report_count(&tot, p.results[k].verdict);
+		if (stop)
+			break;
 		if (tty)
 			fprintf(stderr, "\r\033[K");
-		if (!o->quiet || p.results[k].verdict == TC_FAIL || p.results[k].verdict == TC_ERROR)
-			report_console_entry(stdout, &p.entries[k], o->verbose);
-		fflush(stdout);
+		out_err = report_one(o, &p, k, f, &tot, ctx->junit, true);
+		reported = k + 1;
 	}
-	for (unsigned w = 0; w < jobs; w++)
+	if (out_err) {
+		/* Nobody reads the console any more (`| head -1` exited): end the
+		 * run as a shell expects a pipeline's writer to end. */
+		if (out_err == EPIPE)
+			signals_stop_run(SIGPIPE);
+		else
+			pool_stop(&p);
+	}
+	pthread_mutex_lock(&p.mu);
+	bool stopped_early = p.stopping;
+	pthread_mutex_unlock(&p.mu);
+	if (stopped_early)
+		goto stopped;
+	for (unsigned w = 0; w < started; w++)
 		pthread_join(workers[w].thread, NULL);
 	signals_set_run(NULL);
 	target_run_close(p.run);
-	if (jobs == 0) {
+	p.run = NULL;
+	if (started == 0) {
 		fprintf(stderr, "tcpconform: no worker could start\n");
 		rc = 2;
-	} else if (o->junit) {
-		if (report_junit_write(o->junit, target->name, p.entries, p.nruns, &err) != 0) {
-			fprintf(stderr, "tcpconform: %s\n", err.msg);
+	}
+	goto totals;
+
+stopped:
+	/* A case still running may take a minute: its worker is left to die
+	 * with the process. What finished is reported, in case order, on the
+	 * console (when it is still there) and in the JUnit report. */
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	for (size_t k = reported; k < p.nruns; k++) {
+		pthread_mutex_lock(&p.mu);
+		bool done = p.done[k];
+		struct finished *f = p.fin[k];
+		p.fin[k] = NULL;
+		pthread_mutex_unlock(&p.mu);
+		if (!done)
+			continue;
+		if (report_one(o, &p, k, f, &tot, ctx->junit, out_err == 0) != 0)
+			out_err = EPIPE;
+	}
+	if (signals_caught() && signals_caught() != SIGPIPE) {
+		fprintf(stderr, "tcpconform: stopped by %s: %u of %zu case runs finished and reported\n",
+			signals_name(signals_caught()), tot.passed + tot.failed + tot.skipped + tot.errored,
+			p.nruns);
+	} else if (!signals_caught()) {
+		fprintf(stderr, "tcpconform: standard output: %s; the run was stopped\n", strerror(out_err));
+		/* no signal ends the process: the cases in progress end first,
+		 * then the run closes as usual */
+		for (unsigned w = 0; w < started; w++)
+			pthread_join(workers[w].thread, NULL);
+	}
+	rc = 2;
+totals:
+	if (!out_err) {
+		report_console_totals(stdout, &tot);
+		errno = 0;
+		if (fflush(stdout) != 0 && errno == EPIPE && !signals_caught())
+			signals_stop_run(SIGPIPE);
+	}
+	if (ctx->junit) {
+		struct report_junit *j = ctx->junit;
+
+		/* the hook keeps the temporary file known until it is renamed */
+		if (report_junit_finish(j, &err) != 0) {
+			fprintf(stderr, "tcpconform: --junit: %s\n", err.msg);
 			rc = 2;
 		}
+		signals_set_hook(NULL);
+		ctx->junit = NULL;
 	}
-	report_console_totals(stdout, &tot);
+	signals_die_if_caught();
+out:
+	/* back to what loading had: the report's temporary file, if any */
+	signals_set_hook(ctx->junit ? &(struct signals_hook){.abandon = on_abandon, .arg = ctx} : NULL);
+	ctx->pool = NULL;
+	if (p.run) {
+		signals_set_run(NULL);
+		target_run_close(p.run);
+	}
+	for (size_t k = 0; k < p.nruns; k++)
+		finished_free(p.fin[k]);
+	for (unsigned w = 0; w < jobs; w++)
+		free(workers[w].r);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
-out:
-	if (p.results)
-		for (size_t k = 0; k < p.nruns; k++)
-			engine_result_free(&p.results[k]);
-	free(p.results);
-	free(p.entries);
+	free(p.fin);
 	free(p.done);
 	free(p.order);
 	free(workers);
@@ -493,9 +757,10 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {0};
 	const struct tc_target_ops *target;
 	struct case_list files = {0};
-	struct tc_case *cases = NULL;
+	struct case_ref *cases = NULL;
+	struct run_ctx ctx = {0};
 	size_t n = 0;
-	int rc;
+	int rc = 2;
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
@@ -522,34 +787,58 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tcpconform run: no PATH given (try: tcpconform run cases/)\n");
 		return 2;
 	}
+	/* The report's path is checked and its output opened before
+	 * anything else takes time: a report that cannot be written refuses
+	 * the run instead of wasting it. */
+	if (o.junit && !o.list_only) {
+		struct tc_err err = {0};
+
+		ctx.junit = report_junit_open(o.junit, target->name, &err);
+		if (!ctx.junit) {
+			fprintf(stderr, "tcpconform: --junit: %s\n", err.msg);
+			return 2;
+		}
+		signals_set_hook(&(struct signals_hook){.abandon = on_abandon, .arg = &ctx});
+	}
 	for (int i = optind; i < argc; i++) {
 		struct tc_err err = {0};
 		if (discover(argv[i], &files, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
-			case_list_free(&files);
-			return 2;
+			goto out;
 		}
 	}
-	if (load_all(&files, &o, &cases, &n) != 0) {
-		case_list_free(&files);
-		return 2;
+	if (files.nerrors) {
+		for (size_t i = 0; i < files.nerrors; i++)
+			fprintf(stderr, "tcpconform: %s\n", files.errors[i]);
+		fprintf(stderr, "tcpconform: %zu path%s left out; nothing was run\n", files.nerrors,
+			files.nerrors == 1 ? "" : "s");
+		goto out;
 	}
+	if (load_all(&files, &o, target, &cases, &n) != 0)
+		goto out;
 	case_list_free(&files);
 	if (n == 0) {
 		fprintf(stderr, "tcpconform run: no case matched%s\n", o.nfilters ? " the filters" : "");
-		free(cases);
-		return 2;
+		goto out;
 	}
 	if (o.list_only) {
-		for (size_t i = 0; i < n; i++)
-			printf("%s\t%s\n", cases[i].path, cases[i].name);
+		for (size_t i = 0; i < n; i++) {
+			report_put_text(stdout, cases[i].path, false);
+			putchar('\t');
+			report_put_text(stdout, cases[i].name, false);
+			putchar('\n');
+		}
 		rc = 0;
 	} else {
-		rc = run_cases(&o, target, cases, n);
+		rc = run_cases(&o, target, cases, n, &ctx);
 	}
-	for (size_t i = 0; i < n; i++)
-		casefile_free(&cases[i]);
-	free(cases);
+out:
+	if (ctx.junit) {
+		signals_set_hook(NULL);
+		report_junit_abort(ctx.junit);
+	}
+	case_list_free(&files);
+	case_refs_free(cases, n);
 	return rc;
 }
 

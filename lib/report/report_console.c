@@ -12,7 +12,29 @@ void report_count(struct report_totals *t, enum tc_verdict v)
 	}
 }
 
-/* Print a multi-line message with every line indented. */
+/* One line of text, escaped, without its end. */
+static void put_line(FILE *out, const char *p, size_t n)
+{
+	char line[1024];
+
+	while (n > 0) {
+		size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+		/* a UTF-8 sequence cut between two chunks would be escaped
+		 * as if it were a C1 control by neither half: keep it whole */
+		while (k < n && k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
+			k--;
+		if (k == 0)
+			k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+		memcpy(line, p, k);
+		line[k] = '\0';
+		report_put_text(out, line, true);
+		p += k;
+		n -= k;
+	}
+}
+
+/* A multi-line message with every line indented. */
 static void print_indented(FILE *out, const char *text, const char *indent)
 {
 	const char *p = text;
@@ -20,41 +42,56 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		fprintf(out, "%s%.*s\n", indent, (int)n, p);
+
+		fputs(indent, out);
+		put_line(out, p, n);
+		fputc('\n', out);
 		p += n + (nl ? 1 : 0);
 	}
 }
 
 void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 {
-	const struct engine_result *r = e->r;
+	const char *msg = e->msg ? e->msg : "";
 
-	fprintf(out, "%-5s %s [v%d]", tc_verdict_name(r->verdict), e->c->path, e->family);
-	if (r->verdict == TC_SKIP)
-		fprintf(out, "  (%s)\n", r->msg);
-	else
-		fprintf(out, "  %s\n", e->c->name);
-	if (r->verdict == TC_FAIL || r->verdict == TC_ERROR) {
-		if (r->failed_step >= 0) {
-			const struct tc_step *st = &e->c->steps[r->failed_step];
-			fprintf(out, "      %s:%d:%d: step %d: ", e->c->path, st->loc.line, st->loc.col,
-				r->failed_step + 1);
-		} else {
-			fprintf(out, "      %s: ", e->c->path);
-		}
-		size_t first = strcspn(r->msg, "\n");
-		fprintf(out, "%.*s\n", (int)first, r->msg);
-		if (r->msg[first])
-			print_indented(out, r->msg + first + 1, "    ");
-		if (r->pcap_path[0])
-			fprintf(out, "      pcap: %s\n", r->pcap_path);
-		fprintf(out, "      RFC: ");
-		for (int i = 0; i < e->c->nrfc; i++)
-			fprintf(out, "%s%s", i ? ", " : "", e->c->rfc[i]);
-		fprintf(out, "\n");
+	fprintf(out, "%-5s ", tc_verdict_name(e->verdict));
+	report_put_text(out, e->path, false);
+	fprintf(out, " [v%d]", e->family);
+	if (e->verdict == TC_SKIP) {
+		fputs("  (", out);
+		report_put_text(out, msg, false);
+		fputs(")\n", out);
+	} else {
+		fputs("  ", out);
+		report_put_text(out, e->name, false);
+		fputc('\n', out);
 	}
-	if (verbose && r->log)
-		print_indented(out, r->log, "      ");
+	if (e->verdict == TC_FAIL || e->verdict == TC_ERROR) {
+		fputs("      ", out);
+		report_put_text(out, e->path, false);
+		if (e->failed_step >= 0)
+			fprintf(out, ":%d:%d: step %d: ", e->failed_loc.line, e->failed_loc.col, e->failed_step + 1);
+		else
+			fputs(": ", out);
+		size_t first = strcspn(msg, "\n");
+		put_line(out, msg, first);
+		fputc('\n', out);
+		if (msg[first])
+			print_indented(out, msg + first + 1, "    ");
+		if (e->pcap_path && e->pcap_path[0]) {
+			fputs("      pcap: ", out);
+			report_put_text(out, e->pcap_path, false);
+			fputc('\n', out);
+		}
+		fputs("      RFC: ", out);
+		for (int i = 0; i < e->nrfc; i++) {
+			fputs(i ? ", " : "", out);
+			report_put_text(out, e->rfc[i], false);
+		}
+		fputc('\n', out);
+	}
+	if (verbose && e->log)
+		print_indented(out, e->log, "      ");
 }
 
 void report_console_totals(FILE *out, const struct report_totals *t)
