@@ -234,6 +234,25 @@ static void test_expect_tolerance_key(void **state)
 	assert_non_null(strstr(t->r->msg, "89.000 ms"));
 }
 
+/* KNOWN ENGINE BUG, reported and not fixed here (lib/engine/engine.c,
+ * step_expect): an expect whose `after` is later than its `within` (given,
+ * or the 500 ms default) can never pass. The capture's deadline is within
+ * + tolerance + the late share, so the segment that comes once `after` has
+ * passed is never read, and the step fails with "nothing arrived" although
+ * the stack did what the case asks. Skipped unless ENGINE_KNOWN_BUGS is set,
+ * so that make check stays green until the engine is fixed; then drop the
+ * guard. */
+static void test_known_bug_after_beyond_default_within(void **state)
+{
+	struct t *t = *state;
+
+	if (!getenv("ENGINE_KNOWN_BUGS"))
+		skip();
+	fake_emit(t->f, 1 * SEC, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - expect: {flags: S, after: 1s}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
 /* ---- time that only passes: wait, expect_none ------------------------- */
 
 static void test_wait_quiet_then_expect(void **state)
@@ -1099,6 +1118,7 @@ int main(void)
 		T(test_expect_after_counts_from_step_start),
 		T(test_expect_within_counts_from_step_start),
 		T(test_expect_tolerance_key),
+		T(test_known_bug_after_beyond_default_within),
 		T(test_wait_quiet_then_expect),
 		T(test_segment_during_wait),
 		T(test_segment_before_wait),
