@@ -375,6 +375,7 @@ struct pool {
 	size_t *order; /* the order workers take runs in: longest first */
 	size_t next; /* under mu */
 	bool stopping; /* under mu: a signal or a broken stdout ends the run */
+	unsigned busy; /* under mu: workers inside a case run */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -436,6 +437,8 @@ static void *worker_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		size_t next = p->stopping ? p->nruns : p->next++;
+		if (next < p->nruns)
+			p->busy++;
 		pthread_mutex_unlock(&p->mu);
 		if (next >= p->nruns)
 			return NULL;
@@ -444,6 +447,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&p->mu);
 		p->fin[k] = f;
 		p->done[k] = true;
+		p->busy--;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -555,6 +559,30 @@ static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct
 	}
 	finished_free(f);
 	return e_out;
+}
+
+/* How long a stopped run waits for its workers to end the case runs in
+ * progress, so that it can close the target as usual. */
+#define STOP_GRACE_MS 2000
+
+static bool workers_idle_within(struct pool *p, unsigned ms)
+{
+	struct timespec until;
+	bool idle;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->busy > 0 && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+		;
+	idle = p->busy == 0;
+	pthread_mutex_unlock(&p->mu);
+	return idle;
 }
 
 static void progress(struct pool *p, size_t k, bool tty)
@@ -682,11 +710,24 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	goto totals;
 
 stopped:
-	/* A case still running may take a minute: its worker is left to die
-	 * with the process. What finished is reported, in case order, on the
-	 * console (when it is still there) and in the JUnit report. */
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	if (!signals_caught() || workers_idle_within(&p, STOP_GRACE_MS)) {
+		/* no signal ends the process (the cases in progress end first),
+		 * or the workers were between cases: the run closes as usual,
+		 * which removes what the signal-safe path cannot */
+		for (unsigned w = 0; w < started; w++)
+			pthread_join(workers[w].thread, NULL);
+		signals_set_run(NULL);
+		target_run_close(p.run);
+		p.run = NULL;
+	} else {
+		/* a case still running may take a minute: its worker is left to
+		 * die with the process */
+		signals_cleanup_run();
+	}
+	/* What finished is reported, in case order, on the console (when it
+	 * is still there) and in the JUnit report. */
 	for (size_t k = reported; k < p.nruns; k++) {
 		pthread_mutex_lock(&p.mu);
 		bool done = p.done[k];
@@ -698,17 +739,12 @@ stopped:
 		if (report_one(o, &p, k, f, &tot, ctx->junit, out_err == 0) != 0)
 			out_err = EPIPE;
 	}
-	if (signals_caught() && signals_caught() != SIGPIPE) {
+	if (signals_caught() && signals_caught() != SIGPIPE)
 		fprintf(stderr, "tcpconform: stopped by %s: %u of %zu case runs finished and reported\n",
 			signals_name(signals_caught()), tot.passed + tot.failed + tot.skipped + tot.errored,
 			p.nruns);
-	} else if (!signals_caught()) {
+	else if (!signals_caught())
 		fprintf(stderr, "tcpconform: standard output: %s; the run was stopped\n", strerror(out_err));
-		/* no signal ends the process: the cases in progress end first,
-		 * then the run closes as usual */
-		for (unsigned w = 0; w < started; w++)
-			pthread_join(workers[w].thread, NULL);
-	}
 	rc = 2;
 totals:
 	if (!out_err) {

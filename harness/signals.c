@@ -58,19 +58,28 @@ __attribute__((noreturn)) static void die_of(int sig)
 	_exit(128 + sig);
 }
 
-/* Under mu. Returns whether a stop hook was told. */
-static int begin_stop(int sig)
+/* Under mu. */
+static void cleanup_run(void)
 {
 	struct tc_target_run *run = active_run;
 
-	if (!__atomic_load_n(&caught, __ATOMIC_ACQUIRE))
-		__atomic_store_n(&caught, sig, __ATOMIC_RELEASE);
-	/* stop first, so no worker starts a case after the cleanup */
-	if (hook.stop)
-		hook.stop(hook.arg);
 	active_run = NULL;
 	target_run_signal_cleanup(run);
-	return hook.stop != NULL;
+}
+
+/* Under mu. Returns whether a stop hook was told: then the main thread
+ * cleans up (best with target_run_close, once the workers are idle) and
+ * dies; otherwise the cleanup is done here at once. */
+static int begin_stop(int sig)
+{
+	if (!__atomic_load_n(&caught, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&caught, sig, __ATOMIC_RELEASE);
+	if (hook.stop) {
+		hook.stop(hook.arg);
+		return 1;
+	}
+	cleanup_run();
+	return 0;
 }
 
 static void *signal_thread(void *arg)
@@ -97,6 +106,7 @@ static void *signal_thread(void *arg)
 		while (sigtimedwait(&set, NULL, &limit) < 0 && errno == EINTR)
 			;
 		pthread_mutex_lock(&mu);
+		cleanup_run();
 		if (hook.abandon)
 			hook.abandon(hook.arg);
 		pthread_mutex_unlock(&mu);
@@ -147,6 +157,13 @@ void signals_stop_run(int sig)
 {
 	pthread_mutex_lock(&mu);
 	begin_stop(sig);
+	pthread_mutex_unlock(&mu);
+}
+
+void signals_cleanup_run(void)
+{
+	pthread_mutex_lock(&mu);
+	cleanup_run();
 	pthread_mutex_unlock(&mu);
 }
 

@@ -1,10 +1,16 @@
 /* How a signal ends a run: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
  * SIGUSR2 are blocked in every thread and taken by one thread with
  * sigwait(), so what happens next is ordinary code, not a handler: the
- * run is asked to stop, the target run's outside state (tracefs
- * instances, named namespaces) is removed, the main thread writes the
- * reports of the case runs that finished, and the process dies of the
- * same signal so the caller sees how the run ended.
+ * run is asked to stop, the main thread writes the reports of the case
+ * runs that finished, the target run's outside state (tracefs instances,
+ * named namespaces) is removed, and the process dies of the same signal
+ * so the caller sees how the run ended.
+ *
+ * The removal is target_run_close when the workers are idle soon after
+ * the stop (a worker between two cases holds a tracefs instance that the
+ * signal-safe path cannot remove), target_run_signal_cleanup otherwise;
+ * the signal thread does the latter itself when the main thread takes
+ * too long, and at once when no run is going (cases still loading).
  *
  * SIGPIPE is directed at the thread that wrote, so it is ignored instead:
  * the harness sees EPIPE on standard output and ends the run the same way
@@ -41,6 +47,9 @@ void signals_set_hook(const struct signals_hook *h);
 /* End the run as if sig had arrived (the main thread after EPIPE on
  * stdout: SIGPIPE). The caller must not hold a lock the stop hook takes. */
 void signals_stop_run(int sig);
+
+/* target_run_signal_cleanup of the run set, now (workers still busy). */
+void signals_cleanup_run(void);
 
 /* The signal that ended the run, 0 when none. */
 int signals_caught(void);

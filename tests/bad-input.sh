@@ -32,7 +32,7 @@ done
 check_cli() {
 	want_text=$1
 	shift
-	err=$("$prog" "$@" 2>&1 >/dev/null)
+	err=$(timeout 10 "$prog" "$@" 2>&1 >/dev/null)
 	rc=$?
 	n=$((n + 1))
 	[ "$rc" -eq 2 ] || fail "tcpconform $*: exit $rc, want 2"
@@ -50,6 +50,18 @@ check_cli "not a case file" run README.md
 check_cli "no PATH given" run
 check_cli "is not 4, 6 or both" run --family 5 cases/
 check_cli "no case matched" run --filter 'no-such-case*' cases/
+
+check_cli "a character device; a PATH is a case file or a folder of them" run /dev/null
+check_cli "folder $(pwd)/no-such-folder does not exist" run --junit "$(pwd)/no-such-folder/r.xml" cases/
+check_cli "is a folder; the report needs a file name" run --junit tests cases/
+
+# A FIFO as PATH, or inside a folder, is refused without being opened
+# (opening it would wait for a writer).
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bad-input.XXXXXX")
+mkfifo "$tmp/x.yaml"
+check_cli "$tmp/x.yaml: a FIFO" run "$tmp/x.yaml"
+check_cli "$tmp/x.yaml: a FIFO, not a case file" run "$tmp"
+rm -rf "$tmp"
 
 # A bad file among good ones stops the run before anything runs.
 out=$("$prog" run cases/handshake/passive-open.yaml "$dir/unknown-key.yaml" 2>&1)
