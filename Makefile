@@ -35,7 +35,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput linux asan bench bench-linux install clean
+.PHONY: all run check unit suite faults badinput linux asan tsan bench bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -98,6 +98,17 @@ linux: $(PROG)
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
+
+# ThreadSanitizer over the parallel paths: the ref suite and the linux
+# target's quick cases with 4 workers; any report fails the run.
+TSAN_RUN := TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tcpconform run --jobs 4 -q
+tsan:
+	$(MAKE) BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" build/tsan/tcpconform
+	$(TSAN_RUN) cases/
+	@if unshare -n true 2>/dev/null; then \
+		echo "tsan: linux target, 4 workers"; \
+		$(TSAN_RUN) --target linux -f 'cases/handshake/*' -f 'cases/rst/*' -f 'cases/data/*' cases/; \
+	else echo "tsan: SKIP linux target: cannot create a network namespace"; fi
 
 bench: $(PROG)
 	bench/suite-ref $(BUILD)

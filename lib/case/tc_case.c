@@ -16,3 +16,16 @@ const char *tc_app_verb_name(enum tc_app_verb v)
 {
 	return (unsigned)v < TC_APP__COUNT ? app_verb_names[v] : "?";
 }
+
+const char *tc_step_kind_name(enum tc_step_kind k)
+{
+	switch (k) {
+	case TC_STEP_SEND: return "send";
+	case TC_STEP_EXPECT: return "expect";
+	case TC_STEP_EXPECT_NONE: return "expect_none";
+	case TC_STEP_STATE: return "state";
+	case TC_STEP_APP: return "app";
+	case TC_STEP_WAIT: return "wait";
+	}
+	return "?";
+}

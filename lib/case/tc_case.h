@@ -221,5 +221,6 @@ struct tc_case {
 #define TC_DEFAULT_PEER_ISN 1000000u
 
 const char *tc_app_verb_name(enum tc_app_verb v);
+const char *tc_step_kind_name(enum tc_step_kind k);
 
 #endif

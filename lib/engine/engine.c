@@ -24,6 +24,12 @@ struct run {
 	const struct tc_profile *prof;
 	struct seg_addr target_addr, peer_addr;
 	uint64_t start_us;
+	/* Where an expect's `after` and `within` count from: the latest of
+	 * the last segment exchanged, the start of the last app action and
+	 * the end of the last wait or expect_none. A state read does not
+	 * move it, so a slow read cannot eat into a timer's budget. */
+	uint64_t anchor_us;
+	int anchor_step; /* 0-based step that set it; -1 = the case's start */
 	uint16_t peer_port;
 	uint32_t peer_isn;
 	uint32_t target_isn; /* valid when target_isn_known */
@@ -93,6 +99,14 @@ static void trace(struct run *run, const char *fmt, ...)
 
 /* A segment may have arrived before the step began (during a wait, or
  * while the previous step ran): signed. */
+static void set_anchor(struct run *run, int step, uint64_t at)
+{
+	if (at >= run->anchor_us) {
+		run->anchor_us = at;
+		run->anchor_step = step;
+	}
+}
+
 static double ms_since(uint64_t at, uint64_t t0)
 {
 	return ((double)at - (double)t0) / 1000.0;
@@ -221,6 +235,7 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	if (target_inject(run->t, &s, &err) != 0)
 		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
 	record(run, false, at, &s);
+	set_anchor(run, i, at);
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
 	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
@@ -246,9 +261,20 @@ static void learn_from_target(struct run *run, const struct tc_seg *s)
 	}
 }
 
+/* "since step 3 (send)" / "since the case began": what `after` and
+ * `within` counted from. */
+static void anchor_name(const struct run *run, char *buf, size_t cap)
+{
+	if (run->anchor_step < 0)
+		snprintf(buf, cap, "since the case began");
+	else
+		snprintf(buf, cap, "since step %d (%s)", run->anchor_step + 1,
+			 tc_step_kind_name(run->c->steps[run->anchor_step].kind));
+}
+
 static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segspec *sp)
 {
-	uint64_t t0 = target_now(run->t);
+	uint64_t t0 = run->anchor_us, began = target_now(run->t);
 	uint64_t within = (sp->fields & TC_F_WITHIN) ? tc_dur_us(&sp->within, run->prof)
 						     : ENGINE_DEFAULT_WITHIN_US;
 	uint64_t tol = (sp->fields & TC_F_TOLERANCE) ? tc_dur_us(&sp->tolerance, run->prof)
@@ -258,17 +284,19 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	struct tc_seg got;
 	struct tc_err err = {0};
 	uint64_t at = 0;
-	char want[1024], why[1024], line[512];
+	char want[1024], why[1024], line[512], since[64];
 	int rc;
 
+	anchor_name(run, since, sizeof(since));
 	engine_spec_format(sp, want, sizeof(want));
 	rc = target_capture(run->t, t0 + within + late, &got, &at, &err);
 	if (rc < 0)
 		return conclude(run, TC_ERROR, i, "expect: %s", err.msg);
 	if (rc == 0)
 		return conclude(run, TC_FAIL, i,
-				"expected %s within %.3f ms, nothing arrived (waited %.3f ms)", want,
-				(double)within / 1000.0, (double)(target_now(run->t) - t0) / 1000.0);
+				"expected %s within %.3f ms %s, nothing arrived (waited %.3f ms in this step)",
+				want, (double)within / 1000.0, since,
+				(double)(target_now(run->t) - began) / 1000.0);
 	record(run, true, at, &got);
 
 	struct engine_isn isn = {
@@ -288,17 +316,19 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		if (at + tol < t0 + after) {
 			seg_format(&got, line, sizeof(line));
 			return conclude(run, TC_FAIL, i,
-					"arrived too early: after %.3f ms, expected no earlier than %.3f ms"
+					"arrived too early: %.3f ms %s, expected no earlier than %.3f ms"
 					" (tolerance %.3f ms)\n  got:      %s",
-					ms_since(at, t0), (double)after / 1000.0,
+					ms_since(at, t0), since, (double)after / 1000.0,
 					(double)tol / 1000.0, line);
 		}
 	}
 	if (at > t0 + within + late) {
 		seg_format(&got, line, sizeof(line));
-		return conclude(run, TC_FAIL, i, "arrived too late: after %.3f ms, expected within %.3f ms\n  got:      %s",
-				ms_since(at, t0), (double)within / 1000.0, line);
+		return conclude(run, TC_FAIL, i,
+				"arrived too late: %.3f ms %s, expected within %.3f ms\n  got:      %s",
+				ms_since(at, t0), since, (double)within / 1000.0, line);
 	}
+	set_anchor(run, i, at);
 	return TC_PASS;
 }
 
@@ -322,6 +352,7 @@ static enum tc_verdict quiet_until(struct run *run, int i, const char *what, uin
 		/* a real-time capture may return a little before its deadline */
 		if (target_now(run->t) < t0 + dur && target_sleep_until(run->t, t0 + dur, &err) != 0)
 			return conclude(run, TC_ERROR, i, "%s: %s", what, err.msg);
+		set_anchor(run, i, t0 + dur);
 		return TC_PASS;
 	}
 	record(run, true, at, &got);
@@ -373,6 +404,7 @@ static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
 	struct tc_err err = {0};
 
 	trace(run, "  app %s", tc_app_verb_name(a->verb));
+	set_anchor(run, i, target_now(run->t));
 	if (target_app(run->t, a, &err) != 0)
 		return conclude(run, err.code == TC_ERR_TARGET ? TC_FAIL : TC_ERROR, i, "app %s: %s",
 				tc_app_verb_name(a->verb), err.msg);
@@ -695,6 +727,8 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		return conclude(&run, TC_ERROR, -1, "target %s: %s", ops->name, err.msg);
 	run.prof = target_profile(run.t);
 	run.start_us = target_now(run.t);
+	run.anchor_us = run.start_us;
+	run.anchor_step = -1;
 	run.peer_isn = c->peer_isn;
 	run.peer_nxt = c->peer_isn;
 	r->peer_isn = c->peer_isn;
