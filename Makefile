@@ -35,7 +35,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput linux asan tsan bench bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -75,7 +75,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput linux
+check: unit suite faults badinput engine-mutants outputs linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -89,6 +89,15 @@ faults: $(PROG) $(PROG_FAULTS) $(FAULT_TEST_BIN)
 
 badinput: $(PROG)
 	tests/bad-input.sh $(BUILD)
+
+# Proves the engine's tests can fail: each patch in tests/engine-mutants/
+# changes one thing a verdict depends on, and the engine test must fail.
+engine-mutants: $(BUILD)/tests/engine/test_engine
+	tests/engine-mutants.sh $(BUILD)
+
+# Report files written through symlinks, FIFOs and devices; signals; bad paths.
+outputs: $(PROG)
+	tests/outputs.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)
@@ -112,6 +121,10 @@ tsan:
 
 bench: $(PROG)
 	bench/suite-ref $(BUILD)
+
+# Peak RSS of 4,000 case runs on ref.
+bench-memory: $(PROG)
+	bench/memory $(BUILD)
 
 # The linux target's benchmarks: the whole suite several times, in real
 # time (tens of minutes; root).

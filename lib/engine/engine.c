@@ -4,6 +4,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <stdarg.h>
@@ -275,8 +276,10 @@ static void anchor_name(const struct run *run, char *buf, size_t cap)
 static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segspec *sp)
 {
 	uint64_t t0 = run->anchor_us, began = target_now(run->t);
+	uint64_t after_us = (sp->fields & TC_F_AFTER) ? tc_dur_us(&sp->after, run->prof) : 0;
+	/* Without a `within`, the default window opens at `after`. */
 	uint64_t within = (sp->fields & TC_F_WITHIN) ? tc_dur_us(&sp->within, run->prof)
-						     : ENGINE_DEFAULT_WITHIN_US;
+						     : after_us + ENGINE_DEFAULT_WITHIN_US;
 	uint64_t tol = (sp->fields & TC_F_TOLERANCE) ? tc_dur_us(&sp->tolerance, run->prof)
 						     : run->prof->tolerance_us;
 	/* timers fire late, never early: the late side may also grow */
@@ -288,6 +291,10 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	int rc;
 
 	anchor_name(run, since, sizeof(since));
+	if (after_us > within)
+		return conclude(run, TC_ERROR, i,
+				"expect: after %.3f ms is later than within %.3f ms on this target: no segment can match",
+				(double)after_us / 1000.0, (double)within / 1000.0);
 	engine_spec_format(sp, want, sizeof(want));
 	rc = target_capture(run->t, t0 + within + late, &got, &at, &err);
 	if (rc < 0)
@@ -593,7 +600,7 @@ static unsigned target_missing(const struct tc_case *c, const struct tc_target_o
 
 static int mkdir_p(const char *dir)
 {
-	char path[512];
+	char path[PATH_MAX];
 	size_t n = strlen(dir);
 
 	if (n == 0 || n >= sizeof(path))
@@ -612,15 +619,20 @@ static int mkdir_p(const char *dir)
 }
 
 /* "cases/close/x.yaml" -> "<dir>/close-x-v4.pcap": the path below cases/
- * keeps names apart without nesting folders. */
+ * keeps names apart without nesting folders; a leading "/" or "./" is
+ * dropped so no name starts with '-'. A path that does not fit is said so,
+ * never cut short. */
 static void save_pcap(struct run *run)
 {
 	struct engine_result *r = run->r;
 	struct tc_err err = {0};
-	char name[400];
+	char name[PATH_MAX];
 	const char *p = run->c->path;
 	size_t n = 0;
+	int len;
 
+	while (*p == '/' || strncmp(p, "./", 2) == 0)
+		p += *p == '/' ? 1 : 2;
 	if (strncmp(p, "cases/", 6) == 0)
 		p += 6;
 	for (; *p && n + 1 < sizeof(name); p++)
@@ -629,13 +641,19 @@ static void save_pcap(struct run *run)
 	if (n > 5 && strcmp(name + n - 5, ".yaml") == 0)
 		name[n - 5] = '\0';
 	if (mkdir_p(run->o->pcap_dir) != 0) {
-		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.200s: %.200s)", run->o->pcap_dir,
+		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: cannot make the folder: %s)",
 			 strerror(errno));
 		return;
 	}
-	snprintf(r->pcap_path, sizeof(r->pcap_path), "%.100s/%.380s-v%d.pcap", run->o->pcap_dir, name, run->o->family);
+	len = snprintf(r->pcap_path, sizeof(r->pcap_path), "%s/%s-v%d.pcap", run->o->pcap_dir, name,
+		       run->o->family);
+	if (len < 0 || (size_t)len >= sizeof(r->pcap_path)) {
+		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: the pcap path is longer than %d bytes)",
+			 PATH_MAX - 1);
+		return;
+	}
 	if (target_save_pcap(run->t, r->pcap_path, &err) != 0)
-		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %.400s)", err.msg);
+		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %s)", err.msg);
 }
 
 /* Whether a failure is the one the deviation records: at its step and,

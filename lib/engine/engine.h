@@ -64,7 +64,7 @@ struct engine_result {
 	char *log; /* malloc'd, may be NULL; engine_result_free releases */
 	uint32_t peer_isn, target_isn;
 	bool known_deviation; /* a SKIP that is a recorded deviation's failure */
-	char pcap_path[512]; /* "" when none was written */
+	char pcap_path[4096]; /* PATH_MAX; "" when none was written */
 };
 
 /* Returns the verdict (also in r->verdict). Never exits; errors that are

@@ -385,7 +385,7 @@ static void test_overrides_and_deviations(void **state)
 	const struct tc_override *o;
 
 	(void)state;
-	load_ok(HEAD "deviations: {linux: \"answers X (Linux 6.18)\"}\n"
+	load_ok(HEAD "deviations: {linux: {reason: \"answers X (Linux 6.18)\", step: 3, fails: \"state expected\"}}\n"
 		     "skip: {other: no sockets API for this}\n"
 		     "steps:\n"
 		     "  - expect: {flags: SA, ack: 1, win: 65535}\n"
@@ -400,6 +400,8 @@ static void test_overrides_and_deviations(void **state)
 	assert_string_equal(c.deviations[0].target, "linux");
 	assert_string_equal(c.deviations[0].reason, "answers X (Linux 6.18)");
 	assert_int_equal(c.deviations[0].loc.line, 3);
+	assert_int_equal(c.deviations[0].step, 3);
+	assert_string_equal(c.deviations[0].fails, "state expected");
 	assert_int_equal(c.nskips, 1);
 	assert_string_equal(c.skips[0].target, "other");
 	assert_string_equal(c.skips[0].reason, "no sockets API for this");
@@ -593,8 +595,18 @@ static const struct bad bad_rows[] = {
 	 "a step has exactly one of"},
 	{"deviations: not a mapping", STEPS "  - wait: 1s\ndeviations: [linux]\n", 5, 13,
 	 "deviations: expected a mapping"},
-	{"deviations: empty reason", STEPS "  - wait: 1s\ndeviations: {linux: \"\"}\n", 5, 21,
-	 "deviations: must not be empty"},
+	{"deviations: a bare reason", STEPS "  - wait: 1s\ndeviations: {linux: \"\"}\n", 5, 21,
+	 "deviations: linux: name the failure it records: {reason: \"...\", step: N"},
+	{"deviations: empty reason", STEPS "  - wait: 1s\ndeviations: {linux: {reason: \"\", step: 1}}\n", 5, 30,
+	 "deviations: reason: must not be empty"},
+	{"deviations: no step", STEPS "  - wait: 1s\ndeviations: {linux: {reason: r}}\n", 5, 21,
+	 "missing required key 'step' in deviations"},
+	{"deviations: step 0", STEPS "  - wait: 1s\ndeviations: {linux: {reason: r, step: 0}}\n", 5, 39,
+	 "deviations: step: '0' is out of range"},
+	{"deviations: step past the end", STEPS "  - wait: 1s\ndeviations: {linux: {reason: r, step: 2}}\n", 5, 39,
+	 "deviations: linux: step 2, but the case has 1 steps"},
+	{"deviations: unknown key", STEPS "  - wait: 1s\ndeviations: {linux: {reason: r, step: 1, why: x}}\n", 5, 42,
+	 "unknown key 'why' in deviations"},
 	{"step unknown", STEPS "  - wait: 1s\n  - sleep: 1s\n", 5, 5,
 	 "unknown key 'sleep' in a step; expected one of: send, expect, expect_none, state, app, wait"},
 	/* send and expect */

@@ -234,23 +234,26 @@ static void test_expect_tolerance_key(void **state)
 	assert_non_null(strstr(t->r->msg, "89.000 ms"));
 }
 
-/* KNOWN ENGINE BUG, reported and not fixed here (lib/engine/engine.c,
- * step_expect): an expect whose `after` is later than its `within` (given,
- * or the 500 ms default) can never pass. The capture's deadline is within
- * + tolerance + the late share, so the segment that comes once `after` has
- * passed is never read, and the step fails with "nothing arrived" although
- * the stack did what the case asks. Skipped unless ENGINE_KNOWN_BUGS is set,
- * so that make check stays green until the engine is fixed; then drop the
- * guard. */
-static void test_known_bug_after_beyond_default_within(void **state)
+/* Without `within`, the default window opens at `after`: a segment due
+ * after 1 s is read, not refused as missing at 500 ms. */
+static void test_after_without_within(void **state)
 {
 	struct t *t = *state;
 
-	if (!getenv("ENGINE_KNOWN_BUGS"))
-		skip();
 	fake_emit(t->f, 1 * SEC, SEG_SYN, 0, 0);
 	run(t, "steps:\n  - expect: {flags: S, after: 1s}\n");
 	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* An `after` past the step's `within` can match nothing: the case is wrong,
+ * not the stack. */
+static void test_after_beyond_within_is_error(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * SEC, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - expect: {flags: S, after: 2s, within: 1s}\n");
+	assert_verdict(t, TC_ERROR, 0, "is later than within");
 }
 
 /* ---- time that only passes: wait, expect_none ------------------------- */
@@ -1118,7 +1121,8 @@ int main(void)
 		T(test_expect_after_counts_from_step_start),
 		T(test_expect_within_counts_from_step_start),
 		T(test_expect_tolerance_key),
-		T(test_known_bug_after_beyond_default_within),
+		T(test_after_without_within),
+		T(test_after_beyond_within_is_error),
 		T(test_wait_quiet_then_expect),
 		T(test_segment_during_wait),
 		T(test_segment_before_wait),
