@@ -130,7 +130,8 @@ bench-memory: $(PROG)
 # time (tens of minutes; root).
 bench-linux: $(PROG)
 	bench/suite-linux $(BUILD)
-	bench/linux-verdicts $(BUILD) 5
+	bench/suite-linux --load $(BUILD)
+	bench/linux-verdicts --load $(BUILD) 3
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
