@@ -30,6 +30,11 @@ struct run {
 	 * the end of the last wait or expect_none. A state read does not
 	 * move it, so a slow read cannot eat into a timer's budget. */
 	uint64_t anchor_us;
+	/* An action took effect somewhere between its start (anchor_us) and
+	 * its end (anchor_end_us): `after` counts from the start and `within`
+	 * from the end, so the harness's own delays (a write preempted on a
+	 * busy machine) are never charged to the stack. Equal in virtual time. */
+	uint64_t anchor_end_us;
 	int anchor_step; /* 0-based step that set it; -1 = the case's start */
 	uint16_t peer_port;
 	uint32_t peer_isn;
@@ -100,10 +105,11 @@ static void trace(struct run *run, const char *fmt, ...)
 
 /* A segment may have arrived before the step began (during a wait, or
  * while the previous step ran): signed. */
-static void set_anchor(struct run *run, int step, uint64_t at)
+static void set_anchor(struct run *run, int step, uint64_t start, uint64_t end)
 {
-	if (at >= run->anchor_us) {
-		run->anchor_us = at;
+	if (start >= run->anchor_us) {
+		run->anchor_us = start;
+		run->anchor_end_us = end > start ? end : start;
 		run->anchor_step = step;
 	}
 }
@@ -236,7 +242,7 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	if (target_inject(run->t, &s, &err) != 0)
 		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
 	record(run, false, at, &s);
-	set_anchor(run, i, at);
+	set_anchor(run, i, at, target_now(run->t));
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
 	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
@@ -275,7 +281,7 @@ static void anchor_name(const struct run *run, char *buf, size_t cap)
 
 static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segspec *sp)
 {
-	uint64_t t0 = run->anchor_us, began = target_now(run->t);
+	uint64_t t0 = run->anchor_us, t_end = run->anchor_end_us, began = target_now(run->t);
 	uint64_t after_us = (sp->fields & TC_F_AFTER) ? tc_dur_us(&sp->after, run->prof) : 0;
 	/* Without a `within`, the default window opens at `after`. */
 	uint64_t within = (sp->fields & TC_F_WITHIN) ? tc_dur_us(&sp->within, run->prof)
@@ -296,7 +302,7 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 				"expect: after %.3f ms is later than within %.3f ms on this target: no segment can match",
 				(double)after_us / 1000.0, (double)within / 1000.0);
 	engine_spec_format(sp, want, sizeof(want));
-	rc = target_capture(run->t, t0 + within + late, &got, &at, &err);
+	rc = target_capture(run->t, t_end + within + late, &got, &at, &err);
 	if (rc < 0)
 		return conclude(run, TC_ERROR, i, "expect: %s", err.msg);
 	if (rc == 0)
@@ -329,13 +335,13 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 					(double)tol / 1000.0, line);
 		}
 	}
-	if (at > t0 + within + late) {
+	if (at > t_end + within + late) {
 		seg_format(&got, line, sizeof(line));
 		return conclude(run, TC_FAIL, i,
 				"arrived too late: %.3f ms %s, expected within %.3f ms\n  got:      %s",
-				ms_since(at, t0), since, (double)within / 1000.0, line);
+				ms_since(at, t_end), since, (double)within / 1000.0, line);
 	}
-	set_anchor(run, i, at);
+	set_anchor(run, i, at, at);
 	return TC_PASS;
 }
 
@@ -359,7 +365,7 @@ static enum tc_verdict quiet_until(struct run *run, int i, const char *what, uin
 		/* a real-time capture may return a little before its deadline */
 		if (target_now(run->t) < t0 + dur && target_sleep_until(run->t, t0 + dur, &err) != 0)
 			return conclude(run, TC_ERROR, i, "%s: %s", what, err.msg);
-		set_anchor(run, i, t0 + dur);
+		set_anchor(run, i, t0 + dur, t0 + dur);
 		return TC_PASS;
 	}
 	record(run, true, at, &got);
@@ -411,10 +417,11 @@ static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
 	struct tc_err err = {0};
 
 	trace(run, "  app %s", tc_app_verb_name(a->verb));
-	set_anchor(run, i, target_now(run->t));
+	uint64_t start = target_now(run->t);
 	if (target_app(run->t, a, &err) != 0)
 		return conclude(run, err.code == TC_ERR_TARGET ? TC_FAIL : TC_ERROR, i, "app %s: %s",
 				tc_app_verb_name(a->verb), err.msg);
+	set_anchor(run, i, start, target_now(run->t));
 	return TC_PASS;
 }
 
@@ -745,7 +752,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		return conclude(&run, TC_ERROR, -1, "target %s: %s", ops->name, err.msg);
 	run.prof = target_profile(run.t);
 	run.start_us = target_now(run.t);
-	run.anchor_us = run.start_us;
+	run.anchor_us = run.anchor_end_us = run.start_us;
 	run.anchor_step = -1;
 	run.peer_isn = c->peer_isn;
 	run.peer_nxt = c->peer_isn;

@@ -296,6 +296,35 @@ static void test_segment_before_wait(void **state)
 	assert_verdict(t, TC_FAIL, 1, "wait 100.000 ms: a segment no step expects arrived 5.000 ms before it began");
 }
 
+/* An action took effect somewhere between its start and its end: `within`
+ * counts from the end, so a send that took 30 ms (a preempted write on a
+ * busy machine) does not eat the answer's 10 ms budget... */
+static void test_within_counts_from_the_action_end(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 30 * MS;
+	fake_emit(t->f, 38 * MS, SEG_ACK, 1, 1);
+	run(t, "steps:\n"
+	       "  - send: {flags: A, seq: 1, ack: 1}\n"
+	       "  - expect: {flags: A, within: 10ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* ...and `after` from its start, so the harness's delay never makes an
+ * answer look early either. */
+static void test_after_counts_from_the_action_start(void **state)
+{
+	struct t *t = *state;
+
+	t->f->action_us = 30 * MS;
+	fake_emit(t->f, 110 * MS, SEG_ACK, 1, 1);
+	run(t, "steps:\n"
+	       "  - send: {flags: A, seq: 1, ack: 1}\n"
+	       "  - expect: {flags: A, after: 100ms, within: 200ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
 static void test_expect_none_quiet(void **state)
 {
 	struct t *t = *state;
@@ -1123,6 +1152,8 @@ int main(void)
 		T(test_expect_tolerance_key),
 		T(test_after_without_within),
 		T(test_after_beyond_within_is_error),
+		T(test_within_counts_from_the_action_end),
+		T(test_after_counts_from_the_action_start),
 		T(test_wait_quiet_then_expect),
 		T(test_segment_during_wait),
 		T(test_segment_before_wait),
