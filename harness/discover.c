@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../lib/casefile/casefile.h"
+
 /* Folders on the way down, to tell a symlink loop from a deep tree. */
 struct walk_stack {
 	const struct walk_stack *up;
@@ -25,19 +27,6 @@ static bool has_suffix(const char *s, const char *suffix)
 static bool is_case_file(const char *name)
 {
 	return has_suffix(name, ".yaml") || has_suffix(name, ".yml");
-}
-
-static const char *kind_of(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a regular file";
 }
 
 static int push_to(char ***v, size_t *n, size_t *cap, char *s, struct tc_err *err)
@@ -121,7 +110,7 @@ static int walk(const char *dir, const struct walk_stack *up, struct case_list *
 				rc = push(out, path, err);
 			else
 				rc = push_error(out, err, "%s: %s, not a case file; a case file is a regular file",
-						path, kind_of(st.st_mode));
+						path, casefile_file_kind(st.st_mode));
 		}
 	next:
 		free(path);
@@ -144,7 +133,7 @@ int discover(const char *path, struct case_list *out, struct tc_err *err)
 	}
 	if (!S_ISREG(st.st_mode))
 		return tc_err_set(err, TC_ERR_USAGE, "%s: %s; a PATH is a case file or a folder of them", path,
-				  kind_of(st.st_mode));
+				  casefile_file_kind(st.st_mode));
 	if (!is_case_file(path))
 		return tc_err_set(err, TC_ERR_USAGE, "%s: not a case file (expected .yaml or .yml)", path);
 	return push(out, path, err);

@@ -402,7 +402,7 @@ int casefile_load_string(const char *text, size_t len, const char *name, struct 
 	return -1;
 }
 
-static const char *kind_of(mode_t m)
+const char *casefile_file_kind(mode_t m)
 {
 	if (S_ISDIR(m))
 		return "a folder";
@@ -444,7 +444,7 @@ int casefile_read(const char *path, char **buf, size_t *len, struct tc_err *err)
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return tc_err_set(err, TC_ERR_IO, "%s: %s, not a case file; a case file is a regular file",
-				  path, kind_of(st.st_mode));
+				  path, casefile_file_kind(st.st_mode));
 	}
 	*buf = malloc(CF_MAX_INPUT + 1);
 	if (!*buf) {

@@ -4,6 +4,7 @@
 #define CASEFILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "../case/tc_case.h"
 #include "../err/tc_err.h"
@@ -21,6 +22,10 @@ void casefile_free(struct tc_case *c);
  * file is read (a FIFO or a device is refused without blocking), at most
  * one byte past the size limit. *text is malloc'd; the caller frees it. */
 int casefile_read(const char *path, char **text, size_t *len, struct tc_err *err);
+
+/* What a file that is not a regular one is, for messages: "a FIFO",
+ * "a character device", "a folder", ... */
+const char *casefile_file_kind(mode_t m);
 
 /* Parsers shared with the command line: "50ms", "2msl", "1.5rto"... */
 int casefile_parse_duration(const char *text, struct tc_dur *out);
