@@ -45,6 +45,7 @@ enum tc_field {
 	TC_F_BAD_CSUM = 1u << 10,
 	TC_F_TOLERANCE = 1u << 11,
 	TC_F_WIN_REL = 1u << 12, /* expect: window relative to the target's first */
+	TC_F_FLAGS_ANY = 1u << 13, /* expect: flags that may be set or not */
 };
 
 /* A send or an expect: a segment template. seq and ack are relative to the
@@ -55,6 +56,9 @@ enum tc_field {
 struct tc_segspec {
 	unsigned fields; /* enum tc_field bits present */
 	uint16_t flags;
+	/* expect: flags left out of the comparison (a stack chooses where PSH
+	 * goes, RFC 9293 3.9.1), so `flags` must match on the others. */
+	uint16_t flags_any;
 	uint32_t seq, ack;
 	bool abs_seq, abs_ack;
 	uint16_t win;

@@ -26,6 +26,25 @@ static int k_flags(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_flags_any(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	const char *text;
+	char shown[64];
+	uint16_t flags;
+
+	if (cf_string(cf, v, "flags_any", &text))
+		return -1;
+	if (seg_flags_parse(text, &flags) || flags == 0)
+		return cf_fail(cf, v,
+			       "flags_any: %s is not a set of flags that may be set or not "
+			       "(letters F S R P A U E C N, each once)",
+			       cf_found(v, shown, sizeof(shown)));
+	s->flags_any = flags;
+	s->fields |= TC_F_FLAGS_ANY;
+	return 0;
+}
+
 /* seq, ack and their _abs forms: one number each, so seq and seq_abs
  * together are a contradiction, not an override. */
 static int seq_or_ack(struct cf *cf, yaml_node_t *v, struct tc_segspec *s, bool is_ack, bool abs)
@@ -223,7 +242,7 @@ const struct cf_key cf_send_keys[] = {
 const struct cf_key cf_expect_keys[] = {
 	{"flags", k_flags, false},	{"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false},	{"ack_abs", k_ack_abs, false}, {"win", k_win, false},
-	{"win_rel", k_win_rel, false},
+	{"win_rel", k_win_rel, false},	{"flags_any", k_flags_any, false},
 	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
 	{"tolerance", k_tolerance, false},

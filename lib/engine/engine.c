@@ -448,6 +448,8 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 
 	if (f & TC_F_FLAGS)
 		dst->flags = o->flags;
+	if (f & TC_F_FLAGS_ANY)
+		dst->flags_any = o->flags_any;
 	if (f & TC_F_SEQ) {
 		dst->seq = o->seq;
 		dst->abs_seq = o->abs_seq;

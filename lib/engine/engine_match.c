@@ -99,9 +99,11 @@ static int mismatch_seq(char *why, size_t cap, const char *field, uint32_t base,
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		 const struct engine_isn *isn, char *why, size_t cap)
 {
-	if ((sp->fields & TC_F_FLAGS) && sp->flags != got->flags) {
-		char w[16], g[16];
-		snprintf(why, cap, "flags expected [%s], got [%s]", seg_flags_format(sp->flags, w, sizeof(w)),
+	uint16_t any = (sp->fields & TC_F_FLAGS_ANY) ? sp->flags_any : 0;
+	if ((sp->fields & TC_F_FLAGS) && (sp->flags & ~any) != (got->flags & ~any)) {
+		char w[16], g[16], a[16];
+		snprintf(why, cap, "flags expected [%s]%s%s%s, got [%s]", seg_flags_format(sp->flags, w, sizeof(w)),
+			 any ? " (" : "", any ? seg_flags_format(any, a, sizeof(a)) : "", any ? " either way)" : "",
 			 seg_flags_format(got->flags, g, sizeof(g)));
 		return -1;
 	}
@@ -164,6 +166,8 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (sp->fields & TC_F_FLAGS)
 		ADD("flags [%s]", seg_flags_format(sp->flags, tmp, sizeof(tmp)));
+	if (sp->fields & TC_F_FLAGS_ANY)
+		ADD("%s(%s either way)", len ? " " : "", seg_flags_format(sp->flags_any, tmp, sizeof(tmp)));
 	if (sp->fields & TC_F_SEQ)
 		ADD("%sseq %s%u", len ? " " : "", sp->abs_seq ? "abs " : "", sp->seq);
 	if (sp->fields & TC_F_ACK)

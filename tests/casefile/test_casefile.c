@@ -573,6 +573,8 @@ static const struct bad bad_rows[] = {
 	{"step two keys", STEPS "  - wait: 1s\n    state: CLOSED\n", 5, 5,
 	 "a step has exactly one of: send, expect, expect_none, state, app, wait; 'state' follows 'wait'"},
 	{"win and win_rel", STEPS "  - expect: {win: 1, win_rel: -1}\n", 4, 31, "win_rel: give only one of win and win_rel"},
+	{"flags_any none", STEPS "  - expect: {flags: A, flags_any: .}\n", 4, 35, "flags_any: '.' is not a set of flags that may be set or not"},
+	{"flags_any in send", STEPS "  - send: {flags: A, flags_any: P}\n", 4, 22, "unknown key 'flags_any' in send"},
 	{"win_rel in send", STEPS "  - send: {flags: A, win_rel: -1}\n", 4, 22, "unknown key 'win_rel' in send"},
 	{"win_rel range", STEPS "  - expect: {win_rel: 70000}\n", 4, 23, "win_rel: '70000' is out of range"},
 	/* per-target expectations and known deviations */
@@ -632,7 +634,7 @@ static const struct bad bad_rows[] = {
 	{"send within", STEPS "  - send: {flags: A, within: 1s}\n", 4, 22,
 	 "unknown key 'within' in send; expected one of: flags, seq, ack, seq_abs, ack_abs, win, urp, options, data, len, bad_csum"},
 	{"expect bad_csum", STEPS "  - expect: {bad_csum: true}\n", 4, 14,
-	 "unknown key 'bad_csum' in expect; expected one of: flags, seq, ack, seq_abs, ack_abs, win, win_rel, urp, options, data, len, within, after, tolerance"},
+	 "unknown key 'bad_csum' in expect; expected one of: flags, seq, ack, seq_abs, ack_abs, win, win_rel, flags_any, urp, options, data, len, within, after, tolerance"},
 	{"expect dup", STEPS "  - expect: {seq: 1, seq: 1}\n", 4, 22, "duplicate key 'seq' in expect"},
 	{"expect within", STEPS "  - expect: {within: 50}\n", 4, 22, "within: '50': duration needs a unit"},
 	{"expect after", STEPS "  - expect: {after: soon}\n", 4, 21, "after: 'soon': expected a duration such as 50ms"},

@@ -296,6 +296,19 @@ static void test_segment_before_wait(void **state)
 	assert_verdict(t, TC_FAIL, 1, "wait 100.000 ms: a segment no step expects arrived 5.000 ms before it began");
 }
 
+/* flags_any leaves those flags out of the comparison, and only those. */
+static void test_flags_any(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_PSH | SEG_ACK, 1, 1);
+	fake_emit(t->f, 2 * MS, SEG_FIN | SEG_ACK, 1, 1);
+	run(t, "steps:\n"
+	       "  - expect: {flags: A, flags_any: P}\n"
+	       "  - expect: {flags: A, flags_any: P}\n");
+	assert_verdict(t, TC_FAIL, 1, "flags expected [A] (P either way), got [FA]");
+}
+
 /* An action took effect somewhere between its start and its end: `within`
  * counts from the end, so a send that took 30 ms (a preempted write on a
  * busy machine) does not eat the answer's 10 ms budget... */
@@ -1153,6 +1166,7 @@ int main(void)
 		T(test_after_without_within),
 		T(test_after_beyond_within_is_error),
 		T(test_within_counts_from_the_action_end),
+		T(test_flags_any),
 		T(test_after_counts_from_the_action_start),
 		T(test_wait_quiet_then_expect),
 		T(test_segment_during_wait),
