@@ -7,21 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A set of flag letters; `what` names the key in messages. */
+static int read_flags(struct cf *cf, yaml_node_t *v, const char *what, const char *meaning, bool allow_none,
+		      uint16_t *out)
+{
+	const char *text;
+	char shown[64];
+
+	if (cf_string(cf, v, what, &text))
+		return -1;
+	if (seg_flags_parse(text, out) || (!allow_none && *out == 0))
+		return cf_fail(cf, v, "%s: %s is not a set of flags%s (letters F S R P A U E C N, each once%s)", what,
+			       cf_found(v, shown, sizeof(shown)), meaning, allow_none ? ", or . for none" : "");
+	return 0;
+}
+
 static int k_flags(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_segspec *s = obj;
-	const char *text;
-	char shown[64];
-	uint16_t flags;
 
-	if (cf_string(cf, v, "flags", &text))
+	if (read_flags(cf, v, "flags", "", true, &s->flags))
 		return -1;
-	if (seg_flags_parse(text, &flags))
-		return cf_fail(cf, v,
-			       "flags: %s is not a set of flags "
-			       "(letters F S R P A U E C N, each once, or . for none)",
-			       cf_found(v, shown, sizeof(shown)));
-	s->flags = flags;
 	s->fields |= TC_F_FLAGS;
 	return 0;
 }
@@ -29,18 +35,9 @@ static int k_flags(struct cf *cf, yaml_node_t *v, void *obj)
 static int k_flags_any(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_segspec *s = obj;
-	const char *text;
-	char shown[64];
-	uint16_t flags;
 
-	if (cf_string(cf, v, "flags_any", &text))
+	if (read_flags(cf, v, "flags_any", " that may be set or not", false, &s->flags_any))
 		return -1;
-	if (seg_flags_parse(text, &flags) || flags == 0)
-		return cf_fail(cf, v,
-			       "flags_any: %s is not a set of flags that may be set or not "
-			       "(letters F S R P A U E C N, each once)",
-			       cf_found(v, shown, sizeof(shown)));
-	s->flags_any = flags;
 	s->fields |= TC_F_FLAGS_ANY;
 	return 0;
 }
