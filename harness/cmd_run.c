@@ -19,175 +19,8 @@
 #include "../lib/report/report.h"
 #include "../lib/target/target.h"
 #include "discover.h"
+#include "run_opts.h"
 #include "signals.h"
-
-#define MAX_FILTERS 32
-
-struct run_opts {
-	const char *target;
-	const char *filters[MAX_FILTERS];
-	int nfilters;
-	bool verbose, quiet;
-	int families[2];
-	int nfamilies;
-	const char *fault;
-	const char *junit;
-	const char *pcap_dir;
-	char pcap_default[128];
-	bool list_faults, list_only;
-	unsigned jobs;
-	bool keep_netns;
-};
-
-static void run_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: tcpconform run [OPTIONS] PATH...\n"
-		"\n"
-		"Runs every case file (*.yaml, *.yml) under each PATH, in name order.\n"
-		"Every case is loaded and checked before the first one runs.\n"
-		"\n"
-		"options:\n"
-		"  -t, --target NAME     the stack under test (default: ref, the bundled\n"
-		"                        reference stack in virtual time); see list-targets\n"
-		"  -f, --filter GLOB     run only cases whose path or name matches GLOB\n"
-		"                        (fnmatch; repeatable; a case runs if any matches)\n"
-		"      --family 4|6|both IP version(s) to run each case on (default: both)\n"
-		"  -j, --jobs N          run N cases at once, each worker with namespaces of\n"
-		"                        its own; output stays in case order. Default: one\n"
-		"                        per CPU, and on a real-time target (linux) enough\n"
-		"                        that the cases' waits fit in the longest case,\n"
-		"                        longest first; at most what the target allows\n"
-		"      --keep-netns      name the linux target's namespaces while the run\n"
-		"                        lasts (/run/netns/tcpconform-<pid>-<worker>-target,\n"
-		"                        -harness) so `ip netns exec` can look inside\n"
-		"  -v, --verbose         print every step and segment of every case\n"
-		"  -q, --quiet           print only failures and the totals\n"
-		"      --junit FILE      write a JUnit XML report to FILE (- for standard\n"
-		"                        output); checked before any case runs. A regular\n"
-		"                        file (or a symlink to one) is replaced whole when the\n"
-		"                        run ends; a FIFO or a device is written through\n"
-		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
-		"                        file, on targets with a wire (default:\n"
-		"                        reports/run-<time>-<pid>/, made only when needed)\n"
-		"      --list            list the cases that would run, run nothing\n"
-#ifdef REFSTACK_FAULTS
-		"      --ref-fault NAME  seed fault NAME into the reference stack\n"
-		"      --list-faults     list the seeded faults and exit\n"
-#endif
-		"  -h, --help            this text\n"
-		"\n"
-		"Output: one line per case run (PASS, FAIL, SKIP or ERROR, the case file,\n"
-		"the IP version), the failing step's file:line:col and what was expected and\n"
-		"what arrived; the last line is exactly \"N passed, N failed, N skipped\"\n"
-		"(errors count as failed).\n"
-		"exit status: 0 nothing failed; 1 a case failed or errored; 2 bad input.\n");
-}
-
-static int parse_family(const char *arg, struct run_opts *o)
-{
-	if (strcmp(arg, "4") == 0) {
-		o->families[0] = 4;
-		o->nfamilies = 1;
-	} else if (strcmp(arg, "6") == 0) {
-		o->families[0] = 6;
-		o->nfamilies = 1;
-	} else if (strcmp(arg, "both") == 0) {
-		o->families[0] = 4;
-		o->families[1] = 6;
-		o->nfamilies = 2;
-	} else {
-		fprintf(stderr, "tcpconform run: --family: '%s' is not 4, 6 or both\n", arg);
-		return -1;
-	}
-	return 0;
-}
-
-enum { OPT_FAMILY = 256, OPT_JUNIT, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS };
-
-static int parse_args(int argc, char **argv, struct run_opts *o)
-{
-	static const struct option longopts[] = {
-		{"target", required_argument, NULL, 't'},
-		{"filter", required_argument, NULL, 'f'},
-		{"family", required_argument, NULL, OPT_FAMILY},
-		{"verbose", no_argument, NULL, 'v'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"junit", required_argument, NULL, OPT_JUNIT},
-		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
-		{"keep-netns", no_argument, NULL, OPT_KEEP_NETNS},
-		{"list", no_argument, NULL, OPT_LIST},
-#ifdef REFSTACK_FAULTS
-		{"ref-fault", required_argument, NULL, OPT_FAULT},
-		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
-#endif
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int ch;
-
-	o->target = "ref";
-	o->families[0] = 4;
-	o->families[1] = 6;
-	o->nfamilies = 2;
-	opterr = 0;
-	optind = 1;
-	o->jobs = 0; /* chosen by the target: target_default_jobs */
-	while ((ch = getopt_long(argc, argv, ":t:f:j:vqh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 't': o->target = optarg; break;
-		case 'f':
-			if (o->nfilters == MAX_FILTERS) {
-				fprintf(stderr, "tcpconform run: at most %d --filter options\n", MAX_FILTERS);
-				return -1;
-			}
-			o->filters[o->nfilters++] = optarg;
-			break;
-		case OPT_FAMILY:
-			if (parse_family(optarg, o) != 0)
-				return -1;
-			break;
-		case 'v': o->verbose = true; break;
-		case 'j': {
-			char *end;
-			long j = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || j < 1 || j > 1024) {
-				fprintf(stderr, "tcpconform run: --jobs: '%s' is not a number 1..1024\n", optarg);
-				return -1;
-			}
-			o->jobs = (unsigned)j;
-			break;
-		}
-		case 'q': o->quiet = true; break;
-		case OPT_JUNIT: o->junit = optarg; break;
-		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
-		case OPT_KEEP_NETNS: o->keep_netns = true; break;
-		case OPT_LIST: o->list_only = true; break;
-		case OPT_FAULT: o->fault = optarg; break;
-		case OPT_LIST_FAULTS: o->list_faults = true; break;
-		case 'h': run_usage(stdout); exit(0);
-		case ':':
-			fprintf(stderr, "tcpconform run: option %s needs a value\n", argv[optind - 1]);
-			return -1;
-		default:
-			fprintf(stderr, "tcpconform run: unknown option '%s' (see tcpconform run --help)\n",
-				argv[optind - 1]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static bool selected(const struct run_opts *o, const struct tc_case *c)
-{
-	if (o->nfilters == 0)
-		return true;
-	for (int i = 0; i < o->nfilters; i++)
-		if (fnmatch(o->filters[i], c->path, 0) == 0 || fnmatch(o->filters[i], c->name, 0) == 0)
-			return true;
-	return false;
-}
 
 static uint64_t wall_us(void)
 {
@@ -234,6 +67,9 @@ struct case_ref {
 	size_t len;
 	int nrfc;
 	char *rfc[TC_MAX_RFC];
+	int ntags, nreqs, nsteps;
+	char *tags[TC_MAX_TAGS];
+	char *reqs[TC_MAX_REQS];
 	uint64_t demand_us; /* engine_case_demand_us on the target's default profile */
 };
 
@@ -244,6 +80,10 @@ static void case_ref_free(struct case_ref *cr)
 	free(cr->text);
 	for (int i = 0; i < cr->nrfc; i++)
 		free(cr->rfc[i]);
+	for (int i = 0; i < cr->ntags; i++)
+		free(cr->tags[i]);
+	for (int i = 0; i < cr->nreqs; i++)
+		free(cr->reqs[i]);
 	memset(cr, 0, sizeof(*cr));
 }
 
@@ -260,8 +100,19 @@ static int case_ref_fill(struct case_ref *cr, const char *path, char *text, size
 		if (cr->rfc[i])
 			cr->nrfc = i + 1;
 	}
+	for (int i = 0; i < c->ntags; i++) {
+		cr->tags[i] = strdup(c->tags[i]);
+		if (cr->tags[i])
+			cr->ntags = i + 1;
+	}
+	for (int i = 0; i < c->nreqs; i++) {
+		cr->reqs[i] = strdup(c->reqs[i]);
+		if (cr->reqs[i])
+			cr->nreqs = i + 1;
+	}
+	cr->nsteps = c->nsteps;
 	cr->demand_us = engine_case_demand_us(c, target->name, target->default_profile());
-	if (!cr->path || !cr->name || cr->nrfc != c->nrfc) {
+	if (!cr->path || !cr->name || cr->nrfc != c->nrfc || cr->ntags != c->ntags || cr->nreqs != c->nreqs) {
 		case_ref_free(cr);
 		return -1;
 	}
@@ -308,7 +159,7 @@ static int load_all(const struct case_list *files, const struct run_opts *o,
 			bad++;
 			continue;
 		}
-		if (!selected(o, &c)) {
+		if (!run_opts_selected(o, &c)) {
 			casefile_free(&c);
 			free(text);
 			continue;
@@ -348,10 +199,16 @@ static int list_faults(const struct tc_target_ops *t)
  * console's order reaches it. */
 struct finished {
 	enum tc_verdict verdict;
+	bool known_deviation;
 	int failed_step;
 	struct tc_loc failed_loc;
 	uint64_t required_us, wall_us;
+	int64_t started_unix_us;
+	uint32_t peer_isn, target_isn;
 	char *msg, *log, *pcap;
+	int nevents, nmarks;
+	struct report_event *events; /* only when a report draws the exchange */
+	struct report_mark *marks;
 };
 
 static void finished_free(struct finished *f)
@@ -361,13 +218,56 @@ static void finished_free(struct finished *f)
 	free(f->msg);
 	free(f->log);
 	free(f->pcap);
+	free(f->events);
+	free(f->marks);
 	free(f);
+}
+
+static int64_t unix_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The exchange in the few hundred bytes per segment the reports show. */
+static void keep_exchange(struct finished *f, const struct engine_result *r)
+{
+	f->events = r->nevents ? calloc((size_t)r->nevents, sizeof(*f->events)) : NULL;
+	f->marks = r->nmarks ? calloc((size_t)r->nmarks, sizeof(*f->marks)) : NULL;
+	if (f->events)
+		f->nevents = r->nevents;
+	if (f->marks)
+		f->nmarks = r->nmarks;
+	for (int i = 0; i < f->nevents; i++) {
+		const struct engine_event *ev = &r->events[i];
+		struct report_event *re = &f->events[i];
+
+		re->from_target = ev->from_target;
+		re->step = ev->step;
+		re->at_us = ev->at_us;
+		re->flags = ev->seg.flags;
+		re->win = ev->seg.win;
+		re->len = ev->seg.len;
+		re->seq = ev->seg.seq;
+		re->ack = ev->seg.ack;
+		seg_format(&ev->seg, re->text, sizeof(re->text));
+	}
+	for (int i = 0; i < f->nmarks; i++) {
+		const struct engine_mark *m = &r->marks[i];
+
+		f->marks[i] = (struct report_mark){.step = m->step, .kind = m->kind,
+						   .start_us = m->start_us, .end_us = m->end_us};
+		snprintf(f->marks[i].text, sizeof(f->marks[i].text), "%s", m->text);
+	}
 }
 
 /* The runs of a suite, shared by the worker threads: each takes the next
  * run, the main thread reports them in order as they complete. */
 struct pool {
 	const struct run_opts *o;
+	bool keep_exchange; /* a report draws every exchange */
 	const struct tc_target_ops *target;
 	struct tc_target_run *run;
 	struct case_ref *cases;
@@ -408,6 +308,7 @@ static struct finished *run_one(struct pool *p, size_t k, struct worker *w)
 	if (!f)
 		return NULL;
 	f->failed_step = -1;
+	f->started_unix_us = unix_us();
 	if (casefile_load_string(cr->text, cr->len, cr->path, &c, &err) != 0) {
 		/* the bytes loaded once already: only memory can fail here */
 		f->verdict = TC_ERROR;
@@ -415,6 +316,11 @@ static struct finished *run_one(struct pool *p, size_t k, struct worker *w)
 	} else {
 		engine_run(&c, &eo, r);
 		f->verdict = r->verdict;
+		f->known_deviation = r->known_deviation;
+		f->peer_isn = r->peer_isn;
+		f->target_isn = r->target_isn;
+		if (p->keep_exchange)
+			keep_exchange(f, r);
 		f->failed_step = r->failed_step;
 		if (r->failed_step >= 0 && r->failed_step < c.nsteps)
 			f->failed_loc = c.steps[r->failed_step].loc;
@@ -508,7 +414,7 @@ static void plan_runs(const struct run_opts *o, const struct tc_target_ops *targ
 /* The signal thread's way into the run (signals.h). */
 struct run_ctx {
 	struct pool *pool; /* NULL until the run starts */
-	struct report_junit *junit;
+	struct report_set reports;
 };
 
 static void pool_stop(struct pool *p)
@@ -526,17 +432,20 @@ static void on_stop(void *arg)
 
 static void on_abandon(void *arg)
 {
-	report_junit_discard_tmp(((struct run_ctx *)arg)->junit);
+	report_set_discard_tmp(&((struct run_ctx *)arg)->reports);
 }
 
-/* The console and the JUnit report of one case run, then its memory goes.
+/* The console and the reports of one case run, then its memory goes.
  * Returns the errno of a failed write to stdout, 0 when it went out. */
 static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct finished *f,
-		      struct report_totals *tot, struct report_junit *junit, bool console)
+		      struct report_totals *tot, struct report_set *reports, bool console)
 {
 	const struct case_ref *cr = &p->cases[k / (size_t)o->nfamilies];
 	struct report_entry e = {
 		.path = cr->path, .name = cr->name, .rfc = (const char *const *)cr->rfc, .nrfc = cr->nrfc,
+		.tags = (const char *const *)cr->tags, .ntags = cr->ntags,
+		.reqs = (const char *const *)cr->reqs, .nreqs = cr->nreqs, .nsteps = cr->nsteps,
+		.target = p->target->name,
 		.family = o->families[k % (size_t)o->nfamilies],
 		.verdict = f ? f->verdict : TC_ERROR, .failed_step = f ? f->failed_step : -1,
 		.msg = f && f->msg ? f->msg : "the harness ran out of memory keeping this result",
@@ -549,10 +458,17 @@ static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct
 		e.pcap_path = f->pcap;
 		e.required_us = f->required_us;
 		e.wall_us = f->wall_us;
+		e.known_deviation = f->known_deviation;
+		e.started_unix_us = f->started_unix_us;
+		e.peer_isn = f->peer_isn;
+		e.target_isn = f->target_isn;
+		e.events = f->events;
+		e.nevents = f->nevents;
+		e.marks = f->marks;
+		e.nmarks = f->nmarks;
 	}
 	report_count(tot, e.verdict);
-	if (junit)
-		report_junit_add(junit, &e);
+	report_set_add(reports, &e);
 	if (console && (!o->quiet || e.verdict == TC_FAIL || e.verdict == TC_ERROR)) {
 		report_console_entry(stdout, &e, o->verbose);
 		errno = 0;
@@ -599,6 +515,9 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 		     struct case_ref *cases, size_t n, struct run_ctx *ctx)
 {
 	struct pool p = {.o = o, .target = target, .cases = cases};
+
+	for (int i = 0; i < ctx->reports.n; i++)
+		p.keep_exchange |= ctx->reports.req[i].ops->needs_exchange;
 	struct report_totals tot = {0};
 	bool tty = isatty(STDERR_FILENO) && !o->verbose;
 	unsigned jobs = 0, started = 0;
@@ -684,7 +603,7 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 			break;
 		if (tty)
 			fprintf(stderr, "\r\033[K");
-		out_err = report_one(o, &p, k, f, &tot, ctx->junit, true);
+		out_err = report_one(o, &p, k, f, &tot, &ctx->reports, true);
 		reported = k + 1;
 	}
 	if (out_err) {
@@ -738,7 +657,7 @@ stopped:
 		pthread_mutex_unlock(&p.mu);
 		if (!done)
 			continue;
-		if (report_one(o, &p, k, f, &tot, ctx->junit, out_err == 0) != 0)
+		if (report_one(o, &p, k, f, &tot, &ctx->reports, out_err == 0) != 0)
 			out_err = EPIPE;
 	}
 	if (signals_caught() && signals_caught() != SIGPIPE)
@@ -755,21 +674,18 @@ totals:
 		if (fflush(stdout) != 0 && errno == EPIPE && !signals_caught())
 			signals_stop_run(SIGPIPE);
 	}
-	if (ctx->junit) {
-		struct report_junit *j = ctx->junit;
-
-		/* the hook keeps the temporary file known until it is renamed */
-		if (report_junit_finish(j, &err) != 0) {
-			fprintf(stderr, "tcpconform: --junit: %s\n", err.msg);
+	if (ctx->reports.n) {
+		/* the hook keeps the temporary files known until they are renamed */
+		if (report_set_finish(&ctx->reports, &tot, &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			rc = 2;
 		}
 		signals_set_hook(NULL);
-		ctx->junit = NULL;
 	}
 	signals_die_if_caught();
 out:
 	/* back to what loading had: the report's temporary file, if any */
-	signals_set_hook(ctx->junit ? &(struct signals_hook){.abandon = on_abandon, .arg = ctx} : NULL);
+	signals_set_hook(ctx->reports.n ? &(struct signals_hook){.abandon = on_abandon, .arg = ctx} : NULL);
 	ctx->pool = NULL;
 	if (p.run) {
 		signals_set_run(NULL);
@@ -800,7 +716,7 @@ int cmd_run(int argc, char **argv)
 	size_t n = 0;
 	int rc = 2;
 
-	if (parse_args(argc, argv, &o) != 0)
+	if (run_opts_parse(argc, argv, &o) != 0)
 		return 2;
 	if (!o.pcap_dir) {
 		time_t now = time(NULL);
@@ -828,12 +744,15 @@ int cmd_run(int argc, char **argv)
 	/* The report's path is checked and its output opened before
 	 * anything else takes time: a report that cannot be written refuses
 	 * the run instead of wasting it. */
-	if (o.junit && !o.list_only) {
+	if (o.nreports && !o.list_only) {
 		struct tc_err err = {0};
+		char host[256] = "";
+		struct report_run_info info = {.target = target->name, .hostname = host,
+					       .started_unix_us = unix_us()};
 
-		ctx.junit = report_junit_open(o.junit, target->name, &err);
-		if (!ctx.junit) {
-			fprintf(stderr, "tcpconform: --junit: %s\n", err.msg);
+		gethostname(host, sizeof(host) - 1);
+		if (report_set_open(&ctx.reports, o.reports, o.nreports, &info, &err) != 0) {
+			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			return 2;
 		}
 		signals_set_hook(&(struct signals_hook){.abandon = on_abandon, .arg = &ctx});
@@ -871,9 +790,9 @@ int cmd_run(int argc, char **argv)
 		rc = run_cases(&o, target, cases, n, &ctx);
 	}
 out:
-	if (ctx.junit) {
+	if (ctx.reports.n) {
 		signals_set_hook(NULL);
-		report_junit_abort(ctx.junit);
+		report_set_abort(&ctx.reports);
 	}
 	case_list_free(&files);
 	case_refs_free(cases, n);

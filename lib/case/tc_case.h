@@ -196,6 +196,8 @@ enum tc_require {
 
 #define TC_MAX_RFC 8
 #define TC_MAX_TAGS 16
+#define TC_MAX_REQS 16
+#define TC_REQ_MAX 16 /* "MUST-64", "SHLD-31" */
 #define TC_NAME_MAX 200
 
 struct tc_case {
@@ -205,6 +207,9 @@ struct tc_case {
 	char rfc[TC_MAX_RFC][64]; /* "9293 3.10.7.4" */
 	int ntags;
 	char tags[TC_MAX_TAGS][32];
+	/* The RFC 9293 Appendix B requirements the case checks ("MUST-36"). */
+	int nreqs;
+	char reqs[TC_MAX_REQS][TC_REQ_MAX];
 	unsigned requires; /* enum tc_require bits */
 	struct tc_case_conf conf;
 	uint16_t port; /* the target's port; default 8080 */

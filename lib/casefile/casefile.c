@@ -76,6 +76,51 @@ static int k_tags(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* RFC 9293 Appendix B names its requirements MUST-n, SHLD-n and MAY-n. */
+static bool req_ok(const char *s)
+{
+	const char *p = NULL;
+
+	if (strncmp(s, "MUST-", 5) == 0 || strncmp(s, "SHLD-", 5) == 0)
+		p = s + 5;
+	else if (strncmp(s, "MAY-", 4) == 0)
+		p = s + 4;
+	if (!p || *p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0';
+}
+
+static int k_requirements(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	size_t n;
+
+	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "requirements"))
+		return -1;
+	n = cf_len(v);
+	if (n > TC_MAX_REQS)
+		return cf_fail(cf, v, "requirements: %zu requirements, more than %d", n, TC_MAX_REQS);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = cf_node(cf, v->data.sequence.items.start[i]);
+		char shown[64];
+
+		if (!item)
+			return cf_fail(cf, v, "requirements: malformed list");
+		if (cf_text(cf, item, "requirements", c->reqs[i], sizeof(c->reqs[i])))
+			return -1;
+		if (!req_ok(c->reqs[i]))
+			return cf_fail(cf, item, "requirements: %s: expected a requirement of RFC 9293 Appendix B, e.g. MUST-36 or SHLD-5",
+				       cf_found(item, shown, sizeof(shown)));
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->reqs[j], c->reqs[i]) == 0)
+				return cf_fail(cf, item, "requirements: %s given twice", c->reqs[i]);
+		c->nreqs = (int)i + 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	enum tc_require bit;
@@ -242,6 +287,7 @@ static const struct cf_key case_keys[] = {
 	{"name", k_name, true},
 	{"rfc", k_rfc, true},
 	{"tags", k_tags, false},
+	{"requirements", k_requirements, false},
 	{"requires", k_requires, false},
 	{"port", k_port, false},
 	{"peer_port", k_peer_port, false},

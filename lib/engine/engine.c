@@ -44,6 +44,7 @@ struct run {
 	uint32_t target_nxt; /* highest sequence the target has sent, + its length */
 	uint16_t target_win0; /* the window on the target's SYN or SYN,ACK */
 	bool target_nxt_known;
+	int cur_step; /* the step running; -1 after the last */
 	/* Trace log */
 	char *log;
 	size_t log_len, log_cap;
@@ -143,6 +144,7 @@ static void record(struct run *run, bool from_target, uint64_t at_us, const stru
 		struct engine_event *e = &r->events[k];
 		e->from_target = from_target;
 		e->at_us = rel;
+		e->step = run->cur_step;
 		e->seg = *s;
 	}
 	seg_format(s, line, sizeof(line));
@@ -548,13 +550,60 @@ uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, cons
 	return sum;
 }
 
+static void mark_text(struct run *run, const struct tc_step *st, char *buf, size_t cap)
+{
+	switch (st->kind) {
+	case TC_STEP_APP: snprintf(buf, cap, "app %s", tc_app_verb_name(st->u.app.verb)); return;
+	case TC_STEP_STATE: snprintf(buf, cap, "state %s", tc_state_name(st->u.state)); return;
+	case TC_STEP_WAIT:
+	case TC_STEP_EXPECT_NONE:
+		snprintf(buf, cap, "%s %.0f ms", st->kind == TC_STEP_WAIT ? "wait" : "expect none",
+			 (double)tc_dur_us(&st->u.dur, run->prof) / 1000.0);
+		return;
+	case TC_STEP_SEND:
+	case TC_STEP_EXPECT: break;
+	}
+	snprintf(buf, cap, "%s", tc_step_kind_name(st->kind));
+}
+
+/* Steps that exchange no segment leave a mark for the reports. */
+static void mark(struct run *run, int i, const struct tc_step *st, uint64_t start)
+{
+	struct engine_result *r = run->r;
+
+	if (st->kind == TC_STEP_SEND || st->kind == TC_STEP_EXPECT || r->nmarks >= ENGINE_MARKS)
+		return;
+	struct engine_mark *m = &r->marks[r->nmarks++];
+	m->step = i;
+	m->kind = st->kind;
+	m->start_us = start - run->start_us;
+	m->end_us = rel_now(run);
+	mark_text(run, st, m->text, sizeof(m->text));
+}
+
+static enum tc_verdict run_step_kind(struct run *run, int i, const struct tc_step *st);
+
 static enum tc_verdict run_step(struct run *run, int i)
 {
 	struct tc_step tmp;
 	const struct tc_step *st = effective_step(run, i, &tmp);
+	uint64_t start;
+	enum tc_verdict v;
 
-	if (!st)
+	if (!st) {
+		run->r->nsteps_run = i + 1;
 		return TC_PASS;
+	}
+	start = target_now(run->t);
+	v = run_step_kind(run, i, st);
+	mark(run, i, st, start);
+	if (v == TC_PASS)
+		run->r->nsteps_run = i + 1;
+	return v;
+}
+
+static enum tc_verdict run_step_kind(struct run *run, int i, const struct tc_step *st)
+{
 	switch (st->kind) {
 	case TC_STEP_SEND: return step_send(run, i, &st->u.seg);
 	case TC_STEP_EXPECT: return step_expect(run, i, &st->u.seg);
@@ -756,6 +805,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	run.start_us = target_now(run.t);
 	run.anchor_us = run.anchor_end_us = run.start_us;
 	run.anchor_step = -1;
+	run.cur_step = -1;
 	run.peer_isn = c->peer_isn;
 	run.peer_nxt = c->peer_isn;
 	r->peer_isn = c->peer_isn;
@@ -763,8 +813,10 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	for (int i = 0; i < c->nsteps && v == TC_PASS; i++) {
 		trace(&run, "step %d (line %d) at %.3f ms", i + 1, c->steps[i].loc.line,
 		      (double)rel_now(&run) / 1000.0);
+		run.cur_step = i;
 		v = run_step(&run, i);
 	}
+	run.cur_step = -1;
 	if (v == TC_PASS)
 		v = check_leftovers(&run);
 	if (v == TC_PASS)

@@ -39,8 +39,19 @@ struct engine_opts {
 struct engine_event {
 	bool from_target;
 	uint64_t at_us; /* since the case started, on the target's clock */
+	int step; /* 0-based step that sent or read it; -1 after the last step */
 	struct tc_seg seg;
 };
+
+/* A step that exchanged no segment, for reports that draw the exchange:
+ * an app action, a state read, a wait or a silence, and when it ran. */
+struct engine_mark {
+	int step; /* 0-based */
+	enum tc_step_kind kind;
+	uint64_t start_us, end_us; /* since the case started */
+	char text[96]; /* "app close", "state TIME-WAIT", "wait 100 ms" */
+};
+#define ENGINE_MARKS 64
 
 #define ENGINE_HISTORY 64
 #define ENGINE_MSG_MAX 8192
@@ -60,6 +71,10 @@ struct engine_result {
 	/* The whole exchange, oldest first (the first ENGINE_HISTORY). */
 	int nevents;
 	struct engine_event events[ENGINE_HISTORY];
+	/* The steps without a segment, in step order (the first ENGINE_MARKS). */
+	int nmarks;
+	struct engine_mark marks[ENGINE_MARKS];
+	int nsteps_run; /* steps that ran to their end (the failing one not counted) */
 	/* Per-step trace when opts.trace. */
 	char *log; /* malloc'd, may be NULL; engine_result_free releases */
 	uint32_t peer_isn, target_isn;

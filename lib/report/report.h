@@ -12,6 +12,24 @@
 #include "../case/tc_case.h"
 #include "../err/tc_err.h"
 
+/* A segment of the exchange, as the reports show it. */
+struct report_event {
+	bool from_target;
+	int step; /* 0-based step that sent or read it; -1 after the last step */
+	uint64_t at_us; /* since the case started */
+	uint16_t flags, win, len;
+	uint32_t seq, ack; /* absolute; the entry's ISNs make them relative */
+	char text[192]; /* the segment as the console prints it (seg_format) */
+};
+
+/* A step that exchanged no segment: app action, state read, wait, silence. */
+struct report_mark {
+	int step;
+	enum tc_step_kind kind;
+	uint64_t start_us, end_us;
+	char text[96];
+};
+
 /* One case run on one family: what the reports need of the case and of
  * its result, copied out so neither has to stay in memory. */
 struct report_entry {
@@ -19,14 +37,27 @@ struct report_entry {
 	const char *name; /* the case's name */
 	const char *const *rfc; /* the case's RFC references */
 	int nrfc;
+	const char *const *tags;
+	int ntags;
+	const char *const *reqs; /* RFC 9293 Appendix B requirements: "MUST-36" */
+	int nreqs;
+	const char *target; /* the target's name */
 	int family; /* 4 or 6 */
 	enum tc_verdict verdict;
+	bool known_deviation; /* a SKIP that is a recorded deviation's failure */
 	int failed_step; /* 0-based, -1 when none */
 	struct tc_loc failed_loc; /* where that step is written */
+	int nsteps; /* steps in the case */
 	const char *msg; /* the engine's message, "" when none */
 	const char *log; /* the step trace (verbose runs), may be NULL */
 	const char *pcap_path; /* "" or NULL when none */
 	uint64_t required_us, wall_us;
+	int64_t started_unix_us; /* wall clock when the case run started */
+	uint32_t peer_isn, target_isn;
+	const struct report_event *events; /* oldest first */
+	int nevents;
+	const struct report_mark *marks; /* step order */
+	int nmarks;
 };
 
 struct report_totals {
@@ -49,19 +80,61 @@ void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
  * failed). */
 void report_console_totals(FILE *out, const struct report_totals *t);
 
-/* JUnit XML, written as the run goes: open checks and opens the output
- * before the first case runs (see report_file.h for where it writes and
- * why nothing is ever destroyed), add writes one <testcase> as it
- * finishes, finish puts the suite's totals on <testsuite> and commits the
- * file. abort (or finish failing) leaves no temporary file behind. */
-struct report_junit;
-struct report_junit *report_junit_open(const char *path, const char *target, struct tc_err *err);
-void report_junit_add(struct report_junit *j, const struct report_entry *e);
-/* Frees j whatever happens. */
-int report_junit_finish(struct report_junit *j, struct tc_err *err);
-void report_junit_abort(struct report_junit *j);
-/* For a dying process that cannot finish: remove the temporary file, if
- * any. Only unlink(2); j stays valid. */
-void report_junit_discard_tmp(struct report_junit *j);
+/* What every report says about the run as a whole; valid only during
+ * open (a sink copies what it keeps). */
+struct report_run_info {
+	const char *target;
+	const char *hostname;
+	int64_t started_unix_us;
+};
+
+/* A report format written as the run goes. open checks and opens its
+ * output before the first case runs (report_file.h: where it writes and
+ * why nothing is ever destroyed), add takes one case run as it finishes,
+ * finish writes what needs the totals and commits the output; finish and
+ * abort free the state whatever happens; abort (or a failed finish)
+ * leaves no temporary file behind. discard_tmp is for a dying process
+ * that cannot finish: only unlink(2), the state stays valid. */
+struct report_sink_ops {
+	const char *name; /* the option without "--": "junit" */
+	const char *arg; /* what the option takes: "FILE", "DIR" */
+	const char *help; /* one line for `tcpconform run --help` */
+	bool needs_exchange; /* add wants the entry's events and marks */
+	void *(*open)(const char *path, const struct report_run_info *info, struct tc_err *err);
+	void (*add)(void *sink, const struct report_entry *e);
+	int (*finish)(void *sink, const struct report_totals *t, struct tc_err *err);
+	void (*abort)(void *sink);
+	void (*discard_tmp)(void *sink);
+};
+
+/* Every format there is, NULL-terminated. */
+extern const struct report_sink_ops *const report_sinks[];
+const struct report_sink_ops *report_sink_find(const char *name);
+
+/* JUnit XML (report_junit.c). */
+extern const struct report_sink_ops report_sink_junit;
+
+/* The reports a run writes: each requested format with its path. */
+#define REPORT_SET_MAX 8
+struct report_request {
+	const struct report_sink_ops *ops;
+	const char *path;
+};
+struct report_set {
+	int n;
+	struct report_request req[REPORT_SET_MAX];
+	void *sink[REPORT_SET_MAX];
+};
+
+/* Opens every request; on failure none stays open and err names the
+ * option ("--junit: report x: ..."). */
+int report_set_open(struct report_set *s, const struct report_request *req, int n,
+		    const struct report_run_info *info, struct tc_err *err);
+void report_set_add(struct report_set *s, const struct report_entry *e);
+/* Finishes all of them (each even when another failed); err holds the
+ * first failure. */
+int report_set_finish(struct report_set *s, const struct report_totals *t, struct tc_err *err);
+void report_set_abort(struct report_set *s);
+void report_set_discard_tmp(struct report_set *s);
 
 #endif

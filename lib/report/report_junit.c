@@ -18,7 +18,6 @@ struct report_junit {
 	FILE *body; /* unlinked at creation: nothing to clean after a crash */
 	char *target;
 	size_t n;
-	struct report_totals t;
 };
 
 static void xml_escaped(FILE *f, const char *s, bool keep_newlines)
@@ -86,9 +85,10 @@ static void junit_case(FILE *f, const struct report_entry *e)
 	fputs("    </testcase>\n", f);
 }
 
-struct report_junit *report_junit_open(const char *path, const char *target, struct tc_err *err)
+static void *junit_open(const char *path, const struct report_run_info *info, struct tc_err *err)
 {
 	struct report_junit *j = calloc(1, sizeof(*j));
+	const char *target = info->target;
 
 	if (!j || !(j->target = strdup(target))) {
 		free(j);
@@ -112,9 +112,10 @@ struct report_junit *report_junit_open(const char *path, const char *target, str
 	return j;
 }
 
-void report_junit_add(struct report_junit *j, const struct report_entry *e)
+static void junit_add(void *sink, const struct report_entry *e)
 {
-	report_count(&j->t, e->verdict);
+	struct report_junit *j = sink;
+
 	j->n++;
 	junit_case(j->body, e);
 }
@@ -127,8 +128,9 @@ static void junit_free(struct report_junit *j)
 	free(j);
 }
 
-int report_junit_finish(struct report_junit *j, struct tc_err *err)
+static int junit_finish(void *sink, const struct report_totals *totals, struct tc_err *err)
 {
+	struct report_junit *j = sink;
 	FILE *f = j->out.f;
 	char buf[65536];
 	size_t n;
@@ -148,8 +150,8 @@ int report_junit_finish(struct report_junit *j, struct tc_err *err)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites>\n  <testsuite name=\"tcpconform.");
 	xml_escaped(f, j->target, false);
-	fprintf(f, "\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", j->n, j->t.failed,
-		j->t.errored, j->t.skipped);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", j->n, totals->failed,
+		totals->errored, totals->skipped);
 	while ((n = fread(buf, 1, sizeof(buf), j->body)) > 0)
 		if (fwrite(buf, 1, n, f) != n)
 			break;
@@ -160,16 +162,31 @@ int report_junit_finish(struct report_junit *j, struct tc_err *err)
 	return rc;
 }
 
-void report_junit_abort(struct report_junit *j)
+static void junit_abort(void *sink)
 {
+	struct report_junit *j = sink;
+
 	if (!j)
 		return;
 	report_file_abort(&j->out);
 	junit_free(j);
 }
 
-void report_junit_discard_tmp(struct report_junit *j)
+static void junit_discard_tmp(void *sink)
 {
+	struct report_junit *j = sink;
+
 	if (j && j->out.tmp)
 		unlink(j->out.tmp);
 }
+
+const struct report_sink_ops report_sink_junit = {
+	.name = "junit",
+	.arg = "FILE",
+	.help = "a JUnit XML report",
+	.open = junit_open,
+	.add = junit_add,
+	.finish = junit_finish,
+	.abort = junit_abort,
+	.discard_tmp = junit_discard_tmp,
+};

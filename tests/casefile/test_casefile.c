@@ -188,6 +188,7 @@ static void test_header_and_config(void **state)
 		"rfc: [\"9293\", \"7323 2.3\", \"2018 4\", \"5961 3.2\", \"6298 2\", \"1122 4.2.2.13\", \"6691 2\", \"1337\"]\n"
 		"tags: [a, b-c, \"0123456789012345678901234567890\"]\n"
 		"requires: [app, state, virtual-time]\n"
+		"requirements: [MUST-36, SHLD-5, MAY-12]\n"
 		"port: 0x1bb\n"
 		"peer_port: 65535\n"
 		"peer_isn: 4294967295\n"
@@ -198,6 +199,9 @@ static void test_header_and_config(void **state)
 		&c);
 	assert_string_equal(c.name, "every key");
 	assert_int_equal(c.nrfc, 8);
+	assert_int_equal(c.nreqs, 3);
+	assert_string_equal(c.reqs[0], "MUST-36");
+	assert_string_equal(c.reqs[2], "MAY-12");
 	assert_string_equal(c.rfc[1], "7323 2.3");
 	assert_string_equal(c.rfc[5], "1122 4.2.2.13");
 	assert_string_equal(c.rfc[7], "1337");
@@ -519,7 +523,7 @@ static const struct bad bad_rows[] = {
 	{"missing rfc", "name: n\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'rfc' in the case"},
 	{"missing steps", HEAD, 1, 1, "missing required key 'steps' in the case"},
 	{"unknown top key", STEPS "  - wait: 1s\ntimeout: 1\n", 5, 1,
-	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requires, port, peer_port, peer_isn, config, deviations, skip, steps, description"},
+	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requirements, requires, port, peer_port, peer_isn, config, deviations, skip, steps, description"},
 	{"duplicate key", "name: a\nname: b\n", 2, 1, "duplicate key 'name' in the case"},
 	{"key not a scalar", "? [a]\n: b\n", 1, 3, "the case: expected a key name, found a list"},
 	{"key with NUL", "\"na\\0me\": x\n", 1, 1, "unknown key 'na?me' in the case"},
@@ -538,6 +542,11 @@ static const struct bad bad_rows[] = {
 	{"tags scalar", HEAD "tags: close\n", 3, 7, "tags: expected a list, found 'close'"},
 	{"tags seventeen", HEAD "tags: [a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q]\n", 3, 7, "tags: 17 tags, more than 16"},
 	{"tag too long", HEAD "tags: [a, 01234567890123456789012345678901]\n", 3, 11, "tags: longer than 31 characters"},
+	{"requirement not of appendix B", HEAD "requirements: [MUST-1, RFC-2]\n", 3, 24,
+	 "requirements: 'RFC-2': expected a requirement of RFC 9293 Appendix B, e.g. MUST-36 or SHLD-5"},
+	{"requirement number zero", HEAD "requirements: [MUST-0]\n", 3, 16, "requirements: 'MUST-0': expected a requirement"},
+	{"requirement twice", HEAD "requirements: [SHLD-2, SHLD-2]\n", 3, 24, "requirements: SHLD-2 given twice"},
+	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
 	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time"},

@@ -403,6 +403,22 @@ static void test_segment_during_actions_read_by_next_expect(void **state)
 	assert_false(t->r->events[1].from_target);
 	assert_int_equal(t->r->events[2].at_us, 15 * MS);
 	assert_int_equal(t->r->events[3].at_us, 25 * MS);
+	/* each segment names the step that read or sent it, for the reports */
+	assert_int_equal(t->r->events[0].step, 1);
+	assert_int_equal(t->r->events[1].step, 2);
+	assert_int_equal(t->r->events[2].step, 3);
+	assert_int_equal(t->r->events[3].step, 5);
+	/* the steps without a segment leave marks, with when they ran */
+	assert_int_equal(t->r->nmarks, 2);
+	assert_int_equal(t->r->marks[0].step, 0);
+	assert_string_equal(t->r->marks[0].text, "app connect");
+	assert_int_equal(t->r->marks[0].start_us, 0);
+	assert_int_equal(t->r->marks[0].end_us, 10 * MS);
+	assert_int_equal(t->r->marks[1].step, 4);
+	assert_string_equal(t->r->marks[1].text, "state ESTABLISHED");
+	assert_int_equal(t->r->marks[1].start_us, 20 * MS);
+	assert_int_equal(t->r->marks[1].end_us, 30 * MS);
+	assert_int_equal(t->r->nsteps_run, 6);
 }
 
 /* Such a segment came too soon for an expect whose `after` had not passed

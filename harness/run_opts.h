@@ -1,0 +1,38 @@
+/* The options of `tcpconform run`: parsed, checked, and the case
+ * selection they make. */
+#ifndef RUN_OPTS_H
+#define RUN_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../lib/case/tc_case.h"
+#include "../lib/report/report.h"
+
+#define MAX_FILTERS 32
+
+struct run_opts {
+	const char *target;
+	const char *filters[MAX_FILTERS];
+	int nfilters;
+	bool verbose, quiet;
+	int families[2];
+	int nfamilies;
+	const char *fault;
+	/* --junit FILE, and every other report format (report_sinks) */
+	int nreports;
+	struct report_request reports[REPORT_SET_MAX];
+	const char *pcap_dir;
+	char pcap_default[128];
+	bool list_faults, list_only;
+	unsigned jobs;
+	bool keep_netns;
+};
+
+void run_usage(FILE *out);
+/* 0, or -1 after saying what is wrong on stderr. */
+int run_opts_parse(int argc, char **argv, struct run_opts *o);
+/* Whether the options select case c. */
+bool run_opts_selected(const struct run_opts *o, const struct tc_case *c);
+
+#endif
