@@ -4,7 +4,7 @@
 #   ci/install-deps.sh --check  exit 0 if everything is there, else list what is missing
 set -eu
 
-PACKAGES="gcc make pkg-config libnet1-dev libpcap-dev libyaml-dev libcmocka-dev libmnl-dev iproute2 tshark"
+PACKAGES="gcc make pkg-config libnet1-dev libpcap-dev libyaml-dev libcmocka-dev libmnl-dev libnftnl-dev liblwip-dev iproute2 tshark nftables libxml2-utils python3-junitparser python3-jsonschema chromium"
 
 missing=""
 for p in $PACKAGES; do
