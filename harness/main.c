@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_coverage.h"
 #include "cmd_run.h"
 #include "signals.h"
 
@@ -18,6 +19,8 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  run [OPTIONS] PATH...   run every case under the paths (see `tcpconform run --help`)\n"
 		"  list-targets            the targets this build knows\n"
+		"  coverage [PATH...]      RFC 9293's requirements (Appendix B) and the cases\n"
+		"                          that check each (see `tcpconform coverage --help`)\n"
 		"  help                    this text\n"
 		"\n"
 		"options:\n"
@@ -37,6 +40,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "coverage") == 0)
+		return cmd_coverage(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list-targets") == 0)
 		return cmd_list_targets();
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -2,6 +2,7 @@
  * with tables of the keys each place accepts (casefile_node.c). The first
  * problem stops the load; nothing is kept on error. */
 #include "casefile_int.h"
+#include "../case/tc_reqs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +114,9 @@ static int k_requirements(struct cf *cf, yaml_node_t *v, void *obj)
 		if (!req_ok(c->reqs[i]))
 			return cf_fail(cf, item, "requirements: %s: expected a requirement of RFC 9293 Appendix B, e.g. MUST-36 or SHLD-5",
 				       cf_found(item, shown, sizeof(shown)));
+		if (!tc_reqs_find(c->reqs[i]))
+			return cf_fail(cf, item, "requirements: %s is not in RFC 9293 Appendix B (MUST-1..69, SHLD-1..31, MAY-1..18)",
+				       c->reqs[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->reqs[j], c->reqs[i]) == 0)
 				return cf_fail(cf, item, "requirements: %s given twice", c->reqs[i]);

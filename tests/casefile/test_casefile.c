@@ -545,6 +545,8 @@ static const struct bad bad_rows[] = {
 	{"requirement not of appendix B", HEAD "requirements: [MUST-1, RFC-2]\n", 3, 24,
 	 "requirements: 'RFC-2': expected a requirement of RFC 9293 Appendix B, e.g. MUST-36 or SHLD-5"},
 	{"requirement number zero", HEAD "requirements: [MUST-0]\n", 3, 16, "requirements: 'MUST-0': expected a requirement"},
+	{"requirement past the table", HEAD "requirements: [MUST-70]\n", 3, 16,
+	 "requirements: MUST-70 is not in RFC 9293 Appendix B (MUST-1..69, SHLD-1..31, MAY-1..18)"},
 	{"requirement twice", HEAD "requirements: [SHLD-2, SHLD-2]\n", 3, 24, "requirements: SHLD-2 given twice"},
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
