@@ -17,6 +17,7 @@ enum tc_dur_unit {
 	TC_DUR_RTO, /* the initial retransmission timeout */
 	TC_DUR_DELACK, /* the delayed-ACK timeout */
 	TC_DUR_TOLERANCE, /* the target's timing tolerance */
+	TC_DUR_QUIET, /* how long the target must stay silent to show nothing more comes */
 };
 
 struct tc_dur {

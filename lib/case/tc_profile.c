@@ -8,6 +8,7 @@ uint64_t tc_dur_us(const struct tc_dur *d, const struct tc_profile *p)
 	case TC_DUR_RTO: return (uint64_t)(d->mult * (double)p->rto_us);
 	case TC_DUR_DELACK: return (uint64_t)(d->mult * (double)p->delack_us);
 	case TC_DUR_TOLERANCE: return (uint64_t)(d->mult * (double)p->tolerance_us);
+	case TC_DUR_QUIET: return (uint64_t)(d->mult * (double)p->quiet_us);
 	}
 	return 0;
 }

@@ -17,6 +17,10 @@ struct tc_profile {
 	uint64_t rto_max_us;
 	uint64_t delack_us;
 	uint64_t tolerance_us; /* |arrival - expected| allowed on timed expects */
+	/* A silence long enough to show that nothing more comes (after CLOSED,
+	 * after a last ACK): free in virtual time, a few RTOs in real time.
+	 * Cases write `expect_none: quiet` instead of a duration per target. */
+	uint64_t quiet_us;
 	/* A timer may also fire this many percent of its delay late (Linux's
 	 * timer wheel rounds a timeout up to its level's granularity, at most
 	 * 1/8 of it): added to the tolerance on the late side only. */

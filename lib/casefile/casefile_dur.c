@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#define DUR_UNITS "us, ms, s, msl, rto, delack, tolerance"
+#define DUR_UNITS "us, ms, s, msl, rto, delack, tolerance, quiet"
 #define DAY_US (UINT64_C(86400) * 1000000u)
 #define MAX_FRAC_DIGITS 9
 /* A profile multiple beyond this is a typo, and would overflow once the
@@ -24,6 +24,7 @@ static const struct {
 	{"rto", TC_DUR_RTO, 0},
 	{"delack", TC_DUR_DELACK, 0},
 	{"tolerance", TC_DUR_TOLERANCE, 0},
+	{"quiet", TC_DUR_QUIET, 0},
 };
 #define N_UNITS (sizeof(dur_units) / sizeof(dur_units[0]))
 

@@ -568,7 +568,7 @@ static const struct bad bad_rows[] = {
 	{"config dup", HEAD "config: {rto: 1s, rto: 2s}\n", 3, 19, "duplicate key 'rto' in config"},
 	{"config relative", HEAD "config: {msl: 2rto}\n", 3, 15, "msl: must be an absolute duration (us, ms, s) in config"},
 	{"config no unit", HEAD "config: {delack: 40}\n", 3, 18,
-	 "delack: '40': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)"},
+	 "delack: '40': duration needs a unit (us, ms, s, msl, rto, delack, tolerance, quiet)"},
 	{"config window", HEAD "config: {window: 1073725441}\n", 3, 18, "window: '1073725441' is out of range 0..1073725440"},
 	{"config mss", HEAD "config: {mss: 0}\n", 3, 15, "mss: '0' is out of range 1..65535"},
 	{"config iss", HEAD "config: {iss: 0x100000000}\n", 3, 15, "out of range 0..4294967295"},
@@ -681,7 +681,7 @@ static const struct bad bad_rows[] = {
 	{"opts not string", STEPS "  - send: {flags: A, options: [[mss]]}\n", 4, 32, "options: expected a single value, found a list"},
 	/* durations, states, apps */
 	{"wait no unit", STEPS "  - wait: 5\n", 4, 11,
-	 "wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)"},
+	 "wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance, quiet)"},
 	{"wait over a day", STEPS "  - wait: 86401s\n", 4, 11, "wait: '86401s': longer than 1 day (86400s)"},
 	{"wait sub-us", STEPS "  - wait: 0.5us\n", 4, 11, "finer than 1us"},
 	{"wait overflow", STEPS "  - wait: 99999999999999999999999ms\n", 4, 11, "duration overflows"},
@@ -996,7 +996,7 @@ static void test_load_file(void **state)
 		char want[256];
 
 		snprintf(want, sizeof(want),
-			 "%s:3:16: wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance)", path);
+			 "%s:3:16: wait: '5': duration needs a unit (us, ms, s, msl, rto, delack, tolerance, quiet)", path);
 		assert_string_equal(e.msg, want);
 	}
 
@@ -1075,6 +1075,8 @@ static void test_duration_good(void **state)
 		{"0.25delack", TC_DUR_DELACK, 0, 0.25},
 		{"tolerance", TC_DUR_TOLERANCE, 0, 1.0},
 		{"3tolerance", TC_DUR_TOLERANCE, 0, 3.0},
+		{"quiet", TC_DUR_QUIET, 0, 1.0},
+		{"2quiet", TC_DUR_QUIET, 0, 2.0},
 		{"0msl", TC_DUR_MSL, 0, 0.0},
 		{"1000msl", TC_DUR_MSL, 0, 1000.0},
 	};

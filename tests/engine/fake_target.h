@@ -96,6 +96,7 @@ static inline const struct tc_profile *fake_default_profile(void)
 		.rto_max_us = 120 * SEC,
 		.delack_us = 40 * MS,
 		.tolerance_us = FAKE_TOL,
+		.quiet_us = 3 * SEC,
 		.late_pct = FAKE_LATE_PCT,
 	};
 	return &p;

@@ -350,6 +350,30 @@ static void test_expect_none_quiet(void **state)
 	assert_int_equal(t->r->required_us, 200 * MS);
 }
 
+/* `quiet` is the target's own silence (3 s on the fake profile): a
+ * segment inside it fails, one just after it is the next step's. */
+static void test_expect_none_profile_quiet(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 3 * SEC + 10 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - expect_none: quiet\n"
+	       "  - expect: {flags: S, within: 100ms}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->r->required_us, 3 * SEC);
+}
+
+static void test_segment_inside_profile_quiet(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 2900 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n"
+	       "  - expect_none: quiet\n");
+	assert_verdict(t, TC_FAIL, 0, "");
+}
+
 static void test_segment_during_expect_none(void **state)
 {
 	struct t *t = *state;
@@ -1188,6 +1212,8 @@ int main(void)
 		T(test_segment_during_wait),
 		T(test_segment_before_wait),
 		T(test_expect_none_quiet),
+		T(test_expect_none_profile_quiet),
+		T(test_segment_inside_profile_quiet),
 		T(test_segment_during_expect_none),
 		T(test_stale_syn_fails_at_wait),
 		T(test_segment_during_actions_read_by_next_expect),

@@ -39,6 +39,7 @@ static const struct tc_profile linux_profile = {
 	.rto_max_us = 120000000,
 	.delack_us = 40000,
 	.tolerance_us = 15000,
+	.quiet_us = 3000000, /* several RTOs: whatever was still due has come */
 	.late_pct = 13,
 };
 

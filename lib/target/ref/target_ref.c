@@ -164,6 +164,7 @@ static const struct tc_profile ref_profile_default = {
 	.rto_max_us = REFSTACK_DEFAULT_RTO_MAX_US,
 	.delack_us = REFSTACK_DEFAULT_DELACK_US,
 	.tolerance_us = 0, /* virtual time is exact */
+	.quiet_us = 2 * REFSTACK_DEFAULT_MSL_US, /* free in virtual time: past every timer */
 };
 
 static const struct tc_profile *ref_default_profile(void)
@@ -197,6 +198,9 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	cfg.mss = conf->target_addr.family == 6 ? 1440 : 1460;
 	t->prof = ref_profile_default;
 	apply_case_conf(&cfg, &t->prof, conf->case_conf);
+	/* a case with a longer MSL keeps timers past the default silence */
+	if (t->prof.quiet_us < 2 * t->prof.msl_us)
+		t->prof.quiet_us = 2 * t->prof.msl_us;
 #ifdef REFSTACK_FAULTS
 	cfg.fault = ((struct ref_run *)runbase)->fault;
 #endif
