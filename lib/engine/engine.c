@@ -490,20 +490,9 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 	dst->fields |= f;
 }
 
-/* The step as target `name` must see it: NULL when the step is skipped
- * there. *used is the override applied, if any. */
-static const struct tc_step *step_for_target(const struct tc_step *st, const char *name,
-					     struct tc_step *tmp, const struct tc_override **used)
+static void apply_override(struct tc_step *tmp, const struct tc_override *o)
 {
-	const struct tc_override *o = override_for(st, name);
-
-	*used = o;
-	if (!o)
-		return st;
-	if (o->skip)
-		return NULL;
-	*tmp = *st;
-	switch (st->kind) {
+	switch (tmp->kind) {
 	case TC_STEP_SEND:
 	case TC_STEP_EXPECT:
 		merge_seg(&tmp->u.seg, &o->u.seg);
@@ -518,27 +507,50 @@ static const struct tc_step *step_for_target(const struct tc_step *st, const cha
 	case TC_STEP_APP:
 		break;
 	}
+}
+
+/* The step as target `name` must see it on IP version `family`: NULL when
+ * the step is skipped there. The family's override (`on: v6:`) applies
+ * first, the target's on top of it, so a target can still differ from
+ * what a family needs. *used is the last override applied, if any. */
+static const struct tc_step *step_for_target(const struct tc_step *st, const char *name, int family,
+					     struct tc_step *tmp, const struct tc_override **used)
+{
+	const struct tc_override *fo = override_for(st, family == 6 ? "v6" : "v4");
+	const struct tc_override *o = override_for(st, name);
+
+	*used = o ? o : fo;
+	if (!o && !fo)
+		return st;
+	if ((o && o->skip) || (fo && fo->skip))
+		return NULL;
+	*tmp = *st;
+	if (fo)
+		apply_override(tmp, fo);
+	if (o)
+		apply_override(tmp, o);
 	return tmp;
 }
 
 static const struct tc_step *effective_step(struct run *run, int i, struct tc_step *tmp)
 {
 	const struct tc_override *o;
-	const struct tc_step *st = step_for_target(&run->c->steps[i], run->o->run->ops->name, tmp, &o);
+	const struct tc_step *st =
+		step_for_target(&run->c->steps[i], run->o->run->ops->name, run->o->family, tmp, &o);
 
 	if (o)
 		trace(run, "  %s on %s: %s", st ? "changed" : "skipped", o->target, o->reason);
 	return st;
 }
 
-uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, const struct tc_profile *p)
+static uint64_t demand_on(const struct tc_case *c, const char *target, int family, const struct tc_profile *p)
 {
 	uint64_t sum = 0;
 
 	for (int i = 0; i < c->nsteps; i++) {
 		struct tc_step tmp;
 		const struct tc_override *o;
-		const struct tc_step *st = step_for_target(&c->steps[i], target, &tmp, &o);
+		const struct tc_step *st = step_for_target(&c->steps[i], target, family, &tmp, &o);
 
 		if (!st)
 			continue;
@@ -548,6 +560,13 @@ uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, cons
 			sum += tc_dur_us(&st->u.seg.after, p);
 	}
 	return sum;
+}
+
+uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, const struct tc_profile *p)
+{
+	uint64_t v4 = demand_on(c, target, 4, p), v6 = demand_on(c, target, 6, p);
+
+	return v4 > v6 ? v4 : v6;
 }
 
 static void mark_text(struct run *run, const struct tc_step *st, char *buf, size_t cap)

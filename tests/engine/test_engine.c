@@ -15,6 +15,7 @@ struct t {
 	struct engine_result *r;
 	struct tc_case c;
 	bool loaded;
+	int family; /* 0: IPv4 */
 };
 
 static int setup(void **state)
@@ -65,7 +66,7 @@ static void load(struct t *t, const char *body)
 /* Runs the case loaded last; every instance opened must be closed again. */
 static enum tc_verdict run_loaded(struct t *t)
 {
-	struct engine_opts o = {.run = &t->f->run, .family = 4, .trace = true};
+	struct engine_opts o = {.run = &t->f->run, .family = t->family ? t->family : 4, .trace = true};
 
 	engine_result_free(t->r);
 	enum tc_verdict v = engine_run(&t->c, &o, t->r);
@@ -1021,6 +1022,49 @@ static void test_override_for_other_target(void **state)
 	assert_verdict(t, TC_FAIL, 0, "win expected 1000");
 }
 
+/* `on: v6:` applies on IPv6 only. */
+static void test_override_for_family(void **state)
+{
+	struct t *t = *state;
+	static const char body[] = "steps:\n"
+				   "  - expect: {flags: S, win: 1000}\n"
+				   "    on: {v6: {win: 2000, reason: \"wider on IPv6\"}}\n";
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	t->family = 6;
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_non_null(strstr(t->r->log, "changed on v6: wider on IPv6"));
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	t->family = 4;
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 0, "win expected 1000");
+}
+
+/* A target's override goes on top of the family's: the fields it gives
+ * win, the family's others stay. */
+static void test_override_target_over_family(void **state)
+{
+	struct t *t = *state;
+	static const char body[] = "steps:\n"
+				   "  - expect: {flags: S, win: 1000, len: 0}\n"
+				   "    on:\n"
+				   "      v6: {win: 2000, len: 4, reason: \"IPv6 differs\"}\n"
+				   "      fake: {win: 3000, reason: \"the fake differs more\"}\n";
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	s->win = 3000;
+	s->len = 4;
+	t->family = 6;
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+	s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	s->win = 2000;
+	s->len = 4;
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 0, "win expected 3000");
+}
+
 static void test_override_skip(void **state)
 {
 	struct t *t = *state;
@@ -1268,6 +1312,8 @@ int main(void)
 		T(test_override_replaces_field),
 		T(test_override_keeps_other_fields),
 		T(test_override_for_other_target),
+		T(test_override_for_family),
+		T(test_override_target_over_family),
 		T(test_override_skip),
 		T(test_override_duration),
 		T(test_deviation_recorded_failure_is_skip),
