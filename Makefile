@@ -35,7 +35,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage linux asan tsan bench bench-memory bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -75,7 +75,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage linux
+check: unit suite faults badinput engine-mutants outputs coverage select linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -102,6 +102,10 @@ outputs: $(PROG)
 # The requirement matrix counts exactly what the cases claim.
 coverage: $(PROG)
 	tests/coverage.sh $(BUILD)
+
+# --shard, --tag, --rfc, --requirement, --repeat and --color on the ref target.
+select: $(PROG)
+	tests/select.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

@@ -17,6 +17,7 @@
 #include "../lib/casefile/casefile.h"
 #include "../lib/engine/engine.h"
 #include "../lib/report/report.h"
+#include "../lib/report/report_flip.h"
 #include "../lib/target/target.h"
 #include "discover.h"
 #include "run_opts.h"
@@ -273,7 +274,10 @@ struct pool {
 	const struct tc_target_ops *target;
 	struct tc_target_run *run;
 	struct case_ref *cases;
-	size_t nruns;
+	/* run k is repetition k / nper of case run k % nper: case
+	 * (k % nper) / nfamilies on family (k % nper) % nfamilies */
+	size_t nper, nruns;
+	enum tc_verdict *verdicts; /* main thread: each run's verdict, for the flips */
 	struct finished **fin; /* under mu: a finished run not reported yet */
 	bool *done; /* under mu */
 	size_t *order; /* the order workers take runs in: longest first */
@@ -291,11 +295,21 @@ struct worker {
 	struct engine_result *r; /* reused from run to run */
 };
 
+static const struct case_ref *case_of(const struct pool *p, size_t k)
+{
+	return &p->cases[(k % p->nper) / (size_t)p->o->nfamilies];
+}
+
+static int family_of(const struct pool *p, size_t k)
+{
+	return p->o->families[(k % p->nper) % (size_t)p->o->nfamilies];
+}
+
 static struct finished *run_one(struct pool *p, size_t k, struct worker *w)
 {
 	const struct run_opts *o = p->o;
-	const struct case_ref *cr = &p->cases[k / (size_t)o->nfamilies];
-	int family = o->families[k % (size_t)o->nfamilies];
+	const struct case_ref *cr = case_of(p, k);
+	int family = family_of(p, k);
 	struct engine_opts eo = {
 		.run = p->run, .family = family,
 		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = w->id,
@@ -378,8 +392,7 @@ static int by_demand_desc(const void *a, const void *b, void *arg)
 {
 	const struct pool *p = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	size_t nf = (size_t)p->o->nfamilies;
-	uint64_t dx = p->cases[x / nf].demand_us, dy = p->cases[y / nf].demand_us;
+	uint64_t dx = case_of(p, x)->demand_us, dy = case_of(p, y)->demand_us;
 
 	if (dx != dy)
 		return dx < dy ? 1 : -1;
@@ -395,7 +408,7 @@ static void plan_runs(const struct run_opts *o, const struct tc_target_ops *targ
 	unsigned jobs;
 
 	for (size_t k = 0; k < p->nruns; k++) {
-		uint64_t d = p->cases[k / (size_t)o->nfamilies].demand_us;
+		uint64_t d = case_of(p, k)->demand_us;
 
 		sum += d;
 		if (d > longest)
@@ -442,13 +455,13 @@ static void on_abandon(void *arg)
 static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct finished *f,
 		      struct report_totals *tot, struct report_set *reports, bool console)
 {
-	const struct case_ref *cr = &p->cases[k / (size_t)o->nfamilies];
+	const struct case_ref *cr = case_of(p, k);
 	struct report_entry e = {
 		.path = cr->path, .name = cr->name, .rfc = (const char *const *)cr->rfc, .nrfc = cr->nrfc,
 		.tags = (const char *const *)cr->tags, .ntags = cr->ntags,
 		.reqs = (const char *const *)cr->reqs, .nreqs = cr->nreqs, .nsteps = cr->nsteps,
 		.target = p->target->name,
-		.family = o->families[k % (size_t)o->nfamilies],
+		.family = family_of(p, k),
 		.verdict = f ? f->verdict : TC_ERROR, .failed_step = f ? f->failed_step : -1,
 		.msg = f && f->msg ? f->msg : "the harness ran out of memory keeping this result",
 	};
@@ -470,9 +483,12 @@ static int report_one(const struct run_opts *o, struct pool *p, size_t k, struct
 		e.nmarks = f->nmarks;
 	}
 	report_count(tot, e.verdict);
+	p->verdicts[k] = e.verdict;
 	report_set_add(reports, &e);
+	if (console && o->repeat > 1 && !o->quiet && k % p->nper == 0)
+		printf("tcpconform: repetition %zu of %u\n", k / p->nper + 1, o->repeat);
 	if (console && (!o->quiet || e.verdict == TC_FAIL || e.verdict == TC_ERROR)) {
-		report_console_entry(stdout, &e, o->verbose);
+		report_console_entry_color(stdout, &e, o->verbose, o->color);
 		errno = 0;
 		if (fflush(stdout) != 0 || ferror(stdout))
 			e_out = errno ? errno : EIO;
@@ -510,7 +526,44 @@ static void progress(struct pool *p, size_t k, bool tty)
 	if (!tty)
 		return;
 	fprintf(stderr, "\r\033[K[%zu/%zu done] ", count_done(p), p->nruns);
-	report_put_text(stderr, p->cases[k / (size_t)p->o->nfamilies].path, false);
+	report_put_text(stderr, case_of(p, k)->path, false);
+}
+
+/* "tcpconform: 20 cases on target ref, IPv4 and IPv6, 2 jobs", then the
+ * shard and the repetitions when the options ask for them. */
+static void print_header(const struct run_opts *o, const struct tc_target_ops *target, size_t n, unsigned jobs)
+{
+	printf("tcpconform: %zu case%s on target %s, IPv%s, %u job%s", n, n == 1 ? "" : "s", target->name,
+	       o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"), jobs, jobs == 1 ? "" : "s");
+	if (o->select.shard_n)
+		printf(", shard %u/%u", o->select.shard_k, o->select.shard_n);
+	if (o->repeat > 1)
+		printf(", %u repetitions", o->repeat);
+	putchar('\n');
+}
+
+/* The case runs whose verdict changed between repetitions, one FLIP line
+ * each with the verdicts in order; the totals line follows. Returns how
+ * many. */
+static size_t report_flips(const struct run_opts *o, const struct pool *p)
+{
+	enum tc_verdict seq[1000];
+	size_t flips = 0;
+
+	if (o->repeat < 2)
+		return 0;
+	for (size_t i = 0; i < p->nper; i++) {
+		for (unsigned r = 0; r < o->repeat; r++)
+			seq[r] = p->verdicts[r * p->nper + i];
+		if (!report_flipped(seq, o->repeat))
+			continue;
+		report_console_flip(stdout, case_of(p, i)->path, family_of(p, i), seq, o->repeat, o->color);
+		flips++;
+	}
+	if (flips)
+		printf("tcpconform: %zu case run%s changed verdict over %u repetitions\n", flips,
+		       flips == 1 ? "" : "s", o->repeat);
+	return flips;
 }
 
 static int run_cases(const struct run_opts *o, const struct tc_target_ops *target,
@@ -526,21 +579,24 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	struct worker *workers = NULL;
 	struct tc_err err = {0};
 	int rc = 0, out_err = 0;
-	size_t reported = 0;
+	size_t reported = 0, flips = 0;
 
 	if (o->jobs && target->max_jobs && o->jobs > target->max_jobs) {
 		fprintf(stderr, "tcpconform run: --jobs %u: target %s runs at most %u workers\n", o->jobs,
 			target->name, target->max_jobs);
 		return 2;
 	}
-	p.nruns = n * (size_t)o->nfamilies;
+	p.nper = n * (size_t)o->nfamilies;
+	p.nruns = p.nper * o->repeat;
 	p.fin = calloc(p.nruns, sizeof(*p.fin));
 	p.done = calloc(p.nruns, sizeof(*p.done));
 	p.order = calloc(p.nruns, sizeof(*p.order));
-	if (!p.fin || !p.done || !p.order) {
+	p.verdicts = calloc(p.nruns, sizeof(*p.verdicts));
+	if (!p.fin || !p.done || !p.order || !p.verdicts) {
 		free(p.fin);
 		free(p.done);
 		free(p.order);
+		free(p.verdicts);
 		fprintf(stderr, "tcpconform: out of memory\n");
 		return 2;
 	}
@@ -561,6 +617,7 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 		free(p.fin);
 		free(p.done);
 		free(p.order);
+		free(p.verdicts);
 		fprintf(stderr, "tcpconform: out of memory\n");
 		return 2;
 	}
@@ -579,9 +636,7 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	if (signals_caught())
 		goto stopped; /* the signal came while the run was being opened */
 	if (!o->quiet)
-		printf("tcpconform: %zu case%s on target %s, IPv%s, %u job%s\n", n, n == 1 ? "" : "s",
-		       target->name, o->nfamilies == 2 ? "4 and IPv6" : (o->families[0] == 4 ? "4" : "6"),
-		       jobs, jobs == 1 ? "" : "s");
+		print_header(o, target, n, jobs);
 	errno = 0;
 	if (fflush(stdout) != 0)
 		out_err = errno ? errno : EIO;
@@ -670,6 +725,8 @@ stopped:
 		fprintf(stderr, "tcpconform: standard output: %s; the run was stopped\n", strerror(out_err));
 	rc = 2;
 totals:
+	if (!out_err && reported == p.nruns)
+		flips = report_flips(o, &p);
 	if (!out_err) {
 		report_console_totals(stdout, &tot);
 		errno = 0;
@@ -702,10 +759,11 @@ out:
 	free(p.fin);
 	free(p.done);
 	free(p.order);
+	free(p.verdicts);
 	free(workers);
 	if (rc)
 		return rc;
-	return tot.failed || tot.errored ? 1 : 0;
+	return tot.failed || tot.errored || flips ? 1 : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -777,7 +835,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	case_list_free(&files);
 	if (n == 0) {
-		fprintf(stderr, "tcpconform run: no case matched%s\n", o.nfilters ? " the filters" : "");
+		fprintf(stderr, "tcpconform run: no case matched%s\n", run_opts_narrowed(&o) ? " the selection" : "");
 		goto out;
 	}
 	if (o.list_only) {

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void run_usage(FILE *out)
 {
@@ -19,6 +20,23 @@ void run_usage(FILE *out)
 		"                        reference stack in virtual time); see list-targets\n"
 		"  -f, --filter GLOB     run only cases whose path or name matches GLOB\n"
 		"                        (fnmatch; repeatable; a case runs if any matches)\n"
+		"      --tag TAG         run only cases with tag TAG (repeatable: any of them)\n"
+		"      --rfc SECTION     run only cases citing SECTION or a section under it,\n"
+		"                        whole components: \"9293 3.10.7\" takes 3.10.7.4, not\n"
+		"                        3.10.70; \"7323\" takes every section of RFC 7323\n"
+		"                        (repeatable: any of them)\n"
+		"      --requirement REQ run only cases listing REQ (MUST-36, SHLD-5) in their\n"
+		"                        requirements (repeatable: any of them); the kinds\n"
+		"                        --filter, --tag, --rfc, --requirement combine with AND\n"
+		"      --shard K/N       run only shard K of N (1 <= K <= N <= 1000): a case's\n"
+		"                        shard is a hash of its path, so the N shards split\n"
+		"                        the suite the same way on every machine\n"
+		"      --repeat N        run the selected suite N times (1..1000); a case run\n"
+		"                        whose verdict changed is listed as FLIP before the\n"
+		"                        totals, which count every repetition; a flip exits 1\n"
+		"      --color WHEN      colour the verdicts: auto (default: when standard\n"
+		"                        output is a terminal and NO_COLOR is unset or empty),\n"
+		"                        always, never\n"
 		"      --family 4|6|both IP version(s) to run each case on (default: both)\n"
 		"  -j, --jobs N          run N cases at once, each worker with namespaces of\n"
 		"                        its own; output stays in case order. Default: one\n"
@@ -51,6 +69,8 @@ void run_usage(FILE *out)
 	}
 	fprintf(out,
 		"\n"
+		"On a terminal, standard error shows the progress: \"[k/N done] PATH\", the\n"
+		"case runs done and the one the console waits for.\n"
 		"Output: one line per case run (PASS, FAIL, SKIP or ERROR, the case file,\n"
 		"the IP version), the failing step's file:line:col and what was expected and\n"
 		"what arrived; the last line is exactly \"N passed, N failed, N skipped\"\n"
@@ -77,7 +97,8 @@ static int parse_family(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS };
+enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS,
+       OPT_TAG, OPT_RFC, OPT_REQUIREMENT, OPT_SHARD, OPT_REPEAT, OPT_COLOR };
 
 /* A report format's option: 512 + its index in report_sinks. */
 #define OPT_REPORT 512
@@ -100,6 +121,84 @@ static int add_report(struct run_opts *o, int k, const char *path)
 	return 0;
 }
 
+/* One more value of a repeatable selection option. */
+static int add_value(const char **list, int *n, const char *opt, const char *v)
+{
+	if (*n == TC_SELECT_MAX) {
+		fprintf(stderr, "tcpconform run: at most %d %s options\n", TC_SELECT_MAX, opt);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int parse_selection(int ch, const char *arg, struct run_opts *o)
+{
+	struct tc_select *s = &o->select;
+
+	switch (ch) {
+	case OPT_TAG:
+		if (arg[0] == '\0') {
+			fprintf(stderr, "tcpconform run: --tag: the tag is empty\n");
+			return -1;
+		}
+		return add_value(s->tags, &s->ntags, "--tag", arg);
+	case OPT_RFC:
+		if (!tc_select_rfc_valid(arg)) {
+			fprintf(stderr, "tcpconform run: --rfc: '%s' is not an RFC number, optionally followed by one"
+					" space and a section (\"7323\", \"9293 3.10.7\")\n", arg);
+			return -1;
+		}
+		return add_value(s->rfcs, &s->nrfcs, "--rfc", arg);
+	case OPT_REQUIREMENT:
+		if (!tc_select_req_valid(arg)) {
+			fprintf(stderr, "tcpconform run: --requirement: '%s' is not MUST-n, SHLD-n or MAY-n"
+					" (RFC 9293 Appendix B)\n", arg);
+			return -1;
+		}
+		return add_value(s->reqs, &s->nreqs, "--requirement", arg);
+	default: /* OPT_SHARD */
+		if (tc_select_parse_shard(arg, &s->shard_k, &s->shard_n) != 0) {
+			fprintf(stderr, "tcpconform run: --shard: '%s' is not K/N with 1 <= K <= N <= %d\n", arg,
+				TC_SHARD_MAX);
+			return -1;
+		}
+		return 0;
+	}
+}
+
+static int parse_repeat(const char *arg, struct run_opts *o)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg < '0' || *arg > '9' || *end != '\0' || n < 1 || n > 1000) {
+		fprintf(stderr, "tcpconform run: --repeat: '%s' is not a number 1..1000\n", arg);
+		return -1;
+	}
+	o->repeat = (unsigned)n;
+	return 0;
+}
+
+/* auto follows https://no-color.org: colour only on a terminal, and
+ * never when NO_COLOR is set to anything; always and never decide alone. */
+static int parse_color(const char *arg, struct run_opts *o)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (strcmp(arg, "always") == 0) {
+		o->color = true;
+	} else if (strcmp(arg, "never") == 0) {
+		o->color = false;
+	} else if (strcmp(arg, "auto") == 0) {
+		o->color = isatty(STDOUT_FILENO) && (!no_color || no_color[0] == '\0');
+	} else {
+		fprintf(stderr, "tcpconform run: --color: '%s' is not auto, always or never\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 int run_opts_parse(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option fixed[] = {
@@ -112,6 +211,12 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
 		{"keep-netns", no_argument, NULL, OPT_KEEP_NETNS},
 		{"list", no_argument, NULL, OPT_LIST},
+		{"tag", required_argument, NULL, OPT_TAG},
+		{"rfc", required_argument, NULL, OPT_RFC},
+		{"requirement", required_argument, NULL, OPT_REQUIREMENT},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{"repeat", required_argument, NULL, OPT_REPEAT},
+		{"color", required_argument, NULL, OPT_COLOR},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
 		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
@@ -134,6 +239,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	optind = 1;
 	o->jobs = 0; /* chosen by the target: target_default_jobs */
+	o->repeat = 1;
+	if (parse_color("auto", o) != 0)
+		return -1;
 	while ((ch = getopt_long(argc, argv, ":t:f:j:vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o->target = optarg; break;
@@ -163,6 +271,21 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
 		case OPT_KEEP_NETNS: o->keep_netns = true; break;
 		case OPT_LIST: o->list_only = true; break;
+		case OPT_TAG:
+		case OPT_RFC:
+		case OPT_REQUIREMENT:
+		case OPT_SHARD:
+			if (parse_selection(ch, optarg, o) != 0)
+				return -1;
+			break;
+		case OPT_REPEAT:
+			if (parse_repeat(optarg, o) != 0)
+				return -1;
+			break;
+		case OPT_COLOR:
+			if (parse_color(optarg, o) != 0)
+				return -1;
+			break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
 		case 'h': run_usage(stdout); exit(0);
@@ -183,7 +306,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-bool run_opts_selected(const struct run_opts *o, const struct tc_case *c)
+static bool filter_matches(const struct run_opts *o, const struct tc_case *c)
 {
 	if (o->nfilters == 0)
 		return true;
@@ -191,5 +314,17 @@ bool run_opts_selected(const struct run_opts *o, const struct tc_case *c)
 		if (fnmatch(o->filters[i], c->path, 0) == 0 || fnmatch(o->filters[i], c->name, 0) == 0)
 			return true;
 	return false;
+}
+
+bool run_opts_selected(const struct run_opts *o, const struct tc_case *c)
+{
+	return filter_matches(o, c) && tc_select_case(&o->select, c);
+}
+
+bool run_opts_narrowed(const struct run_opts *o)
+{
+	const struct tc_select *s = &o->select;
+
+	return o->nfilters || s->ntags || s->nrfcs || s->nreqs || s->shard_n;
 }
 

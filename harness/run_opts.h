@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../lib/case/tc_case.h"
+#include "../lib/case/tc_select.h"
 #include "../lib/report/report.h"
 
 #define MAX_FILTERS 32
@@ -27,6 +28,9 @@ struct run_opts {
 	bool list_faults, list_only;
 	unsigned jobs;
 	bool keep_netns;
+	struct tc_select select; /* --tag, --rfc, --requirement, --shard */
+	unsigned repeat; /* --repeat: how many times the suite runs (1..1000) */
+	bool color; /* --color, resolved against the terminal and NO_COLOR */
 };
 
 void run_usage(FILE *out);
@@ -34,5 +38,7 @@ void run_usage(FILE *out);
 int run_opts_parse(int argc, char **argv, struct run_opts *o);
 /* Whether the options select case c. */
 bool run_opts_selected(const struct run_opts *o, const struct tc_case *c);
+/* Whether any option narrows the suite (for "no case matched" messages). */
+bool run_opts_narrowed(const struct run_opts *o);
 
 #endif

@@ -295,7 +295,8 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 	struct tc_seg got;
 	struct tc_err err = {0};
 	uint64_t at = 0;
-	char want[1024], why[1024], line[512], since[64];
+	char want[1024], line[512], since[64];
+	struct engine_diff diff;
 	int rc;
 
 	anchor_name(run, since, sizeof(since));
@@ -320,9 +321,12 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		.win0_known = run->target_isn_known || (got.flags & SEG_SYN),
 		.win0 = run->target_isn_known ? run->target_win0 : got.win,
 	};
-	if (engine_match(sp, &got, &isn, why, sizeof(why)) != 0) {
+	if (engine_match(sp, &got, &isn, &diff) != 0) {
 		seg_format(&got, line, sizeof(line));
-		return conclude(run, TC_FAIL, i, "%s\n  expected: %s\n  got:      %s", why, want, line);
+		/* the summary, the segments side by side, then every field that
+		 * differs when there are several, and the payload's bytes */
+		return conclude(run, TC_FAIL, i, "%s\n  expected: %s\n  got:      %s%s%s", diff.summary, want, line,
+				diff.n > 1 ? diff.fields : "", diff.window);
 	}
 	learn_from_target(run, &got);
 	if ((sp->fields & TC_F_AFTER)) {

@@ -1,5 +1,7 @@
 #include "engine_match.h"
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,7 +60,27 @@ static size_t spec_opts_format(const struct tc_segspec *sp, char *buf, size_t ca
 	return len < cap ? len : cap - 1;
 }
 
-static int match_opts(const struct tc_segspec *sp, const struct tc_seg *got, char *why, size_t cap)
+/* One field that differs: the summary line names the first one as
+ * "FIELD MESSAGE" (what deviations' `fails:` texts match on), the detail
+ * gets "  FIELD: MESSAGE" for every one. */
+static void differ(struct engine_diff *d, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void differ(struct engine_diff *d, const char *field, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d->n++ == 0)
+		snprintf(d->summary, sizeof(d->summary), "%s%s%s", field, field[0] ? " " : "", msg);
+	if (d->len < sizeof(d->fields))
+		d->len += (size_t)snprintf(d->fields + d->len, sizeof(d->fields) - d->len, "\n  %s%s%s",
+					   field[0] ? field : "", field[0] ? ": " : "", msg);
+}
+
+static void match_opts(const struct tc_segspec *sp, const struct tc_seg *got, struct engine_diff *d)
 {
 	int gi = 0, si = 0;
 	char want[512], have[512];
@@ -69,7 +91,7 @@ static int match_opts(const struct tc_segspec *sp, const struct tc_seg *got, cha
 		while (gi < got->nopts && is_padding(&got->opts[gi]))
 			gi++;
 		if (si == sp->nopts && gi == got->nopts)
-			return 0;
+			return;
 		if (si == sp->nopts || gi == got->nopts ||
 		    !opt_equal(&sp->opts[si], &got->opts[gi], sp->opt_anyval[si]))
 			break;
@@ -78,79 +100,130 @@ static int match_opts(const struct tc_segspec *sp, const struct tc_seg *got, cha
 	}
 	spec_opts_format(sp, want, sizeof(want));
 	seg_opts_format(got, have, sizeof(have));
-	snprintf(why, cap, "options expected [%s], got [%s]", want, have);
-	return -1;
+	differ(d, "options", "expected [%s], got [%s]", want, have);
 }
 
-static int mismatch_num(char *why, size_t cap, const char *field, uint32_t want, uint32_t got)
+static void mismatch_num(struct engine_diff *d, const char *field, uint32_t want, uint32_t got)
 {
-	snprintf(why, cap, "%s expected %u (0x%x), got %u (0x%x)", field, want, want, got, got);
-	return -1;
+	differ(d, field, "expected %u (0x%x), got %u (0x%x)", want, want, got, got);
 }
 
-static int mismatch_seq(char *why, size_t cap, const char *field, uint32_t base, uint32_t want_abs,
-			uint32_t got_abs)
+static void mismatch_seq(struct engine_diff *d, const char *field, uint32_t base, uint32_t want_abs,
+			 uint32_t got_abs)
 {
-	snprintf(why, cap, "%s expected %u (abs %u), got %u (abs %u)", field, want_abs - base, want_abs,
-		 got_abs - base, got_abs);
-	return -1;
+	differ(d, field, "expected %u (abs %u), got %u (abs %u)", want_abs - base, want_abs, got_abs - base, got_abs);
+}
+
+static char printable(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f ? (char)c : '.';
+}
+
+/* Rows of 16 bytes of p[from, to), hex then ASCII, each row starting with
+ * its offset: what `hexdump -C` shows, so a reader finds the byte. */
+static void hex_rows(struct engine_diff *d, const char *side, const uint8_t *p, size_t from, size_t to)
+{
+	if (from >= to) {
+		if (d->window_len < sizeof(d->window))
+			d->window_len += (size_t)snprintf(d->window + d->window_len, sizeof(d->window) - d->window_len,
+							  "\n    %-8s (ends at byte %zu)", side, from);
+		return;
+	}
+	for (size_t row = from; row < to; row += 16) {
+		char hex[16 * 3 + 1], ascii[17];
+		size_t k = 0;
+
+		for (; k < 16 && row + k < to; k++) {
+			snprintf(hex + 3 * k, sizeof(hex) - 3 * k, "%02x ", p[row + k]);
+			ascii[k] = printable(p[row + k]);
+		}
+		ascii[k] = '\0';
+		if (d->window_len < sizeof(d->window))
+			d->window_len += (size_t)snprintf(d->window + d->window_len, sizeof(d->window) - d->window_len,
+							  "\n    %-8s %5zu  %-48s |%s|", row == from ? side : "", row, hex,
+							  ascii);
+	}
+}
+
+/* The payload bytes around the first byte that differs: 16 before and 16
+ * after, both sides, so a reader sees what came out of place. */
+static void payload_window(struct engine_diff *d, const uint8_t *want, size_t wlen, const uint8_t *got, size_t glen,
+			   size_t k)
+{
+	size_t from = k >= 16 ? k - 16 : 0, to = k + 17;
+
+	d->window_len = (size_t)snprintf(d->window, sizeof(d->window),
+					 "\n  payload: first difference at byte %zu (expected %zu bytes, got %zu):", k,
+					 wlen, glen);
+	hex_rows(d, "expected", want, from, to < wlen ? to : wlen);
+	hex_rows(d, "got", got, from, to < glen ? to : glen);
+}
+
+static void match_payload(const struct tc_segspec *sp, const struct tc_seg *got, struct engine_diff *d)
+{
+	size_t common = sp->len < got->len ? sp->len : got->len, k = 0;
+
+	if ((sp->fields & (TC_F_LEN | TC_F_DATA)) && sp->len != got->len)
+		mismatch_num(d, "payload length", sp->len, got->len);
+	if (!(sp->fields & TC_F_DATA))
+		return;
+	while (k < common && sp->data[k] == got->payload[k])
+		k++;
+	if (k < common) {
+		char field[32];
+
+		snprintf(field, sizeof(field), "payload byte %zu", k);
+		differ(d, field, "expected 0x%02x, got 0x%02x", sp->data[k], got->payload[k]);
+	}
+	if (k < common || sp->len != got->len)
+		payload_window(d, sp->data, sp->len, got->payload, got->len, k);
 }
 
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
-		 const struct engine_isn *isn, char *why, size_t cap)
+		 const struct engine_isn *isn, struct engine_diff *d)
 {
 	uint16_t any = (sp->fields & TC_F_FLAGS_ANY) ? sp->flags_any : 0;
+
+	memset(d, 0, offsetof(struct engine_diff, fields));
+	d->fields[0] = d->window[0] = d->summary[0] = '\0';
 	if ((sp->fields & TC_F_FLAGS) && (sp->flags & ~any) != (got->flags & ~any)) {
 		char w[16], g[16], a[16];
-		snprintf(why, cap, "flags expected [%s]%s%s%s, got [%s]", seg_flags_format(sp->flags, w, sizeof(w)),
-			 any ? " (" : "", any ? seg_flags_format(any, a, sizeof(a)) : "", any ? " either way)" : "",
-			 seg_flags_format(got->flags, g, sizeof(g)));
-		return -1;
+		differ(d, "flags", "expected [%s]%s%s%s, got [%s]", seg_flags_format(sp->flags, w, sizeof(w)),
+		       any ? " (" : "", any ? seg_flags_format(any, a, sizeof(a)) : "", any ? " either way)" : "",
+		       seg_flags_format(got->flags, g, sizeof(g)));
 	}
 	if (sp->fields & TC_F_SEQ) {
 		uint32_t base = sp->abs_seq ? 0 : isn->target;
 		if (base + sp->seq != got->seq)
-			return mismatch_seq(why, cap, "seq", base, base + sp->seq, got->seq);
+			mismatch_seq(d, "seq", base, base + sp->seq, got->seq);
 	}
 	if (sp->fields & TC_F_ACK) {
 		uint32_t base = sp->abs_ack ? 0 : isn->peer;
 		if (base + sp->ack != got->ack)
-			return mismatch_seq(why, cap, "ack", base, base + sp->ack, got->ack);
+			mismatch_seq(d, "ack", base, base + sp->ack, got->ack);
 	}
 	if ((sp->fields & TC_F_WIN) && sp->win != got->win)
-		return mismatch_num(why, cap, "win", sp->win, got->win);
+		mismatch_num(d, "win", sp->win, got->win);
 	if (sp->fields & TC_F_WIN_REL) {
-		if (!isn->win0_known) {
-			snprintf(why, cap, "win_rel %+d: the target has sent no SYN whose window it could count from",
-				 (int)sp->win_rel);
-			return -1;
-		}
 		int32_t want = (int32_t)isn->win0 + sp->win_rel;
-		if (want != (int32_t)got->win) {
-			snprintf(why, cap, "win expected %d (first window %u %+d), got %u (first window %+d)", (int)want,
-				 isn->win0, (int)sp->win_rel, got->win, (int)got->win - (int)isn->win0);
-			return -1;
-		}
+		if (!isn->win0_known)
+			differ(d, "win_rel", "%+d: the target has sent no SYN whose window it could count from",
+			       (int)sp->win_rel);
+		else if (want != (int32_t)got->win)
+			differ(d, "win", "expected %d (first window %u %+d), got %u (first window %+d)", (int)want,
+			       isn->win0, (int)sp->win_rel, got->win, (int)got->win - (int)isn->win0);
 	}
 	if ((sp->fields & TC_F_URP) && sp->urp != got->urp)
-		return mismatch_num(why, cap, "urp", sp->urp, got->urp);
-	if ((sp->fields & (TC_F_LEN | TC_F_DATA)) && sp->len != got->len)
-		return mismatch_num(why, cap, "payload length", sp->len, got->len);
-	if ((sp->fields & TC_F_DATA) && memcmp(sp->data, got->payload, sp->len) != 0) {
-		size_t k = 0;
-		while (sp->data[k] == got->payload[k])
-			k++;
-		snprintf(why, cap, "payload byte %zu expected 0x%02x, got 0x%02x", k, sp->data[k],
-			 got->payload[k]);
-		return -1;
-	}
-	if ((sp->fields & TC_F_OPTS) && match_opts(sp, got, why, cap) != 0)
-		return -1;
-	if (got->bad_csum) {
-		snprintf(why, cap, "the segment's checksum is wrong");
-		return -1;
-	}
-	return 0;
+		mismatch_num(d, "urp", sp->urp, got->urp);
+	match_payload(sp, got, d);
+	if (sp->fields & TC_F_OPTS)
+		match_opts(sp, got, d);
+	if (got->bad_csum)
+		differ(d, "", "the segment's checksum is wrong");
+	if (d->n > 1 && strlen(d->summary) + 40 < sizeof(d->summary))
+		snprintf(d->summary + strlen(d->summary), sizeof(d->summary) - strlen(d->summary),
+			 " (and %d more field%s below)", d->n - 1, d->n == 2 ? "" : "s");
+	return d->n ? -1 : 0;
 }
 
 size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)

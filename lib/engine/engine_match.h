@@ -15,11 +15,27 @@ struct engine_isn {
 	uint16_t win0; /* expect.win_rel counts from here: the target's SYN window */
 };
 
-/* 0 when got matches every field the spec gives; else -1 and why holds one
- * line naming the first field that differs, expected and actual, relative
- * and absolute: "ack expected 2 (abs 1000002), got 1 (abs 1000001)". */
+/* Every field of a segment that differs from an expect step. */
+struct engine_diff {
+	int n; /* fields that differ; 0: a match */
+	size_t len, window_len; /* of fields, window */
+	/* One line naming the first field that differs, expected and actual,
+	 * relative and absolute: "ack expected 2 (abs 1000002), got 1 (abs
+	 * 1000001)", with " (and 2 more fields below)" when others differ. */
+	char summary[1400];
+	/* "\n  FIELD: expected ..., got ..." for every field that differs */
+	char fields[4096];
+	/* When payload bytes were expected and differ: "\n  payload: first
+	 * difference at byte K ..." then hex and ASCII rows of the 16 bytes
+	 * before and after it, both sides. "" otherwise. */
+	char window[1400];
+};
+
+/* 0 when got matches every field the spec gives; else -1 and d names
+ * every field that differs, in the order flags, seq, ack, win, urp,
+ * payload length, payload bytes, options, checksum. */
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
-		 const struct engine_isn *isn, char *why, size_t cap);
+		 const struct engine_isn *isn, struct engine_diff *d);
 
 /* The spec as a person reads it: "flags FA seq 1 ack 2 len 0". */
 size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap);

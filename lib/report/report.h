@@ -79,6 +79,13 @@ void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 /* The last line: exactly "N passed, N failed, N skipped" (errors count as
  * failed). */
 void report_console_totals(FILE *out, const struct report_totals *t);
+/* The same entry with the verdict word in colour (PASS green, FAIL and
+ * ERROR red, SKIP yellow) when color. */
+void report_console_entry_color(FILE *out, const struct report_entry *e, bool verbose, bool color);
+/* A case run whose verdict changed between repetitions (--repeat):
+ * "FLIP  cases/x.yaml [v4]  PASS PASS FAIL", one verdict per repetition. */
+void report_console_flip(FILE *out, const char *path, int family, const enum tc_verdict *seq, unsigned n,
+			 bool color);
 
 /* What every report says about the run as a whole; valid only during
  * open (a sink copies what it keeps). */

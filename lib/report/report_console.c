@@ -50,11 +50,40 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 	}
 }
 
+/* SGR colours (ECMA-48): only the verdict word is coloured, so the padding
+ * and the rest of the line read the same with or without colour. */
+static const char *verdict_sgr(enum tc_verdict v)
+{
+	switch (v) {
+	case TC_PASS: return "\033[32m"; /* green */
+	case TC_SKIP: return "\033[33m"; /* yellow */
+	case TC_FAIL:
+	case TC_ERROR: return "\033[31m"; /* red */
+	}
+	return "";
+}
+
+/* "PASS  ": the word, then padding to 5 columns and one blank. */
+static void put_word(FILE *out, const char *word, const char *sgr, bool color)
+{
+	size_t w = strlen(word);
+
+	if (color)
+		fprintf(out, "%s%s\033[0m%*s ", sgr, word, w < 5 ? (int)(5 - w) : 0, "");
+	else
+		fprintf(out, "%-5s ", word);
+}
+
 void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
+{
+	report_console_entry_color(out, e, verbose, false);
+}
+
+void report_console_entry_color(FILE *out, const struct report_entry *e, bool verbose, bool color)
 {
 	const char *msg = e->msg ? e->msg : "";
 
-	fprintf(out, "%-5s ", tc_verdict_name(e->verdict));
+	put_word(out, tc_verdict_name(e->verdict), verdict_sgr(e->verdict), color);
 	report_put_text(out, e->path, false);
 	fprintf(out, " [v%d]", e->family);
 	if (e->verdict == TC_SKIP) {
@@ -92,6 +121,23 @@ void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 	}
 	if (verbose && e->log)
 		print_indented(out, e->log, "      ");
+}
+
+void report_console_flip(FILE *out, const char *path, int family, const enum tc_verdict *seq, unsigned n,
+			 bool color)
+{
+	put_word(out, "FLIP", verdict_sgr(TC_FAIL), color);
+	report_put_text(out, path, false);
+	fprintf(out, " [v%d] ", family);
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = tc_verdict_name(seq[i]);
+
+		if (color)
+			fprintf(out, " %s%s\033[0m", verdict_sgr(seq[i]), name);
+		else
+			fprintf(out, " %s", name);
+	}
+	fputc('\n', out);
 }
 
 void report_console_totals(FILE *out, const struct report_totals *t)

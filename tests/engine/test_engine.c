@@ -796,6 +796,151 @@ static void test_bad_checksum(void **state)
 	assert_verdict(t, TC_FAIL, 0, "the segment's checksum is wrong");
 }
 
+/* ---- every field that differs, not only the first --------------------- */
+
+/* The message's first line: the summary deviations' `fails:` match on. */
+static void first_line(const struct t *t, char *buf, size_t cap)
+{
+	size_t n = strcspn(t->r->msg, "\n");
+
+	snprintf(buf, cap, "%.*s", (int)n, t->r->msg);
+}
+
+/* frag occurs in the message after position *at; *at moves past it (but
+ * not past a final newline, which the next line's fragment starts with),
+ * so a series of calls checks the order too. */
+static void assert_after(const struct t *t, const char **at, const char *frag)
+{
+	const char *p = strstr(*at, frag);
+
+	if (!p)
+		fail_msg("\"%s\" not found (in this order) in: %s", frag, t->r->msg);
+	*at = p + strlen(frag) - (frag[0] && frag[strlen(frag) - 1] == '\n');
+}
+
+static void test_every_differing_field_listed(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK | SEG_ECE, 1, 2);
+	char first[512];
+	const char *at;
+
+	s->win = 2000;
+	s->urp = 3;
+	s->bad_csum = true;
+	fake_add_opt(s, SEG_OPT_MSS, 536);
+	/* seq_abs: a relative seq would count from this very SYN */
+	run(t, "steps:\n  - expect: {flags: SA, seq_abs: 5000, ack: 1, win: 1000, urp: 4, options: [mss 1460]}\n");
+	first_line(t, first, sizeof(first));
+	assert_string_equal(first, "flags expected [SA], got [SAE] (and 6 more fields below)");
+	assert_verdict(t, TC_FAIL, 0, "flags expected [SA], got [SAE]");
+	at = t->r->msg;
+	assert_after(t, &at, "\n  expected: ");
+	assert_after(t, &at, "\n  got:      ");
+	assert_after(t, &at, "\n  flags: expected [SA], got [SAE]\n");
+	assert_after(t, &at, "\n  seq: expected 5000 (abs 5000), got 5001 (abs 5001)\n");
+	assert_after(t, &at, "\n  ack: expected 1 (abs 1000001), got 2 (abs 1000002)\n");
+	assert_after(t, &at, "\n  win: expected 1000 (0x3e8), got 2000 (0x7d0)\n");
+	assert_after(t, &at, "\n  urp: expected 4 (0x4), got 3 (0x3)\n");
+	assert_after(t, &at, "\n  options: expected [mss 1460], got [mss 536]\n");
+	assert_after(t, &at, "\n  the segment's checksum is wrong\n");
+	assert_after(t, &at, "\n  last segments");
+}
+
+/* One field that differs: the message is what it always was, no list. */
+static void test_one_differing_field_no_list(void **state)
+{
+	struct t *t = *state;
+	char first[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	run(t, "steps:\n  - expect: {flags: S, seq: 0, win: 1000}\n");
+	first_line(t, first, sizeof(first));
+	assert_string_equal(first, "win expected 1000 (0x3e8), got 2000 (0x7d0)");
+	assert_null(strstr(t->r->msg, "\n  win:"));
+	assert_null(strstr(t->r->msg, "more field"));
+}
+
+static const char alphabet40[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+
+/* 16 bytes before the first difference and 16 after, both sides, hex and
+ * ASCII, each row with its offset; nothing further away. */
+static void test_payload_diff_window(void **state)
+{
+	struct t *t = *state;
+	char got[64], body[256];
+	const char *at;
+
+	snprintf(got, sizeof(got), "%s", alphabet40);
+	got[20] = 'X'; /* was 'k' */
+	emit_data(t->f, got);
+	snprintf(body, sizeof(body), "steps:\n  - expect: {flags: PA, data: \"%s\"}\n", alphabet40);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 0, "payload byte 20 expected 0x6b, got 0x58");
+	at = t->r->msg;
+	assert_after(t, &at, "\n  payload: first difference at byte 20 (expected 40 bytes, got 40):");
+	assert_after(t, &at, "\n    expected     4  34 35 36 37 38 39 61 62 63 64 65 66 67 68 69 6a  |456789abcdefghij|");
+	assert_after(t, &at, "\n                20  6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a  |klmnopqrstuvwxyz|");
+	assert_after(t, &at, "\n                36  41 ");
+	assert_after(t, &at, "|A|");
+	assert_after(t, &at, "\n    got          4  34 35 36 37 38 39 61 62 63 64 65 66 67 68 69 6a  |456789abcdefghij|");
+	assert_after(t, &at, "\n                20  58 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a  |Xlmnopqrstuvwxyz|");
+	assert_after(t, &at, "|A|");
+	assert_null(strstr(t->r->msg, "|0123")); /* byte 3 is 17 before */
+	assert_null(strstr(t->r->msg, "|AB")); /* byte 37 is 17 after */
+	/* one field differs: no field list, the window is there all the same */
+	assert_null(strstr(t->r->msg, "\n  payload byte 20:"));
+}
+
+/* A length that differs no longer hides the bytes that differ. */
+static void test_payload_length_and_bytes(void **state)
+{
+	struct t *t = *state;
+	const char *at;
+
+	emit_data(t->f, "abdzz");
+	run(t, "steps:\n  - expect: {flags: PA, data: \"abc\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "payload length expected 3 (0x3), got 5 (0x5) (and 1 more field below)");
+	at = t->r->msg;
+	assert_after(t, &at, "\n  payload length: expected 3 (0x3), got 5 (0x5)\n");
+	assert_after(t, &at, "\n  payload byte 2: expected 0x63, got 0x64\n");
+	assert_after(t, &at, "\n  payload: first difference at byte 2 (expected 3 bytes, got 5):");
+	assert_after(t, &at, "|abc|");
+	assert_after(t, &at, "|abdzz|");
+}
+
+/* The bytes agree as far as the shorter side goes: the window shows where
+ * one side ends. */
+static void test_payload_short_prefix(void **state)
+{
+	struct t *t = *state;
+	const char *at;
+
+	emit_data(t->f, "abc");
+	run(t, "steps:\n  - expect: {flags: PA, data: \"abcdef\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "payload length expected 6 (0x6), got 3 (0x3)");
+	assert_null(strstr(t->r->msg, "more field"));
+	at = t->r->msg;
+	assert_after(t, &at, "\n  payload: first difference at byte 3 (expected 6 bytes, got 3):");
+	assert_after(t, &at, "|abcdef|");
+	assert_after(t, &at, "|abc|");
+}
+
+/* A payload that differs at byte 0 has nothing before it. */
+static void test_payload_diff_at_start(void **state)
+{
+	struct t *t = *state;
+	const char *at;
+
+	emit_data(t->f, "Xbc");
+	run(t, "steps:\n  - expect: {flags: PA, data: \"abc\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "payload byte 0 expected 0x61, got 0x58");
+	at = t->r->msg;
+	assert_after(t, &at, "\n  payload: first difference at byte 0 (expected 3 bytes, got 3):");
+	assert_after(t, &at, "\n    expected     0  61 62 63 ");
+	assert_after(t, &at, "\n    got          0  58 62 63 ");
+}
+
 /* expect: {} takes any segment. */
 static void test_expect_anything(void **state)
 {
@@ -1106,6 +1251,20 @@ static void run_dev(struct t *t, const char *dev)
 	run(t, body);
 }
 
+/* A deviation's text matches the summary line only, never a field listed
+ * below it: "win expected" is the second field here. */
+static void test_deviation_text_not_from_field_list(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 0)->win = 2000;
+	run_dev(t, "fake: {reason: \"the fake opens wide\", step: 2, fails: \"win expected\"}");
+	assert_verdict(t, TC_FAIL, 1, "flags expected [S], got [SA] (and 1 more field below)");
+	assert_non_null(strstr(t->r->msg, "\n  win: expected 1000 (0x3e8), got 2000 (0x7d0)"));
+	assert_non_null(strstr(t->r->msg, "not the known deviation"));
+	assert_false(t->r->known_deviation);
+}
+
 static void test_deviation_recorded_failure_is_skip(void **state)
 {
 	struct t *t = *state;
@@ -1289,6 +1448,13 @@ int main(void)
 		T(test_options_missing_one),
 		T(test_payload_length_mismatch),
 		T(test_payload_bytes_mismatch),
+		T(test_every_differing_field_listed),
+		T(test_one_differing_field_no_list),
+		T(test_deviation_text_not_from_field_list),
+		T(test_payload_diff_window),
+		T(test_payload_length_and_bytes),
+		T(test_payload_short_prefix),
+		T(test_payload_diff_at_start),
 		T(test_payload_bytes_match),
 		T(test_bad_checksum),
 		T(test_expect_anything),
