@@ -35,7 +35,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select linux asan tsan bench bench-memory bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -75,7 +75,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -106,6 +106,14 @@ coverage: $(PROG)
 # --shard, --tag, --rfc, --requirement, --repeat and --color on the ref target.
 select: $(PROG)
 	tests/select.sh $(BUILD)
+
+# The JUnit report against tests/report/junit.xsd and as junitparser reads it.
+junit: $(PROG) $(PROG_FAULTS)
+	tests/junit.sh $(BUILD)
+
+# docs/case.schema.json against every case, the bad cases and made-up ones.
+case-schema: $(PROG)
+	tests/case-schema.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_int.h"
 
 void report_count(struct report_totals *t, enum tc_verdict v)
 {
@@ -74,6 +75,36 @@ static void put_word(FILE *out, const char *word, const char *sgr, bool color)
 		fprintf(out, "%-5s ", word);
 }
 
+/* The lines under a failure's verdict line: where, what, the pcap, the
+ * RFC references. The JUnit report's failure text is these lines too. */
+void report_failure_detail(FILE *out, const struct report_entry *e)
+{
+	const char *msg = e->msg ? e->msg : "";
+
+	fputs("      ", out);
+	report_put_text(out, e->path, false);
+	if (e->failed_step >= 0)
+		fprintf(out, ":%d:%d: step %d: ", e->failed_loc.line, e->failed_loc.col, e->failed_step + 1);
+	else
+		fputs(": ", out);
+	size_t first = strcspn(msg, "\n");
+	put_line(out, msg, first);
+	fputc('\n', out);
+	if (msg[first])
+		print_indented(out, msg + first + 1, "    ");
+	if (e->pcap_path && e->pcap_path[0]) {
+		fputs("      pcap: ", out);
+		report_put_text(out, e->pcap_path, false);
+		fputc('\n', out);
+	}
+	fputs("      RFC: ", out);
+	for (int i = 0; i < e->nrfc; i++) {
+		fputs(i ? ", " : "", out);
+		report_put_text(out, e->rfc[i], false);
+	}
+	fputc('\n', out);
+}
+
 void report_console_entry(FILE *out, const struct report_entry *e, bool verbose)
 {
 	report_console_entry_color(out, e, verbose, false);
@@ -95,30 +126,8 @@ void report_console_entry_color(FILE *out, const struct report_entry *e, bool ve
 		report_put_text(out, e->name, false);
 		fputc('\n', out);
 	}
-	if (e->verdict == TC_FAIL || e->verdict == TC_ERROR) {
-		fputs("      ", out);
-		report_put_text(out, e->path, false);
-		if (e->failed_step >= 0)
-			fprintf(out, ":%d:%d: step %d: ", e->failed_loc.line, e->failed_loc.col, e->failed_step + 1);
-		else
-			fputs(": ", out);
-		size_t first = strcspn(msg, "\n");
-		put_line(out, msg, first);
-		fputc('\n', out);
-		if (msg[first])
-			print_indented(out, msg + first + 1, "    ");
-		if (e->pcap_path && e->pcap_path[0]) {
-			fputs("      pcap: ", out);
-			report_put_text(out, e->pcap_path, false);
-			fputc('\n', out);
-		}
-		fputs("      RFC: ", out);
-		for (int i = 0; i < e->nrfc; i++) {
-			fputs(i ? ", " : "", out);
-			report_put_text(out, e->rfc[i], false);
-		}
-		fputc('\n', out);
-	}
+	if (e->verdict == TC_FAIL || e->verdict == TC_ERROR)
+		report_failure_detail(out, e);
 	if (verbose && e->log)
 		print_indented(out, e->log, "      ");
 }
