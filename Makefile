@@ -21,6 +21,20 @@ override CFLAGS += -std=c11 -Wall -Wextra -Werror -MMD -MP -pthread
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm -pthread
 
 LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)
+
+# The lwip target only with Debian's liblwip-dev (pkg-config lwip). Its
+# headers go in with -isystem, for lib/target/lwip and its test only: they
+# are lwIP's (unused parameters, casts), not ours to hold to -Werror.
+HAVE_LWIP := $(shell pkg-config --exists lwip && echo yes)
+ifeq ($(HAVE_LWIP),yes)
+  LWIP_CPPFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags lwip))
+  CPPFLAGS += -DTC_HAVE_LWIP
+  LDLIBS   += $(shell pkg-config --libs lwip)
+  $(BUILD)/obj/lib/target/lwip/%.o $(BUILD)/obj-faults/lib/target/lwip/%.o $(BUILD)/tests/target/test_target_lwip: CPPFLAGS += $(LWIP_CPPFLAGS)
+else
+  LIB_SRC := $(filter-out lib/target/lwip/%,$(LIB_SRC))
+  $(info tcpconform: the lwip target is not built: liblwip-dev is not installed (pkg-config lwip))
+endif
 HARNESS_SRC := $(wildcard harness/*.c)
 TEST_SRC    := $(wildcard tests/*/test_*.c)
 
@@ -35,7 +49,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema linux asan tsan bench bench-memory bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -75,13 +89,19 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 suite: $(PROG)
 	$(PROG) run cases/
+
+# The suite on Debian's lwIP (the lwip target; says SKIP when not built).
+suite-lwip: $(PROG)
+	@if [ "$(HAVE_LWIP)" = yes ]; then echo "$(PROG) run --target lwip cases/"; \
+		$(PROG) run --target lwip cases/; \
+	else echo "suite-lwip: SKIP the lwip target is not built (install liblwip-dev)"; fi
 
 faults: $(PROG) $(PROG_FAULTS) $(FAULT_TEST_BIN)
 	$(FAULT_TEST_BIN)

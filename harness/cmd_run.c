@@ -34,7 +34,7 @@ static uint64_t wall_us(void)
  * know is most likely a typo that would silently never apply. */
 static bool known_target(const char *name)
 {
-	return target_find(name) != NULL;
+	return target_name_known(name);
 }
 
 static int check_target_names(const struct tc_case *c, struct tc_err *err)
@@ -790,6 +790,11 @@ int cmd_run(int argc, char **argv)
 		o.pcap_dir = o.pcap_default;
 	}
 	target = target_find(o.target);
+	if (!target && target_not_built(o.target)) {
+		fprintf(stderr, "tcpconform run: target %s is not built into this tcpconform: %s\n",
+			o.target, target_not_built(o.target));
+		return 2;
+	}
 	if (!target) {
 		fprintf(stderr, "tcpconform run: unknown target '%s' (tcpconform list-targets lists them)\n",
 			o.target);
@@ -862,6 +867,8 @@ out:
 int cmd_list_targets(void)
 {
 	for (const struct tc_target_ops *const *t = target_all(); *t; t++)
-		printf("%s\n", (*t)->name);
+		printf("%-8s %s\n", (*t)->name, (*t)->description);
+	for (const char *const *n = target_all_not_built(); *n; n++)
+		printf("%-8s not built into this tcpconform: %s\n", *n, target_not_built(*n));
 	return 0;
 }

@@ -297,7 +297,8 @@ jsonschema.Draft7Validator.check_schema(schema)
 validator = jsonschema.Draft7Validator(schema)
 oks.append("docs/case.schema.json is a valid draft-07 schema")
 
-targets = subprocess.run([prog, "list-targets"], capture_output=True, text=True, check=True).stdout.split()
+targets = subprocess.run([prog, "list-targets"], capture_output=True, text=True, check=True).stdout.splitlines()
+targets = [line.split()[0] for line in targets if line.strip()]
 enum = schema["definitions"]["targetName"]["allOf"][1]["enum"]
 if sorted(enum) != sorted(targets):
     problems.append("the schema's targets %s are not `tcpconform list-targets` %s" % (enum, targets))

@@ -161,6 +161,7 @@ struct tc_deviation {
 	char reason[TC_REASON_MAX];
 	int step; /* 1-based, as failure messages count; 0 for a skip */
 	char fails[TC_FAILS_MAX]; /* "" = any failure of that step */
+	int family; /* 4 or 6: it holds on that IP version only; 0 = on both */
 	struct tc_loc loc;
 	struct tc_loc step_loc; /* where `step:` is written, for its range error */
 };

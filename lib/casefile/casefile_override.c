@@ -187,10 +187,24 @@ static int k_dev_fails(struct cf *cf, yaml_node_t *v, void *obj)
 	return cf_text(cf, v, "deviations: fails", d->fails, sizeof(d->fails));
 }
 
+static int k_dev_family(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_deviation *d = obj;
+	int64_t n;
+
+	if (cf_int(cf, v, "deviations: family", 4, 6, &n))
+		return -1;
+	if (n == 5)
+		return cf_fail(cf, v, "deviations: family: 5 is not an IP version (4 or 6)");
+	d->family = (int)n;
+	return 0;
+}
+
 static const struct cf_key deviation_keys[] = {
 	{"reason", k_dev_reason, true},
 	{"step", k_dev_step, true},
 	{"fails", k_dev_fails, false},
+	{"family", k_dev_family, false},
 };
 
 /* A deviation records one failure: the step it happens at (and what it

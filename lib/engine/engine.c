@@ -757,7 +757,8 @@ static void apply_deviation(struct run *run)
 	char first[512], rest[ENGINE_MSG_MAX];
 
 	for (int k = 0; k < c->ndeviations; k++)
-		if (strcmp(c->deviations[k].target, run->o->run->ops->name) == 0)
+		if (strcmp(c->deviations[k].target, run->o->run->ops->name) == 0 &&
+		    (!c->deviations[k].family || c->deviations[k].family == run->o->family))
 			dev = &c->deviations[k];
 	if (!dev)
 		return;

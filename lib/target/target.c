@@ -4,12 +4,56 @@
 
 #include "linux/target_linux.h"
 #include "ref/target_ref.h"
+#ifdef TC_HAVE_LWIP
+#include "lwip/target_lwip.h"
+#endif
 
 static const struct tc_target_ops *const all_targets[] = {
 	&target_ref_ops,
 	&target_linux_ops,
+#ifdef TC_HAVE_LWIP
+	&target_lwip_ops,
+#endif
 	NULL,
 };
+
+/* Targets whose library may be missing at build time (the Makefile leaves
+ * them out then), and what brings them in. */
+struct unbuilt_target {
+	const char *name, *hint;
+};
+
+static const struct unbuilt_target unbuilt_targets[] = {
+#ifndef TC_HAVE_LWIP
+	{"lwip", "install liblwip-dev and rebuild"},
+#endif
+	{NULL, NULL},
+};
+
+static const char *const unbuilt_names[] = {
+#ifndef TC_HAVE_LWIP
+	"lwip",
+#endif
+	NULL,
+};
+
+const char *target_not_built(const char *name)
+{
+	for (size_t i = 0; unbuilt_targets[i].name; i++)
+		if (strcmp(unbuilt_targets[i].name, name) == 0)
+			return unbuilt_targets[i].hint;
+	return NULL;
+}
+
+const char *const *target_all_not_built(void)
+{
+	return unbuilt_names;
+}
+
+bool target_name_known(const char *name)
+{
+	return target_find(name) || target_not_built(name);
+}
 
 const struct tc_target_ops *const *target_all(void)
 {

@@ -45,6 +45,8 @@ struct tc_target_run;
 
 struct tc_target_ops {
 	const char *name;
+	/* One line of what it is, for `tcpconform list-targets`. */
+	const char *description;
 	unsigned caps; /* enum tc_cap */
 	/* At most this many workers at once (0: no limit). */
 	unsigned max_jobs;
@@ -112,6 +114,18 @@ const struct tc_target_ops *target_find(const char *name);
 
 /* NULL-terminated list of every target kind compiled in. */
 const struct tc_target_ops *const *target_all(void);
+
+/* A target this tcpconform knows of but was built without (its library
+ * was missing at build time): what to install, e.g. "install liblwip-dev
+ * and rebuild"; NULL for a built target or an unknown name. Case files may
+ * name such a target in `on:`, `deviations:` and `skip:`. */
+const char *target_not_built(const char *name);
+
+/* NULL-terminated names of the targets known but not built. */
+const char *const *target_all_not_built(void);
+
+/* A built target, or one known but not built. */
+bool target_name_known(const char *name);
 
 /* The default number of workers for a run of `nruns` case runs on this
  * target on a machine with `ncpu` CPUs; `wait_us` and `longest_us` are the

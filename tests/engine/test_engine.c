@@ -1286,6 +1286,28 @@ static void test_deviation_with_text_is_skip(void **state)
 	assert_true(t->r->known_deviation);
 }
 
+/* `family: 6` excuses the failure on IPv6 only; on IPv4 the case runs as
+ * written, so the same failure fails and a pass passes. */
+static void test_deviation_for_one_family(void **state)
+{
+	struct t *t = *state;
+	static const char dev[] = "fake: {reason: \"the fake opens wide on IPv6\", step: 2, family: 6}";
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	t->family = 6;
+	run_dev(t, dev);
+	assert_verdict(t, TC_SKIP, 1, "known deviation on fake");
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 2000;
+	t->family = 4;
+	run_dev(t, dev);
+	assert_verdict(t, TC_FAIL, 1, "win expected 1000");
+	assert_false(t->r->known_deviation);
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 1000;
+	fake_emit(t->f, 2 * MS, SEG_SYN, 0, 0)->win = 1000;
+	run_dev(t, dev);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
 static void test_deviation_other_step_is_fail(void **state)
 {
 	struct t *t = *state;
@@ -1484,6 +1506,7 @@ int main(void)
 		T(test_override_duration),
 		T(test_deviation_recorded_failure_is_skip),
 		T(test_deviation_with_text_is_skip),
+		T(test_deviation_for_one_family),
 		T(test_deviation_other_step_is_fail),
 		T(test_deviation_other_text_is_fail),
 		T(test_deviation_passing_is_fail),

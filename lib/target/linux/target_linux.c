@@ -418,6 +418,7 @@ static int linux_save_pcap(struct tc_target *base, const char *path, struct tc_e
 
 const struct tc_target_ops target_linux_ops = {
 	.name = "linux",
+	.description = "the local Linux kernel in network namespaces, real time (root)",
 	.caps = TC_CAP_APP | TC_CAP_STATE,
 	.max_jobs = LINUX_MAX_WORKERS,
 	.real_time = true,

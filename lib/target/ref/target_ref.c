@@ -422,6 +422,7 @@ static const char *const *ref_faults(void)
 
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
+	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
