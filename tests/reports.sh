@@ -141,6 +141,12 @@ for c in cases:
         if 'A' not in g['flags'] and g['ack'] is not None:
             bad('%s: relative ack without the ACK flag' % where)
 failed = [c for c in cases if c['verdict'] in ('FAIL', 'ERROR')]
+# the console's "      PATH:LINE:COL: step N: summary" of each failure
+said = [m.groups() for m in (re.match(r'^      (.*):(\d+):(\d+): step (\d+): ', l) for l in console) if m]
+mine = [(c['path'], str(c['location']['line']), str(c['location']['col']), str(c['failed_step']))
+        for c in failed if c['location']]
+if said != mine:
+    bad('failed steps and locations differ from the console: %s vs %s' % (mine[:2], said[:2]))
 if mode == 'pass' and (failed or count['SKIP']):
     bad('%d cases did not pass' % (len(failed) + count['SKIP']))
 if mode == 'fail':
@@ -211,7 +217,7 @@ sys.exit(1 if errors else 0)
 EOF
 check() { # $1 name (files $dir/$1.json .out .tap), $2 mode
 	parse_tap "$dir/$1.tap" && "$py" "$dir/check.py" "$dir/$1.json" "$dir/$1.out" "$dir/$1.tap" "$2" \
-		docs/report.schema.json
+		docs/report.schema.json 2>&1
 }
 
 # --- the ref suite: everything passes, both reports agree with the console
