@@ -49,7 +49,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip linux asan tsan bench bench-memory bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -89,7 +89,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -134,6 +134,10 @@ junit: $(PROG) $(PROG_FAULTS)
 # docs/case.schema.json against every case, the bad cases and made-up ones.
 case-schema: $(PROG)
 	tests/case-schema.sh $(BUILD)
+
+# The JSON and TAP reports read by jsonschema, prove and a YAML parser.
+reports: $(PROG) $(PROG_FAULTS)
+	tests/reports.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

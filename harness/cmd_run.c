@@ -816,6 +816,7 @@ int cmd_run(int argc, char **argv)
 					       .started_unix_us = unix_us()};
 
 		gethostname(host, sizeof(host) - 1);
+		info.version = TC_VERSION;
 		if (report_set_open(&ctx.reports, o.reports, o.nreports, &info, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			return 2;

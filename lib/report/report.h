@@ -93,6 +93,7 @@ struct report_run_info {
 	const char *target;
 	const char *hostname;
 	int64_t started_unix_us;
+	const char *version; /* the tool's version, NULL when unknown */
 };
 
 /* A report format written as the run goes. open checks and opens its
@@ -120,6 +121,7 @@ const struct report_sink_ops *report_sink_find(const char *name);
 
 /* JUnit XML (report_junit.c). */
 extern const struct report_sink_ops report_sink_junit;
+extern const struct report_sink_ops report_sink_json, report_sink_tap; /* report_json.c, report_tap.c */
 
 /* The reports a run writes: each requested format with its path. */
 #define REPORT_SET_MAX 8
