@@ -1,6 +1,8 @@
 /* The options of `tcpconform run`. */
 #include "run_opts.h"
 
+#include "cases_dir.h"
+
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -9,10 +11,12 @@
 void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tcpconform run [OPTIONS] PATH...\n"
+		"usage: tcpconform run [OPTIONS] [PATH...]\n"
 		"\n"
 		"Runs every case file (*.yaml, *.yml) under each PATH, in name order.\n"
-		"Every case is loaded and checked before the first one runs.\n"
+		"Every case is loaded and checked before the first one runs. Without a\n"
+		"PATH it runs the suite: the first of --cases-dir DIR, $TCPCONFORM_CASES,\n"
+		"./cases (a source tree), %s.\n"
 		"\n"
 		"options:\n"
 		"  -t, --target NAME     the stack under test (default: ref, the bundled\n"
@@ -33,6 +37,7 @@ void run_usage(FILE *out)
 		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
 		"                        file, on targets with a wire (default:\n"
 		"                        reports/run-<time>-<pid>/, made only when needed)\n"
+		"      --cases-dir DIR   the suite to run when no PATH is given\n"
 		"      --list            list the cases that would run, run nothing\n"
 #ifdef REFSTACK_FAULTS
 		"      --ref-fault NAME  seed fault NAME into the reference stack\n"
@@ -42,7 +47,7 @@ void run_usage(FILE *out)
 		"\n"
 		"reports (each checked before any case runs; - is standard output; a\n"
 		"regular file, or a symlink to one, is replaced whole when the run ends,\n"
-		"a FIFO or a device is written through):\n");
+		"a FIFO or a device is written through):\n", cases_dir_builtin());
 	for (const struct report_sink_ops *const *k = report_sinks; *k; k++) {
 		char opt[40];
 
@@ -77,7 +82,7 @@ static int parse_family(const char *arg, struct run_opts *o)
 	return 0;
 }
 
-enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS };
+enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS, OPT_CASES_DIR };
 
 /* A report format's option: 512 + its index in report_sinks. */
 #define OPT_REPORT 512
@@ -112,6 +117,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
 		{"keep-netns", no_argument, NULL, OPT_KEEP_NETNS},
 		{"list", no_argument, NULL, OPT_LIST},
+		{"cases-dir", required_argument, NULL, OPT_CASES_DIR},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
 		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
@@ -163,6 +169,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
 		case OPT_KEEP_NETNS: o->keep_netns = true; break;
 		case OPT_LIST: o->list_only = true; break;
+		case OPT_CASES_DIR: o->cases_dir = optarg; break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
 		case 'h': run_usage(stdout); exit(0);

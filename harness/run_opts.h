@@ -27,6 +27,7 @@ struct run_opts {
 	bool list_faults, list_only;
 	unsigned jobs;
 	bool keep_netns;
+	const char *cases_dir; /* --cases-dir: the suite when no PATH is given */
 };
 
 void run_usage(FILE *out);
