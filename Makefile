@@ -57,7 +57,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all programs tests run check unit suite faults badinput engine-mutants outputs linux asan tsan bench bench-memory bench-linux install uninstall help clean FORCE
+.PHONY: all programs tests run check unit manpage install-test suite faults badinput engine-mutants outputs linux asan tsan bench bench-memory bench-linux install uninstall help clean FORCE
 # The programs only: they need no cmocka and no tshark. The test programs
 # are built by the test goals (or `make tests`).
 all programs: $(PROG) $(PROG_FAULTS)
@@ -112,7 +112,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs linux
+check: unit suite faults badinput engine-mutants outputs manpage install-test linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -135,6 +135,15 @@ engine-mutants: $(BUILD)/tests/engine/test_engine
 # Report files written through symlinks, FIFOs and devices; signals; bad paths.
 outputs: $(PROG)
 	tests/outputs.sh $(BUILD)
+
+# Every long option of every --help is in the man page.
+manpage: $(PROG) $(PROG_FAULTS)
+	tests/manpage.sh $(BUILD)
+
+# make install/uninstall into temporary folders (a build of its own), the
+# installed program finding its suite, the package check's goals.
+install-test: $(PROG)
+	tests/install.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)
@@ -214,7 +223,7 @@ help:
 	@echo '  bench, bench-memory, bench-linux   benchmarks'
 	@echo '  install, uninstall   under $$(DESTDIR)$$(PREFIX)'
 	@echo '  clean          remove $(BUILD)'
-	@echo 'DEPS=no skips the package check (ci/install-deps.sh); WERROR=0 drops -Werror.'
+	@echo 'DEPS=no skips checking (and installing) the Debian packages; WERROR=0 drops -Werror.'
 
 clean:
 	rm -rf $(BUILD)

@@ -63,7 +63,7 @@ static int list_targets(int argc, char **argv)
 /* `tcpconform help [COMMAND]`: the same text as COMMAND --help. */
 static int help(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "help") == 0) {
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || is_help(argv[1])) {
 		usage(stdout);
 		return 0;
 	}

@@ -126,7 +126,14 @@ got=$(cd "$away" && "$tmp/p/bin/tcpconform" run | last)
 ok
 [ "$got" = "2 passed, 0 failed, 0 skipped" ] || fail "./cases was not run before the compiled-in folder: '$got'"
 rm -rf "$away/cases"
-# The DESTDIR build was rebuilt for its PREFIX: it looks in /usr/local.
+# Each build has its own PREFIX compiled in (the DESTDIR one was rebuilt
+# after the PREFIX=$tmp/p one); run --help names it.
+ok
+"$tmp/d/usr/local/bin/tcpconform" run --help | grep -q "/usr/local/share/tcpconform/cases\.\$" ||
+	fail "the DESTDIR build does not look in /usr/local/share/tcpconform/cases: $("$tmp/d/usr/local/bin/tcpconform" run --help | grep share)"
+"$tmp/p/bin/tcpconform" run --help | grep -q "$tmp/p/share/tcpconform/cases\.\$" ||
+	fail "the PREFIX build does not look in $tmp/p/share/tcpconform/cases"
+# A folder named by the option or the variable must exist.
 err=$(cd "$away" && "$tmp/d/usr/local/bin/tcpconform" run --cases-dir "$away/none" 2>&1 >/dev/null)
 rc=$?
 ok
@@ -144,6 +151,7 @@ cp "$tmp/p/bin/tcpconform" "$tmp/p-tcpconform"
 
 # 6. make uninstall removes exactly what install put there.
 echo "# not ours" >"$dcases/close/local-case.yaml"
+: >"$calls"
 out=$(PATH=$FAKE_PATH mk DEPS=yes BUILD="$tmp/build" DESTDIR="$tmp/d" PREFIX=/usr/local uninstall 2>&1)
 rc=$?
 ok
