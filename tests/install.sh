@@ -33,12 +33,19 @@ cat >"$fake/apt-get" <<EOF
 echo "apt-get \$*" >>"$calls"
 exit 1
 EOF
+# dpkg-query: every package installed but those in $FAKE_MISSING.
 cat >"$fake/dpkg-query" <<EOF
 #!/bin/sh
 echo "dpkg-query \$*" >>"$calls"
+for p in \${FAKE_MISSING:-}; do [ "\$p" = "\$3" ] && exit 1; done
 printf 'install ok installed'
 EOF
-chmod +x "$fake/apt-get" "$fake/dpkg-query"
+# install-deps.sh as root sets a debconf answer first: not on this machine.
+cat >"$fake/debconf-set-selections" <<EOF
+#!/bin/sh
+cat >/dev/null
+EOF
+chmod +x "$fake/apt-get" "$fake/dpkg-query" "$fake/debconf-set-selections"
 FAKE_PATH="$fake:$PATH"
 
 # The suite's own count, from the main build.
@@ -72,9 +79,10 @@ ok
 [ "$rc" -eq 0 ] || fail "DEPS=no make install PREFIX=$tmp/p: exit $rc: $(echo "$out" | tail -n 5)"
 [ -s "$calls" ] && fail "DEPS=no make install called: $(cat "$calls")"
 
-# 3. A building goal checks the build group only; a test goal both.
+# 3. A building goal checks the build group only (it builds without
+# tshark and cmocka); a test goal both, and asks for what is missing.
 : >"$calls"
-out=$(PATH=$FAKE_PATH mk -j2 DEPS=yes BUILD="$tmp/build" DESTDIR="$tmp/d" PREFIX=/usr/local install 2>&1)
+out=$(FAKE_MISSING="tshark libcmocka-dev" PATH=$FAKE_PATH mk -j2 DEPS=yes BUILD="$tmp/build" DESTDIR="$tmp/d" PREFIX=/usr/local install 2>&1)
 rc=$?
 ok
 [ "$rc" -eq 0 ] || fail "make install DESTDIR=$tmp/d: exit $rc: $(echo "$out" | tail -n 5)"
@@ -86,6 +94,18 @@ ok
 grep -q 'dpkg-query.* tshark$' "$calls" && grep -q 'dpkg-query.* libcmocka-dev$' "$calls" &&
 	grep -q 'dpkg-query.* libpcap-dev$' "$calls" || fail "make suite did not check both groups: $(cat "$calls")"
 grep -q apt-get "$calls" && fail "apt-get was called although every package was there"
+: >"$calls"
+out=$(FAKE_MISSING=tshark PATH=$FAKE_PATH mk DEPS=yes BUILD="$tmp/build" suite 2>&1)
+rc=$?
+ok
+[ "$rc" -ne 0 ] || fail "make suite ran without tshark"
+if [ "$(id -u)" -eq 0 ]; then
+	grep -q '^apt-get install .*tshark' "$calls" || fail "make suite as root did not install tshark: $(cat "$calls")"
+else
+	case "$out" in *"apt-get install -y tshark"*) ;; *) fail "make suite did not say how to install tshark: $out" ;; esac
+fi
+case "$out" in *"missing packages (all)"*) ;; *) fail "make suite did not stop on the missing package: $out" ;; esac
+mk -n DEPS=no BUILD="$tmp/w" all | grep -q cmocka && fail "make all builds something with cmocka"
 
 # 4. What was installed.
 for p in "$tmp/d/usr/local" "$tmp/p"; do
