@@ -191,8 +191,7 @@ CASE_DIRS  := $(sort $(shell find cases -type d))
 CASE_FILES := $(sort $(shell find cases -type f))
 DOC_FILES  := README.md $(wildcard docs/*.md)
 
-# The reference stack as a library, once its targets exist: install
-# depends on install-lib, uninstall runs uninstall-lib.
+# Hook for the reference-stack library's install-lib/uninstall-lib once they exist: `install: $(PROG) install-lib`, uninstall runs `$(MAKE) uninstall-lib`.
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CASESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MAN1DIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/tcpconform

@@ -71,9 +71,11 @@ done
 [ -e "$tmp/nobuild" ] && fail "a dry run or clean made $tmp/nobuild"
 [ -e "$tmp/none" ] && fail "make uninstall or -n made $tmp/none"
 
-# 2. DEPS=no: a real build and install, no package check.
+# 2. DEPS=no (from the environment): a real build and install, no
+# package check.
 : >"$calls"
-out=$(PATH=$FAKE_PATH mk -j2 DEPS=no BUILD="$tmp/build" PREFIX="$tmp/p" install 2>&1)
+out=$(PATH=$FAKE_PATH env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEPS=no \
+	make -C "$repo" --no-print-directory -j2 BUILD="$tmp/build" PREFIX="$tmp/p" install 2>&1)
 rc=$?
 ok
 [ "$rc" -eq 0 ] || fail "DEPS=no make install PREFIX=$tmp/p: exit $rc: $(echo "$out" | tail -n 5)"
