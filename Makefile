@@ -4,20 +4,42 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= gcc
 
-DEPS_OK := $(shell ci/install-deps.sh --check >/dev/null 2>&1 && echo yes)
-ifneq ($(DEPS_OK),yes)
-  DEPS_INSTALL := $(shell ci/install-deps.sh >&2 && echo done)
-  ifneq ($(DEPS_INSTALL),done)
-    $(error missing Debian packages: see the apt-get line above)
+# The Debian packages (ci/install-deps.sh) are checked, and as root the
+# missing ones installed, only for goals that build something; never for a
+# dry run (-n, -q, -t), `make DEPS=no`, or goals that build nothing. Goals
+# that only build the programs need the build group; every other goal (the
+# test goals, and any goal not named here) needs the test group too.
+DEPS           ?= yes
+NO_DEPS_GOALS  := clean uninstall uninstall-lib help
+BUILD_GOALS    := all programs run install install-lib bench bench-memory bench-linux
+BUILD_FILE_GOALS := $(BUILD)/tcpconform $(BUILD)/tcpconform-faults $(BUILD)/libtc.a $(BUILD)/libtc-faults.a \
+		    $(BUILD)/obj/% $(BUILD)/obj-faults/% $(BUILD)/cases-dir.txt
+DEPS_GOALS     := $(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all))
+DEPS_DRY_RUN   := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))$(findstring t,$(firstword -$(MAKEFLAGS)))
+DEPS_GROUP     := $(if $(filter-out $(BUILD_GOALS) $(BUILD_FILE_GOALS),$(DEPS_GOALS)),all,build)
+ifeq ($(DEPS)$(DEPS_DRY_RUN),yes)
+ifneq ($(DEPS_GOALS),)
+  DEPS_OK := $(shell ci/install-deps.sh --check $(DEPS_GROUP) >/dev/null 2>&1 && echo yes)
+  ifneq ($(DEPS_OK),yes)
+    DEPS_INSTALL := $(shell ci/install-deps.sh $(DEPS_GROUP) >&2 && echo done)
+    ifneq ($(DEPS_INSTALL),done)
+      $(error missing packages ($(DEPS_GROUP)): see the lines above; DEPS=no skips this check)
+    endif
   endif
 endif
+endif
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 
 PKGS     := libpcap yaml-0.1 libmnl
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS   ?= -O2 -g
 # override: a CFLAGS given on the command line (make asan gives one) adds to
 # these instead of dropping the warnings and the dependency files.
-override CFLAGS += -std=c11 -Wall -Wextra -Werror -MMD -MP -pthread
+# WERROR=0 (for packagers, whose compilers may warn about more) keeps the
+# warnings but drops -Werror; our builds and CI keep it.
+WERROR   ?= 1
+override CFLAGS += -std=c11 -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -MMD -MP -pthread
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -lm -pthread
 
 LIB_SRC     := $(wildcard lib/*/*.c lib/target/*/*.c)
@@ -49,8 +71,23 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux asan tsan bench bench-memory bench-linux install clean
-all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE
+# The programs only: they need no cmocka and no tshark. The test programs
+# are built by the test goals (or `make tests`).
+all programs: $(PROG) $(PROG_FAULTS)
+tests: $(TEST_BIN) $(FAULT_TEST_BIN)
+
+# Where the program looks for the suite when `tcpconform run` is given no
+# PATH and nothing else names a folder (harness/cases_dir.c). Only the one
+# object that uses it gets it; the file below changes when PREFIX does, so
+# that object is rebuilt for a new PREFIX and for nothing else.
+CASES_DIR_DEFAULT := $(PREFIX)/share/tcpconform/cases
+CASES_DIR_OBJ     := $(BUILD)/obj/harness/cases_dir.o $(BUILD)/obj-faults/harness/cases_dir.o
+$(CASES_DIR_OBJ): $(BUILD)/cases-dir.txt
+$(CASES_DIR_OBJ): CPPFLAGS += -DTCPCONFORM_CASES_DIR='"$(CASES_DIR_DEFAULT)"'
+$(BUILD)/cases-dir.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CASES_DIR_DEFAULT)' | cmp -s - $@ || echo '$(CASES_DIR_DEFAULT)' > $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -89,7 +126,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -139,6 +176,15 @@ case-schema: $(PROG)
 reports: $(PROG) $(PROG_FAULTS)
 	tests/reports.sh $(BUILD)
 
+# Every long option of every --help is in the man page.
+manpage: $(PROG) $(PROG_FAULTS)
+	tests/manpage.sh $(BUILD)
+
+# make install/uninstall into temporary folders (a build of its own), the
+# installed program finding its suite, the package check's goals.
+install-test: $(PROG)
+	tests/install.sh $(BUILD)
+
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)
 	tests/linux-target.sh $(BUILD)
@@ -173,14 +219,53 @@ bench-linux: $(PROG)
 	bench/suite-linux --load $(BUILD)
 	bench/linux-verdicts --load $(BUILD) 3
 
+# What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
+# removes again: the program (not tcpconform-faults, a test tool with
+# seeded faults, not a stack checker), the suite, the docs, the man page.
+# The lists come from the source tree, so the two stay in step.
+BINDIR    := $(PREFIX)/bin
+CASESDIR  := $(PREFIX)/share/tcpconform/cases
+DOCDIR    := $(PREFIX)/share/doc/tcpconform
+MAN1DIR   := $(PREFIX)/share/man/man1
+CASE_DIRS  := $(sort $(shell find cases -type d))
+CASE_FILES := $(sort $(shell find cases -type f))
+DOC_FILES  := README.md $(wildcard docs/*.md)
+
+# Hook for the reference-stack library's install-lib/uninstall-lib once they exist: `install: $(PROG) install-lib`, uninstall runs `$(MAKE) uninstall-lib`.
 install: $(PROG)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/tcpconform
-	cp -r cases $(DESTDIR)$(PREFIX)/share/tcpconform/
-	install -m 644 docs/tcpconform.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpconform.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CASESDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/tcpconform
+	for d in $(CASE_DIRS:cases%=%); do install -d $(DESTDIR)$(CASESDIR)$$d || exit 1; done
+	for f in $(CASE_FILES:cases/%=%); do install -m 644 cases/$$f $(DESTDIR)$(CASESDIR)/$$f || exit 1; done
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/tcpconform.1 $(DESTDIR)$(MAN1DIR)/tcpconform.1
+
+# Only what install put there; a folder of ours that holds something else
+# is left, and said so. bin/ and man1/ are shared and stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tcpconform $(DESTDIR)$(MAN1DIR)/tcpconform.1
+	rm -f $(addprefix $(DESTDIR)$(CASESDIR)/,$(CASE_FILES:cases/%=%))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	@for d in $(addprefix $(DESTDIR)$(CASESDIR),$(call reverse,$(CASE_DIRS:cases%=%))) \
+		$(DESTDIR)$(CASESDIR) $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(DOCDIR); do \
+		[ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || echo "uninstall: $$d holds other files: left"; \
+	done
+
+help:
+	@echo 'make [DEPS=no] [WERROR=0] [BUILD=dir] [PREFIX=/usr/local] [DESTDIR=] GOAL'
+	@echo '  all (default)  the programs: $(PROG), $(PROG_FAULTS)'
+	@echo '  run            build, then the whole suite against the reference stack'
+	@echo '  check          every test (the CI command); unit, suite, faults, badinput,'
+	@echo '                 engine-mutants, outputs, manpage, install-test, linux one by one'
+	@echo '  tests          the test programs (cmocka)'
+	@echo '  asan, tsan     check under the sanitizers'
+	@echo '  bench, bench-memory, bench-linux   benchmarks'
+	@echo '  install, uninstall   under $$(DESTDIR)$$(PREFIX)'
+	@echo '  clean          remove $(BUILD)'
+	@echo 'DEPS=no skips checking (and installing) the Debian packages; WERROR=0 drops -Werror.'
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(LIB_OBJ:.o=.d) $(LIB_FAULT_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_FAULT_OBJ:.o=.d)
 # test programs are compiled in one go; their headers are tracked too

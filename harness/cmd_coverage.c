@@ -23,7 +23,7 @@ struct claims {
 	const char ***paths; /* borrowed from the case list */
 };
 
-static void coverage_usage(FILE *out)
+void coverage_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tcpconform coverage [--all] [PATH...]\n"

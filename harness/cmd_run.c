@@ -19,6 +19,7 @@
 #include "../lib/report/report.h"
 #include "../lib/report/report_flip.h"
 #include "../lib/target/target.h"
+#include "cases_dir.h"
 #include "discover.h"
 #include "run_opts.h"
 #include "signals.h"
@@ -802,9 +803,25 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.list_faults)
 		return list_faults(target);
-	if (optind >= argc) {
-		fprintf(stderr, "tcpconform run: no PATH given (try: tcpconform run cases/)\n");
+	const char *suite[1];
+	const char *const *paths = (const char *const *)(argv + optind);
+	int npaths = argc - optind;
+
+	if (npaths > 0 && o.cases_dir) {
+		fprintf(stderr, "tcpconform run: --cases-dir names the suite run when no PATH is given; "
+				"give one or the other\n");
 		return 2;
+	}
+	if (npaths == 0) {
+		char why[1024];
+
+		suite[0] = cases_dir_find(o.cases_dir, getenv("TCPCONFORM_CASES"), why, sizeof(why));
+		if (!suite[0]) {
+			fprintf(stderr, "tcpconform run: %s\n", why);
+			return 2;
+		}
+		paths = suite;
+		npaths = 1;
 	}
 	/* The report's path is checked and its output opened before
 	 * anything else takes time: a report that cannot be written refuses
@@ -823,9 +840,9 @@ int cmd_run(int argc, char **argv)
 		}
 		signals_set_hook(&(struct signals_hook){.abandon = on_abandon, .arg = &ctx});
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < npaths; i++) {
 		struct tc_err err = {0};
-		if (discover(argv[i], &files, &err) != 0) {
+		if (discover(paths[i], &files, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
 			goto out;
 		}

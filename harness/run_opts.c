@@ -1,6 +1,8 @@
 /* The options of `tcpconform run`. */
 #include "run_opts.h"
 
+#include "cases_dir.h"
+
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,10 +12,12 @@
 void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tcpconform run [OPTIONS] PATH...\n"
+		"usage: tcpconform run [OPTIONS] [PATH...]\n"
 		"\n"
 		"Runs every case file (*.yaml, *.yml) under each PATH, in name order.\n"
-		"Every case is loaded and checked before the first one runs.\n"
+		"Every case is loaded and checked before the first one runs. Without a\n"
+		"PATH it runs the suite: the first of --cases-dir DIR, $TCPCONFORM_CASES,\n"
+		"./cases (a source tree), %s.\n"
 		"\n"
 		"options:\n"
 		"  -t, --target NAME     the stack under test (default: ref, the bundled\n"
@@ -51,6 +55,7 @@ void run_usage(FILE *out)
 		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
 		"                        file, on targets with a wire (default:\n"
 		"                        reports/run-<time>-<pid>/, made only when needed)\n"
+		"      --cases-dir DIR   the suite to run when no PATH is given\n"
 		"      --list            list the cases that would run, run nothing\n"
 #ifdef REFSTACK_FAULTS
 		"      --ref-fault NAME  seed fault NAME into the reference stack\n"
@@ -60,7 +65,7 @@ void run_usage(FILE *out)
 		"\n"
 		"reports (each checked before any case runs; - is standard output; a\n"
 		"regular file, or a symlink to one, is replaced whole when the run ends,\n"
-		"a FIFO or a device is written through):\n");
+		"a FIFO or a device is written through):\n", cases_dir_builtin());
 	for (const struct report_sink_ops *const *k = report_sinks; *k; k++) {
 		char opt[40];
 
@@ -98,7 +103,8 @@ static int parse_family(const char *arg, struct run_opts *o)
 }
 
 enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS,
-       OPT_TAG, OPT_RFC, OPT_REQUIREMENT, OPT_SHARD, OPT_REPEAT, OPT_COLOR };
+       OPT_TAG, OPT_RFC, OPT_REQUIREMENT, OPT_SHARD, OPT_REPEAT, OPT_COLOR,
+       OPT_CASES_DIR };
 
 /* A report format's option: 512 + its index in report_sinks. */
 #define OPT_REPORT 512
@@ -217,6 +223,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"repeat", required_argument, NULL, OPT_REPEAT},
 		{"color", required_argument, NULL, OPT_COLOR},
+		{"cases-dir", required_argument, NULL, OPT_CASES_DIR},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
 		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
@@ -286,6 +293,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 			if (parse_color(optarg, o) != 0)
 				return -1;
 			break;
+		case OPT_CASES_DIR: o->cases_dir = optarg; break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
 		case 'h': run_usage(stdout); exit(0);

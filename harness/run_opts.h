@@ -31,6 +31,7 @@ struct run_opts {
 	struct tc_select select; /* --tag, --rfc, --requirement, --shard */
 	unsigned repeat; /* --repeat: how many times the suite runs (1..1000) */
 	bool color; /* --color, resolved against the terminal and NO_COLOR */
+	const char *cases_dir; /* --cases-dir: the suite when no PATH is given */
 };
 
 void run_usage(FILE *out);

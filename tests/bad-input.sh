@@ -47,7 +47,8 @@ check_cli "needs a value" run cases/ --target
 check_cli "unknown target" run --target nosuch cases/
 check_cli "No such file or directory" run cases/does-not-exist
 check_cli "not a case file" run README.md
-check_cli "no PATH given" run
+check_cli "--cases-dir $(pwd)/no-such-cases: No such file or directory" run --cases-dir "$(pwd)/no-such-cases"
+check_cli "give one or the other" run --cases-dir cases cases/
 check_cli "is not 4, 6 or both" run --family 5 cases/
 check_cli "no case matched" run --filter 'no-such-case*' cases/
 
