@@ -79,6 +79,7 @@ class Page(HTMLParser):
         self.in_fsm = False
         self.scripts = 0
         self.text = []
+        self.note_depth = None  # inside a ladder's failure note
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -98,11 +99,13 @@ class Page(HTMLParser):
             if cid in self.cases:
                 errors.append("duplicate section id " + cid)
             self.case = cid
-            self.cases[cid] = {"verdict": a.get("data-verdict"), "failed": [], "ladder": False, "name": ""}
+            self.cases[cid] = {"verdict": a.get("data-verdict"), "failed": [], "ladder": False, "name": "", "note": ""}
         if self.case is not None and tag == "svg" and "ladder" in cls:
             self.cases[self.case]["ladder"] = True
         if self.case is not None and "failed-step" in cls:
             self.cases[self.case]["failed"].append(a)
+        if self.case is not None and "failure-note" in cls:
+            self.note_depth = len(self.stack)
         if tag == "svg" and "fsm" in cls:
             self.in_fsm = True
         if self.in_fsm and tag == "g" and "arrow" in cls:
@@ -122,6 +125,8 @@ class Page(HTMLParser):
             errors.append("</%s> closes <%s>" % (tag, self.stack[-1] if self.stack else "nothing"))
             return
         self.stack.pop()
+        if self.note_depth is not None and len(self.stack) <= self.note_depth:
+            self.note_depth = None
         if tag == "details" and self.case is not None and "details" not in self.stack:
             self.case = None
         if tag == "svg":
@@ -129,6 +134,8 @@ class Page(HTMLParser):
 
     def handle_data(self, data):
         self.text.append(data)
+        if self.case is not None and self.note_depth is not None:
+            self.cases[self.case]["note"] += data
         if self.case is not None and self.stack and self.stack[-1] == "summary":
             self.cases[self.case]["name"] += data
 
@@ -147,16 +154,17 @@ if p.scripts != 1:
     errors.append("%d <script> elements (case text must not make one)" % p.scripts)
 
 # the console: "FAIL  path [v4]  name" then "      path:L:C: step N: ..."
-verdicts, steps, last = {}, {}, None
+verdicts, steps, summaries, last = {}, {}, {}, None
 for line in open(console, encoding="utf-8", errors="replace"):
     m = re.match(r"^(PASS|FAIL|SKIP|ERROR)\s+(\S+) \[v([46])\]", line)
     if m:
         last = case_id(m.group(2), m.group(3))
         verdicts[last] = m.group(1)
         continue
-    m = re.match(r"^\s+\S+:\d+:\d+: step (\d+):", line)
+    m = re.match(r"^\s+\S+:\d+:\d+: step (\d+): (.*)", line)
     if m and last and last not in steps:
         steps[last] = m.group(1)
+        summaries[last] = m.group(2)
 if len(p.cases) != expected_runs:
     errors.append("%d case sections, the run had %d" % (len(p.cases), expected_runs))
 if verdicts and set(verdicts) != set(p.cases):
@@ -171,9 +179,17 @@ for cid, c in p.cases.items():
         red = [a for a in c["failed"] if RED in (a.get("stroke"), a.get("fill"))]
         if not c["ladder"] or not red:
             errors.append("%s failed but its ladder marks no step in red" % cid)
-        elif cid in steps and not any(a.get("data-step") == steps[cid] for a in red):
-            errors.append("%s failed at step %s, the ladder marks %s" % (cid, steps[cid],
-                          sorted({a.get("data-step") for a in red})))
+        elif cid in steps:
+            # the step's own arrow or mark is red, not only a note: a
+            # dashed stand-in is drawn only when nothing arrived
+            own = [a for a in red if a.get("data-step") == steps[cid] and
+                   ({"seg", "mark"} & set(a.get("class", "").split()) or
+                    "nothing arrived" in summaries[cid])]
+            if not own:
+                errors.append("%s failed at step %s, the ladder marks %s" % (cid, steps[cid],
+                              sorted({(a.get("class"), a.get("data-step")) for a in red})))
+            if summaries[cid][:60] not in c["note"]:
+                errors.append("%s: the failure note lacks %r" % (cid, summaries[cid][:60]))
     elif c["failed"]:
         errors.append("%s is %s yet its ladder marks a failed step" % (cid, c["verdict"]))
 missing = [a for a in ARROWS if a not in p.arrows]
