@@ -205,7 +205,15 @@ static void html_case(struct report_html *h, const struct report_entry *e, const
 		fputs(href[0] ? "</a></dd>" : "</dd>", f);
 	}
 	fputs("</dl>\n", f);
-	if (e->msg && e->msg[0]) {
+	if (e->msg && e->msg[0] && failed) {
+		/* the summary in sight; the rest (the last segments) is what the
+		 * ladder draws, so it waits behind a click */
+		fputs("<p class=\"why\">", f);
+		html_textn(f, e->msg, strcspn(e->msg, "\n"), false);
+		fputs("</p>\n<details class=\"msg\"><summary>the engine's message</summary><pre class=\"msg\">", f);
+		html_textn(f, e->msg, strlen(e->msg), true);
+		fputs("</pre></details>\n", f);
+	} else if (e->msg && e->msg[0]) {
 		fputs("<pre class=\"msg\">", f);
 		html_textn(f, e->msg, strlen(e->msg), true);
 		fputs("</pre>\n", f);
@@ -255,6 +263,7 @@ static const char page_css[] =
 	"dl{display:grid;grid-template-columns:max-content auto;gap:0 12px}dt{font-weight:bold}dd{margin:0}"
 	"pre.msg{background:#fafafa;border-left:3px solid #bbb;padding:6px;overflow-x:auto;white-space:pre-wrap}"
 	"details.FAIL pre.msg,details.ERROR pre.msg{border-left-color:#c62828}"
+	"p.why{color:#c62828;font-weight:bold;font-family:ui-monospace,'DejaVu Sans Mono',monospace}"
 	"svg text{font-size:11px}svg .col{font-weight:bold;font-size:13px}"
 	".ladder .life{stroke:#616161;stroke-width:2}"
 	".ladder .seg line{stroke:#1565c0;stroke-width:1.5}.ladder .seg .lbl{fill:#0d47a1}"
@@ -293,14 +302,17 @@ static const char page_js[] =
 	"function view(){var h=decodeURIComponent(location.hash.slice(1));"
 	"var st=h==='states'||h.indexOf('arrow-')===0||h.indexOf('in-')===0;"
 	"states.hidden=!st;cases.hidden=st;f.hidden=st;var el=h&&document.getElementById(h);"
-	"if(el&&h!=='states'){if(el.tagName==='DETAILS')el.open=true;el.scrollIntoView();}}"
+	"if(h==='states')window.scrollTo(0,0);else if(el){if(el.tagName==='DETAILS')el.open=true;el.scrollIntoView();}}"
 	"function has(list,v){if(!v)return true;var p=list.split('|');for(var i=0;i<p.length;i++){var x=p[i];"
 	"if(x&&(x===v||x.indexOf(v+' ')===0||x.indexOf(v+'.')===0))return true;}return false;}"
 	"function apply(){var on={};f.querySelectorAll('input[name=verdict]').forEach(function(c){on[c.value]=c.checked;});"
 	"var n=0;document.querySelectorAll('details.case').forEach(function(s){var d=s.dataset;"
 	"var ok=on[d.verdict]&&has(d.tags,f.tag.value)&&has(d.rfc,f.rfc.value)&&(!f.target.value||d.target===f.target.value);"
 	"s.hidden=!ok;if(ok)n++;});document.getElementById('shown').textContent=n;}"
-	"f.addEventListener('change',apply);window.addEventListener('hashchange',view);apply();view();})();";
+	"f.addEventListener('change',apply);window.addEventListener('hashchange',view);"
+	/* again once loaded: the browser's own jump to the fragment comes
+	 * after this script and would leave the view scrolled past its top */
+	"window.addEventListener('load',view);apply();view();})();";
 
 static void select_of(FILE *f, const char *name, const char *title, struct distinct *d)
 {

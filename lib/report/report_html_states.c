@@ -40,7 +40,7 @@ static const struct box boxes[TC_STATE__COUNT] = {
 	[TC_CLOSING] = {500, 680, 150},      [TC_LAST_ACK] = {770, 680, 150},
 	[TC_TIME_WAIT] = {500, 800, 150},
 };
-static const struct box closed_bottom = {500, 910, 860};
+static const struct box closed_bottom = {480, 910, 900};
 
 /* An arrow's line (points, the last one at the arrowhead) and where its
  * label goes; rot -90 writes the label up along a vertical line. */
@@ -66,20 +66,20 @@ static const struct route routes[] = {
 	{TC_SYN_RECEIVED, TC_FIN_WAIT_1, 2, {230, 320, 230, 520}, 238, 445, 0, "start"},
 	{TC_ESTABLISHED, TC_FIN_WAIT_1, 2, {440, 440, 265, 520}, 380, 462, 0, "start"},
 	{TC_ESTABLISHED, TC_CLOSE_WAIT, 2, {560, 440, 735, 520}, 628, 505, 0, "end"},
-	{TC_FIN_WAIT_1, TC_FIN_WAIT_2, 2, {230, 560, 230, 660}, 238, 615, 0, "start"},
+	{TC_FIN_WAIT_1, TC_FIN_WAIT_2, 2, {230, 560, 230, 660}, 222, 615, 0, "end"},
 	{TC_FIN_WAIT_1, TC_CLOSING, 2, {305, 550, 440, 660}, 388, 595, 0, "start"},
-	{TC_FIN_WAIT_1, TC_TIME_WAIT, 2, {280, 560, 445, 780}, 360, 657, 53, "middle"},
+	{TC_FIN_WAIT_1, TC_TIME_WAIT, 2, {280, 560, 445, 780}, 330, 647, 53, "middle"},
 	{TC_FIN_WAIT_2, TC_TIME_WAIT, 2, {290, 700, 425, 795}, 352, 768, 0, "end"},
 	{TC_CLOSING, TC_TIME_WAIT, 2, {500, 700, 500, 780}, 508, 745, 0, "start"},
-	{TC_CLOSE_WAIT, TC_LAST_ACK, 2, {770, 560, 770, 660}, 778, 615, 0, "start"},
-	{TC_LAST_ACK, TC_CLOSED, 2, {770, 700, 770, 890}, 778, 800, 0, "start"},
+	{TC_CLOSE_WAIT, TC_LAST_ACK, 2, {770, 560, 770, 660}, 762, 615, 0, "end"},
+	{TC_LAST_ACK, TC_CLOSED, 2, {770, 700, 770, 890}, 764, 820, 0, "end"},
 	{TC_TIME_WAIT, TC_CLOSED, 2, {500, 820, 500, 890}, 508, 862, 0, "start"},
-	{TC_SYN_RECEIVED, TC_CLOSED, 3, {155, 300, 90, 300, 90, 890}, 84, 600, -90, "middle"},
+	{TC_SYN_RECEIVED, TC_CLOSED, 3, {155, 300, 45, 300, 45, 890}, 39, 600, -90, "middle"},
 	{TC_ESTABLISHED, TC_CLOSED, 3, {575, 420, 905, 420, 905, 890}, 740, 413, 0, "middle"},
-	{TC_FIN_WAIT_1, TC_CLOSED, 3, {155, 540, 115, 540, 115, 890}, 109, 720, -90, "middle"},
-	{TC_FIN_WAIT_2, TC_CLOSED, 3, {155, 680, 140, 680, 140, 890}, 134, 790, -90, "middle"},
+	{TC_FIN_WAIT_1, TC_CLOSED, 3, {155, 540, 65, 540, 65, 890}, 59, 720, -90, "middle"},
+	{TC_FIN_WAIT_2, TC_CLOSED, 3, {155, 680, 85, 680, 85, 890}, 79, 790, -90, "middle"},
 	{TC_CLOSE_WAIT, TC_CLOSED, 3, {845, 540, 875, 540, 875, 890}, 869, 720, -90, "middle"},
-	{TC_CLOSING, TC_CLOSED, 3, {575, 690, 640, 690, 640, 890}, 648, 800, 0, "start"},
+	{TC_CLOSING, TC_CLOSED, 3, {575, 690, 640, 690, 640, 890}, 634, 800, -90, "middle"},
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
