@@ -71,7 +71,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE
 # The programs only: they need no cmocka and no tshark. The test programs
 # are built by the test goals (or `make tests`).
 all programs: $(PROG) $(PROG_FAULTS)
@@ -126,7 +126,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -184,6 +184,10 @@ manpage: $(PROG) $(PROG_FAULTS)
 # installed program finding its suite, the package check's goals.
 install-test: $(PROG)
 	tests/install.sh $(BUILD)
+# The HTML report: the page parsed (Python's html.parser) and rendered
+# (headless Chromium; SKIP when it cannot run here).
+html: $(PROG) $(PROG_FAULTS)
+	tests/html.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

@@ -122,6 +122,7 @@ const struct report_sink_ops *report_sink_find(const char *name);
 /* JUnit XML (report_junit.c). */
 extern const struct report_sink_ops report_sink_junit;
 extern const struct report_sink_ops report_sink_json, report_sink_tap; /* report_json.c, report_tap.c */
+extern const struct report_sink_ops report_sink_html; /* report_html.c */
 
 /* The reports a run writes: each requested format with its path. */
 #define REPORT_SET_MAX 8

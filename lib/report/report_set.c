@@ -6,6 +6,7 @@
 const struct report_sink_ops *const report_sinks[] = {
 	&report_sink_junit,
 	&report_sink_json, &report_sink_tap,
+	&report_sink_html,
 	NULL,
 };
 
