@@ -37,7 +37,7 @@ static bool ends_with(const char *s, size_t n, const char *tail)
 
 int engine_pcap_name(const char *p, char *out, size_t cap)
 {
-	size_t n = 0;
+	size_t len;
 
 	for (;;) {
 		if (*p == '/')
@@ -51,31 +51,30 @@ int engine_pcap_name(const char *p, char *out, size_t cap)
 	}
 	if (strncmp(p, "cases/", 6) == 0)
 		p += 6;
-	for (; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
+	len = strlen(p);
+	if (ends_with(p, len, ".yaml"))
+		len -= 5;
+	else if (ends_with(p, len, ".yml"))
+		len -= 4;
+	if (len == 0) {
+		p = "case";
+		len = 4;
+	}
+	if (len + 1 > cap)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
 
-		if (n + 1 >= cap)
-			return -1;
 		if (ch == '/')
 			ch = '-';
 		else if (ch <= ' ' || ch == 0x7f)
 			ch = '_';
-		out[n++] = (char)ch;
-	}
-	if (ends_with(out, n, ".yaml"))
-		n -= 5;
-	else if (ends_with(out, n, ".yml"))
-		n -= 4;
-	if (n == 0) {
-		if (cap < 5)
-			return -1;
-		memcpy(out, "case", 4);
-		n = 4;
+		out[i] = (char)ch;
 	}
 	/* no option-like name, no hidden file */
 	if (out[0] == '-' || out[0] == '.')
 		out[0] = '_';
-	out[n] = '\0';
+	out[len] = '\0';
 	return 0;
 }
 
