@@ -128,7 +128,7 @@ static int make_path(const struct tc_case *c, const struct engine_opts *o, struc
 
 struct comments {
 	char step[ENGINE_HISTORY][STEP_COMMENT_MAX];
-	char failure[ENGINE_MSG_MAX + 16];
+	char failure[ENGINE_MSG_MAX + STEP_COMMENT_MAX + 64];
 	char section[ENGINE_MSG_MAX + 2048];
 	int failing_event; /* the event that bears failure[], -1 for none */
 };
@@ -209,10 +209,15 @@ static void make_comments(const struct tc_case *c, const struct engine_opts *o, 
 		step_name(c, r->events[i].step, cm->step[i], sizeof(cm->step[i]));
 	message_summary(r->msg, summary, sizeof(summary));
 	cm->failing_event = failing_event(c, r);
-	snprintf(cm->failure, sizeof(cm->failure), "%s: %s", r->verdict == TC_ERROR ? "ERROR" : "FAILED", summary);
-
 	if (failed && r->failed_step >= 0)
 		step_name(c, r->failed_step, where, sizeof(where));
+	/* on a packet of an earlier step, the comment says which step failed */
+	if (cm->failing_event >= 0 && where[0] && r->events[cm->failing_event].step != r->failed_step)
+		snprintf(cm->failure, sizeof(cm->failure), "%s: %s, after this packet: %s",
+			 r->verdict == TC_ERROR ? "ERROR" : "FAILED", where, summary);
+	else
+		snprintf(cm->failure, sizeof(cm->failure), "%s: %s", r->verdict == TC_ERROR ? "ERROR" : "FAILED",
+			 summary);
 	len = (size_t)snprintf(cm->section, sizeof(cm->section), "tcpconform: %s [v%d] on target %s: %s%s%s%s%s",
 			       c->path, o->family, target, tc_verdict_name(r->verdict), where[0] ? " at " : "",
 			       where, summary[0] ? ": " : "", summary);
