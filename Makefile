@@ -35,7 +35,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs linux asan tsan bench bench-memory bench-linux install clean
+.PHONY: all run check unit suite faults badinput engine-mutants outputs pcap linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -75,7 +75,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs linux
+check: unit suite faults badinput engine-mutants outputs pcap linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -98,6 +98,10 @@ engine-mutants: $(BUILD)/tests/engine/test_engine
 # Report files written through symlinks, FIFOs and devices; signals; bad paths.
 outputs: $(PROG)
 	tests/outputs.sh $(BUILD)
+
+# Capture files read back by tshark: comments, checksums, --pcap, names.
+pcap: $(PROG) $(PROG_FAULTS)
+	tests/pcap.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)
