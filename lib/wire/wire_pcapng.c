@@ -18,7 +18,8 @@ void capbuf_free(struct capbuf *b)
 
 static void put_bytes(struct capbuf *b, const void *src, size_t n)
 {
-	if (b->nomem)
+	/* n == 0: an empty option's NULL value must not reach memcpy */
+	if (b->nomem || n == 0)
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
