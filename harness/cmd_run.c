@@ -314,6 +314,7 @@ static struct finished *run_one(struct pool *p, size_t k, struct worker *w)
 	struct engine_opts eo = {
 		.run = p->run, .family = family,
 		.trace = o->verbose, .pcap_dir = o->pcap_dir, .worker = w->id,
+		.pcap_when = o->pcap_when, .pcap_format = o->pcap_format,
 		.run_index = (unsigned)k,
 	};
 	struct finished *f = calloc(1, sizeof(*f));

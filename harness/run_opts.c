@@ -52,8 +52,13 @@ void run_usage(FILE *out)
 		"                        -harness) so `ip netns exec` can look inside\n"
 		"  -v, --verbose         print every step and segment of every case\n"
 		"  -q, --quiet           print only failures and the totals\n"
-		"      --pcap-dir DIR    where a failing case's exchange is written as a pcap\n"
-		"                        file, on targets with a wire (default:\n"
+		"      --pcap failed|all|none\n"
+		"                        which case runs leave their exchange as a capture\n"
+		"                        file, one per case run (default: failed)\n"
+		"      --pcap-format pcapng|pcap\n"
+		"                        pcapng (the default) comments every packet with its\n"
+		"                        step and the failing one with why; pcap has no comments\n"
+		"      --pcap-dir DIR    where the capture files go (default:\n"
 		"                        reports/run-<time>-<pid>/, made only when needed)\n"
 		"      --cases-dir DIR   the suite to run when no PATH is given\n"
 		"      --list            list the cases that would run, run nothing\n"
@@ -102,9 +107,39 @@ static int parse_family(const char *arg, struct run_opts *o)
 	return 0;
 }
 
+/* --pcap and --pcap-format: one of a few words. */
+static int parse_pcap_when(const char *arg, struct run_opts *o)
+{
+	if (strcmp(arg, "failed") == 0)
+		o->pcap_when = ENGINE_PCAP_FAILED;
+	else if (strcmp(arg, "all") == 0)
+		o->pcap_when = ENGINE_PCAP_ALL;
+	else if (strcmp(arg, "none") == 0)
+		o->pcap_when = ENGINE_PCAP_NONE;
+	else {
+		fprintf(stderr, "tcpconform run: --pcap: '%s' is not failed, all or none\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_pcap_format(const char *arg, struct run_opts *o)
+{
+	if (strcmp(arg, "pcapng") == 0)
+		o->pcap_format = CAPFILE_PCAPNG;
+	else if (strcmp(arg, "pcap") == 0)
+		o->pcap_format = CAPFILE_PCAP;
+	else {
+		fprintf(stderr, "tcpconform run: --pcap-format: '%s' is not pcapng or pcap\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+
 enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS,
        OPT_TAG, OPT_RFC, OPT_REQUIREMENT, OPT_SHARD, OPT_REPEAT, OPT_COLOR,
-       OPT_CASES_DIR };
+       OPT_CASES_DIR, OPT_PCAP, OPT_PCAP_FORMAT };
 
 /* A report format's option: 512 + its index in report_sinks. */
 #define OPT_REPORT 512
@@ -215,6 +250,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		{"jobs", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"pcap-dir", required_argument, NULL, OPT_PCAP_DIR},
+		{"pcap", required_argument, NULL, OPT_PCAP},
+		{"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
 		{"keep-netns", no_argument, NULL, OPT_KEEP_NETNS},
 		{"list", no_argument, NULL, OPT_LIST},
 		{"tag", required_argument, NULL, OPT_TAG},
@@ -276,6 +313,14 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		}
 		case 'q': o->quiet = true; break;
 		case OPT_PCAP_DIR: o->pcap_dir = optarg; break;
+		case OPT_PCAP:
+			if (parse_pcap_when(optarg, o) != 0)
+				return -1;
+			break;
+		case OPT_PCAP_FORMAT:
+			if (parse_pcap_format(optarg, o) != 0)
+				return -1;
+			break;
 		case OPT_KEEP_NETNS: o->keep_netns = true; break;
 		case OPT_LIST: o->list_only = true; break;
 		case OPT_TAG:

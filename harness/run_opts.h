@@ -8,6 +8,7 @@
 
 #include "../lib/case/tc_case.h"
 #include "../lib/case/tc_select.h"
+#include "../lib/engine/engine.h"
 #include "../lib/report/report.h"
 
 #define MAX_FILTERS 32
@@ -25,6 +26,8 @@ struct run_opts {
 	struct report_request reports[REPORT_SET_MAX];
 	const char *pcap_dir;
 	char pcap_default[128];
+	enum engine_pcap_when pcap_when; /* --pcap */
+	enum capfile_format pcap_format; /* --pcap-format */
 	bool list_faults, list_only;
 	unsigned jobs;
 	bool keep_netns;

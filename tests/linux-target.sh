@@ -1,7 +1,7 @@
 #!/bin/sh
 # The linux target on this machine's kernel (needs network namespaces and
 # tracefs; skipped, and said so, without): a quick part of the suite on both
-# families must pass, a failing case must leave a pcap that tshark reads,
+# families must pass, a failing case must leave a pcapng that tshark reads, comments on,
 # and nothing of ours may be left afterwards. The whole suite takes minutes: bench/suite-linux runs it.
 #   tests/linux-target.sh [BUILD_DIR]
 set -u
@@ -39,14 +39,18 @@ passed=$(echo "$last" | awk '{print $1}')
 out=$("$prog" run --target linux --family 4 --pcap-dir "$tmp/pcap" tests/linux-cases/wrong-window.yaml 2>&1)
 rc=$?
 [ "$rc" -eq 1 ] || fail "wrong-window: exit $rc, want 1: $out"
-pcap=$(ls "$tmp"/pcap/*.pcap 2>/dev/null | head -n 1)
+pcap=$(ls "$tmp"/pcap/*.pcapng 2>/dev/null | head -n 1)
 if [ -z "$pcap" ]; then
-	fail "wrong-window: no pcap written: $out"
+	fail "wrong-window: no pcapng written: $out"
 elif command -v tshark >/dev/null 2>&1; then
 	n=$(tshark -r "$pcap" 2>/dev/null | wc -l)
 	[ "$n" -ge 2 ] || fail "tshark reads $n packets from $pcap, want the SYN and the SYN-ACK"
 	tshark -r "$pcap" 2>/dev/null | grep -q 'SYN, ACK' || fail "tshark does not show the SYN-ACK in $pcap"
-	echo "linux-target: a failing case's pcap holds $n packets, tshark shows the SYN-ACK"
+	# the engine's comments matched onto the wire's frames
+	tshark -r "$pcap" -Y 'tcp.flags.syn==1 && tcp.flags.ack==1' -T fields -e frame.comment 2>/dev/null |
+		grep -q 'step 3 (tests/linux-cases/wrong-window.yaml:8:5) expect,FAILED: win expected 1' ||
+		fail "the SYN-ACK in $pcap does not carry step 3's comment and its failure"
+	echo "linux-target: a failing case's pcapng holds $n packets, tshark shows the SYN-ACK with its FAILED comment"
 else
 	fail "tshark is not installed (ci/install-deps.sh installs it)"
 fi

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine_match.h"
+#include "engine_pcap.h"
 
 /* How long an expect waits when the case gives no `within`. */
 #define ENGINE_DEFAULT_WITHIN_US 500000ull
@@ -679,64 +680,6 @@ static unsigned target_missing(const struct tc_case *c, const struct tc_target_o
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return errno = ENAMETOOLONG, -1;
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char c = path[i];
-		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return -1;
-		path[i] = c;
-	}
-	return 0;
-}
-
-/* "cases/close/x.yaml" -> "<dir>/close-x-v4.pcap": the path below cases/
- * keeps names apart without nesting folders; a leading "/" or "./" is
- * dropped so no name starts with '-'. A path that does not fit is said so,
- * never cut short. */
-static void save_pcap(struct run *run)
-{
-	struct engine_result *r = run->r;
-	struct tc_err err = {0};
-	char name[PATH_MAX];
-	const char *p = run->c->path;
-	size_t n = 0;
-	int len;
-
-	while (*p == '/' || strncmp(p, "./", 2) == 0)
-		p += *p == '/' ? 1 : 2;
-	if (strncmp(p, "cases/", 6) == 0)
-		p += 6;
-	for (; *p && n + 1 < sizeof(name); p++)
-		name[n++] = (*p == '/') ? '-' : *p;
-	name[n] = '\0';
-	if (n > 5 && strcmp(name + n - 5, ".yaml") == 0)
-		name[n - 5] = '\0';
-	if (mkdir_p(run->o->pcap_dir) != 0) {
-		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: cannot make the folder: %s)",
-			 strerror(errno));
-		return;
-	}
-	len = snprintf(r->pcap_path, sizeof(r->pcap_path), "%s/%s-v%d.pcap", run->o->pcap_dir, name,
-		       run->o->family);
-	if (len < 0 || (size_t)len >= sizeof(r->pcap_path)) {
-		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: the pcap path is longer than %d bytes)",
-			 PATH_MAX - 1);
-		return;
-	}
-	if (target_save_pcap(run->t, r->pcap_path, &err) != 0)
-		snprintf(r->pcap_path, sizeof(r->pcap_path), "(not written: %s)", err.msg);
-}
-
 /* Whether a failure is the one the deviation records: at its step and,
  * when it says, with its text in the summary line. */
 static bool deviation_matches(const struct tc_deviation *dev, const struct engine_result *r, const char *first)
@@ -847,8 +790,8 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 		r->verdict = TC_PASS;
 	apply_deviation(&run);
 	r->case_time_us = rel_now(&run);
-	if ((r->verdict == TC_FAIL || r->verdict == TC_ERROR) && o->pcap_dir && ops->save_pcap)
-		save_pcap(&run);
+	if (o->pcap_dir && engine_pcap_due(o->pcap_when, r->verdict))
+		engine_pcap_save(c, o, run.t, run.start_us, r);
 	target_close(run.t);
 	r->log = run.log;
 	return r->verdict;

@@ -10,6 +10,7 @@
 #include "../seg/seg.h"
 #include "../target/target.h"
 #include "../case/tc_case.h"
+#include "../wire/wire_pcapng.h"
 
 enum tc_verdict {
 	TC_PASS,
@@ -20,13 +21,23 @@ enum tc_verdict {
 
 const char *tc_verdict_name(enum tc_verdict v);
 
+/* Which case runs leave a capture file (--pcap). */
+enum engine_pcap_when {
+	ENGINE_PCAP_FAILED, /* the default: failed and errored runs */
+	ENGINE_PCAP_ALL, /* every run the target was opened for */
+	ENGINE_PCAP_NONE,
+};
+
 struct engine_opts {
 	struct tc_target_run *run; /* the target's run, opened by the caller */
 	int family; /* 4 or 6 */
 	bool trace; /* keep a line per step in the result's log */
-	/* Where a failing case's exchange goes as a pcap file, for targets
-	 * with a wire; created when first needed. NULL: no pcap. */
+	/* Where a case's exchange goes as a capture file (from the target's
+	 * wire when it has one, else from the engine's history); created when
+	 * first needed. NULL: no capture. */
 	const char *pcap_dir;
+	enum engine_pcap_when pcap_when;
+	enum capfile_format pcap_format;
 	unsigned worker; /* which worker thread runs the case */
 	/* The case run's number in the run: the injector plays the peer from
 	 * port peer_port + run_index % 20000, so every case run has a

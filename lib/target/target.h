@@ -42,6 +42,7 @@ struct tc_target_conf {
 
 struct tc_target;
 struct tc_target_run;
+struct capfile_request; /* lib/wire/wire_pcapng.h */
 
 struct tc_target_ops {
 	const char *name;
@@ -93,8 +94,12 @@ struct tc_target_ops {
 	 * meanwhile; segments it sends are kept for the next capture. */
 	int (*sleep_until)(struct tc_target *t, uint64_t t_us, struct tc_err *err);
 	const struct tc_profile *(*profile)(struct tc_target *t);
-	/* The exchange so far as a pcap file; NULL when the target has no wire. */
-	int (*save_pcap)(struct tc_target *t, const char *path, struct tc_err *err);
+	/* The exchange so far as a capture file in req's format, with req's
+	 * comments on the frames that carried the engine's segments; NULL
+	 * when the target has no wire (the engine then writes the capture
+	 * from its own history). */
+	int (*save_pcap)(struct tc_target *t, const struct capfile_request *req, const char *path,
+			 struct tc_err *err);
 	/* Faults build only: the names this target accepts in run conf->fault. */
 	const char *const *(*faults)(void);
 };
@@ -205,11 +210,12 @@ static inline const struct tc_profile *target_profile(struct tc_target *t)
 	return t->ops->profile(t);
 }
 
-static inline int target_save_pcap(struct tc_target *t, const char *path, struct tc_err *err)
+static inline int target_save_pcap(struct tc_target *t, const struct capfile_request *req, const char *path,
+				   struct tc_err *err)
 {
 	if (!t->ops->save_pcap)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "target %s has no wire to save", t->ops->name);
-	return t->ops->save_pcap(t, path, err);
+	return t->ops->save_pcap(t, req, path, err);
 }
 
 static inline void target_close(struct tc_target *t)

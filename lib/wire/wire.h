@@ -23,6 +23,7 @@
 #include "../err/tc_err.h"
 #include "../netns/netns.h"
 #include "../seg/seg.h"
+#include "wire_pcapng.h"
 
 /* How much of the exchange is kept: the newest records win. */
 #define WIRE_HISTORY_MAX 8192
@@ -83,8 +84,11 @@ int wire_set_filter(struct wire *w, const char *bpf, struct tc_err *err);
 /* Forget the exchange (between cases on one wire). */
 void wire_history_clear(struct wire *w);
 
-/* The exchange as a pcap file (DLT_EN10MB, microsecond wall-clock times,
- * sorted by time), written to path.tmp and renamed onto path. */
-int wire_pcap_write(struct wire *w, const char *path, struct tc_err *err);
+/* The exchange as a capture file (Ethernet frames, microsecond wall-clock
+ * times, sorted by time) in req->format, written to path.tmp and renamed
+ * onto path. On pcapng each frame that carried a segment of req->notes
+ * bears that note's comments, and the section req->section_comment. */
+int wire_pcap_write(struct wire *w, const struct capfile_request *req, const char *path,
+		    struct tc_err *err);
 
 #endif

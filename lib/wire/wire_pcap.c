@@ -70,7 +70,7 @@ const struct wire_rec *wire_history_at(const struct wire *w, size_t i)
 	return i < w->h_len ? &w->hist[(w->h_head + i) % WIRE_HISTORY_MAX] : NULL;
 }
 
-/* ---- pcap file ---- */
+/* ---- capture file ---- */
 
 /* Captured frames are recorded when read, injected ones when written, so
  * the records are not quite in time order; equal times keep their order. */
@@ -88,61 +88,97 @@ static int by_time(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int dump_all(pcap_dumper_t *d, const struct ordered *order, size_t n, int64_t offset_us)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct wire_rec *r = order[i].r;
-		int64_t real = (int64_t)r->at_us + offset_us;
-		struct pcap_pkthdr h = {
-			.ts = {.tv_sec = (time_t)(real / 1000000), .tv_usec = (suseconds_t)(real % 1000000)},
-			.caplen = r->len,
-			.len = r->orig_len,
-		};
+#define WIRE_ETH_HLEN 14
+#define WIRE_ETHERTYPE_IPV4 0x0800
+#define WIRE_ETHERTYPE_IPV6 0x86DD
 
-		pcap_dump((u_char *)d, &h, r->frame);
-	}
-	if (pcap_dump_flush(d) < 0 || ferror(pcap_dump_file(d)))
-		return -1;
-	return fsync(fileno(pcap_dump_file(d)));
+/* What the note matcher needs of a frame: the TCP segment inside it. */
+static void frame_key(const struct wire_rec *r, struct tc_seg *scratch, struct capfile_key *k)
+{
+	struct tc_err err = {0};
+	unsigned type;
+
+	*k = (struct capfile_key){.from_target = r->dir == WIRE_IN, .at_us = r->at_us};
+	if (r->len < WIRE_ETH_HLEN)
+		return;
+	type = (unsigned)r->frame[12] << 8 | r->frame[13];
+	if (type != WIRE_ETHERTYPE_IPV4 && type != WIRE_ETHERTYPE_IPV6)
+		return;
+	if (seg_parse(r->frame + WIRE_ETH_HLEN, r->len - WIRE_ETH_HLEN, scratch, &err) != 0)
+		return;
+	k->tcp = true;
+	k->seq = scratch->seq;
+	k->ack = scratch->ack;
+	k->flags = scratch->flags;
+	k->len = scratch->len;
 }
 
-int wire_pcap_write(struct wire *w, const char *path, struct tc_err *err)
+/* The frames in time order as packets, with the notes' comments on the
+ * frames that carried their segments. */
+static int make_pkts(const struct ordered *order, size_t n, const struct capfile_request *req,
+		     struct capfile_pkt *pkts, struct tc_err *err)
 {
-	char tmp[4096];
-	struct ordered *order;
-	pcap_dumper_t *d;
-	pcap_t *dead;
-	int n, rc;
+	struct capfile_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	int *note_of = calloc(n ? n : 1, sizeof(*note_of));
+	struct tc_seg *scratch = malloc(sizeof(*scratch));
+	int64_t offset_us = wire_real_minus_mono_us();
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return tc_err_set(err, TC_ERR_IO, "pcap path too long: %s", path);
-	order = malloc((w->h_len ? w->h_len : 1) * sizeof(*order));
-	if (!order)
-		return tc_err_set(err, TC_ERR_NOMEM, "ordering %zu records for %s", w->h_len, path);
-	for (size_t i = 0; i < w->h_len; i++)
-		order[i] = (struct ordered){wire_history_at(w, i), i};
-	qsort(order, w->h_len, sizeof(*order), by_time);
-	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_MICRO);
-	if (!dead) {
+	if (!keys || !note_of || !scratch) {
+		free(keys);
+		free(note_of);
+		free(scratch);
+		return tc_err_set(err, TC_ERR_NOMEM, "matching %zu frames to the engine's segments", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		frame_key(order[i].r, scratch, &keys[i]);
+	capfile_match_notes(keys, n, req->notes, req->nnotes, note_of);
+	for (size_t i = 0; i < n; i++) {
+		const struct wire_rec *r = order[i].r;
+
+		pkts[i] = (struct capfile_pkt){
+			.ts_us = (uint64_t)((int64_t)r->at_us + offset_us),
+			.data = r->frame,
+			.len = r->len,
+			.orig_len = r->orig_len,
+			/* as the harness end of the veth saw it */
+			.dir = r->dir == WIRE_IN ? CAPFILE_DIR_IN : CAPFILE_DIR_OUT,
+		};
+		if (note_of[i] >= 0)
+			memcpy(pkts[i].comments, req->notes[note_of[i]].comments, sizeof(pkts[i].comments));
+	}
+	free(keys);
+	free(note_of);
+	free(scratch);
+	return 0;
+}
+
+int wire_pcap_write(struct wire *w, const struct capfile_request *req, const char *path, struct tc_err *err)
+{
+	size_t n = w->h_len;
+	struct ordered *order = malloc((n ? n : 1) * sizeof(*order));
+	struct capfile_pkt *pkts = malloc((n ? n : 1) * sizeof(*pkts));
+	struct capfile cf = {
+		.format = req->format,
+		.linktype = CAPFILE_LINK_ETHERNET,
+		.section_comment = req->section_comment,
+		.if_name = w->ifname,
+		.npkts = n,
+		.pkts = pkts,
+	};
+	int rc;
+
+	if (!order || !pkts) {
 		free(order);
-		return tc_err_set(err, TC_ERR_NOMEM, "pcap_open_dead for %s", path);
+		free(pkts);
+		return tc_err_set(err, TC_ERR_NOMEM, "ordering %zu records for %s", n, path);
 	}
-	d = pcap_dump_open(dead, tmp);
-	if (!d) {
-		rc = tc_err_set(err, TC_ERR_IO, "cannot write %s: %s", tmp, pcap_geterr(dead));
-		goto out;
-	}
-	rc = dump_all(d, order, w->h_len, wire_real_minus_mono_us());
-	if (rc < 0)
-		tc_err_set(err, TC_ERR_IO, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-	pcap_dump_close(d);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = tc_err_set(err, TC_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-out:
-	pcap_close(dead);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct ordered){wire_history_at(w, i), i};
+	qsort(order, n, sizeof(*order), by_time);
+	rc = make_pkts(order, n, req, pkts, err);
+	if (rc == 0)
+		rc = capfile_write(&cf, path, err);
 	free(order);
+	free(pkts);
 	return rc;
 }

@@ -319,9 +319,11 @@ static void test_non_tcp_is_skipped(void **state)
 		fail_msg("the UDP datagram is not in the history");
 }
 
-static void test_pcap_file(void **state)
+/* The file in one format, read back by libpcap (which reads pcapng too):
+ * every frame of the history, in time order, byte for byte. */
+static void check_pcap_format(struct fx *fx, enum capfile_format format)
 {
-	struct fx *fx = pair_fx(state, 6);
+	struct capfile_request req = {.format = format, .section_comment = "wire test"};
 	struct tc_err err = {0};
 	char ebuf[PCAP_ERRBUF_SIZE], tmp[160];
 	struct pcap_pkthdr *h;
@@ -330,21 +332,13 @@ static void test_pcap_file(void **state)
 	pcap_t *pc;
 	int n = 0, rc;
 
-	listen_in_target(fx, 4);
-	handshake_half(fx, 4);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tcpconform-wire-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		fx->dir[0] = '\0';
-		fail_msg("mkdtemp: %s", strerror(errno));
-	}
-	snprintf(fx->pcap, sizeof(fx->pcap), "%s/exchange.pcap", fx->dir);
-	ok(wire_pcap_write(fx->w, fx->pcap, &err), &err, "wire_pcap_write");
+	ok(wire_pcap_write(fx->w, &req, fx->pcap, &err), &err, "wire_pcap_write");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", fx->pcap);
 	assert_int_equal(access(tmp, F_OK), -1);
 
 	pc = pcap_open_offline(fx->pcap, ebuf);
 	if (!pc)
-		fail_msg("pcap_open_offline: %s", ebuf);
+		fail_msg("pcap_open_offline (%s): %s", capfile_ext(format), ebuf);
 	check_u("datalink", DLT_EN10MB, (unsigned)pcap_datalink(pc));
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		const struct wire_rec *r = wire_history_at(fx->w, (size_t)n);
@@ -360,8 +354,24 @@ static void test_pcap_file(void **state)
 	pcap_close(pc);
 	check_u("pcap_next_ex end", (unsigned)PCAP_ERROR_BREAK, (unsigned)rc);
 	if (n < 2)
-		fail_msg("%d packets in the pcap, want the SYN and the SYN-ACK", n);
+		fail_msg("%d packets in the %s, want the SYN and the SYN-ACK", n, capfile_ext(format));
 	check_u("packets", wire_history_count(fx->w), (unsigned)n);
+}
+
+static void test_pcap_file(void **state)
+{
+	struct fx *fx = pair_fx(state, 6);
+
+	listen_in_target(fx, 4);
+	handshake_half(fx, 4);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tcpconform-wire-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		fx->dir[0] = '\0';
+		fail_msg("mkdtemp: %s", strerror(errno));
+	}
+	snprintf(fx->pcap, sizeof(fx->pcap), "%s/exchange.cap", fx->dir);
+	check_pcap_format(fx, CAPFILE_PCAPNG);
+	check_pcap_format(fx, CAPFILE_PCAP);
 }
 
 static void test_bad_filter_is_refused(void **state)

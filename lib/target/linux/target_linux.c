@@ -411,9 +411,10 @@ static const struct tc_profile *linux_profile_get(struct tc_target *base)
 	return &linux_profile;
 }
 
-static int linux_save_pcap(struct tc_target *base, const char *path, struct tc_err *err)
+static int linux_save_pcap(struct tc_target *base, const struct capfile_request *req, const char *path,
+			   struct tc_err *err)
 {
-	return wire_pcap_write(((struct target_linux *)base)->env->wire, path, err);
+	return wire_pcap_write(((struct target_linux *)base)->env->wire, req, path, err);
 }
 
 const struct tc_target_ops target_linux_ops = {
