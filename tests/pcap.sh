@@ -42,21 +42,25 @@ if [ ! -f "$f" ]; then
 else
 	c=$(comments "$f")
 	np=$(packets "$f")
+	# where steps 4 and 5 (the SYN sent, the SYN-ACK expected) are written:
+	# the first send and expect lines of the case, read from the file
+	l4=$(grep -n '^  - send:' cases/handshake/passive-open.yaml | head -n 1 | cut -d: -f1)
+	l5=$(grep -n '^  - expect:' cases/handshake/passive-open.yaml | head -n 1 | cut -d: -f1)
 	[ "$np" -ge 2 ] || fail "wrong segment: tshark reads $np packets from $f"
 	# every packet names its step, file:line:col and kind
 	nstep=$(echo "$c" | grep -c '	step [0-9]* (cases/handshake/passive-open.yaml:[0-9]*:[0-9]*) [a-z_]*')
 	[ "$nstep" -eq "$np" ] || fail "wrong segment: $nstep of $np packets have a step comment: $c"
-	echo "$c" | grep -q '	step 4 (cases/handshake/passive-open.yaml:13:5) send$' ||
+	echo "$c" | grep -q "	step 4 (cases/handshake/passive-open.yaml:$l4:5) send\$" ||
 		fail "wrong segment: the SYN is not commented as step 4's send: $c"
 	line=$(echo "$c" | grep 'FAILED:')
 	[ "$(echo "$c" | grep -c 'FAILED:')" -eq 1 ] || fail "wrong segment: want one FAILED comment: $c"
 	case "$line" in
-	*"step 5 (cases/handshake/passive-open.yaml:14:5) expect,FAILED: ack expected 1"*"expected: flags [SA]"*"got: 192.0.2.1.8080 > 192.0.2.2."*) ;;
+	*"step 5 (cases/handshake/passive-open.yaml:$l5:5) expect,FAILED: ack expected 1"*"expected: flags [SA]"*"got: 192.0.2.1.8080 > 192.0.2.2."*) ;;
 	*) fail "wrong segment: the FAILED comment is not on step 5's SYN-ACK with expected and got: $line" ;;
 	esac
 	s=$(section_comment "$f")
 	case "$s" in
-	*"FAIL at step 5 (cases/handshake/passive-open.yaml:14:5) expect: ack expected 1"*) ;;
+	*"FAIL at step 5 (cases/handshake/passive-open.yaml:$l5:5) expect: ack expected 1"*) ;;
 	*) fail "wrong segment: the section comment does not name the failing step: $s" ;;
 	esac
 	[ $status -eq 0 ] && pass "a wrong SYN-ACK: $np packets with step comments, FAILED on step 5's packet"
