@@ -35,6 +35,13 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
+# The reference stack as a library of its own: lib/refstack alone (it needs
+# only the C library and lib/seg's plain types, seg_types.h).
+REFSTACK_LIB   := $(BUILD)/librefstack.a
+REFSTACK_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lib/refstack/*.c))
+REFSTACK_HDR   := lib/refstack/refstack.h lib/refstack/refstack_codec.h lib/seg/seg_types.h
+REFSTACK_BENCH := $(BUILD)/bench/refstack
+
 .PHONY: all run check unit suite faults badinput engine-mutants outputs linux asan tsan bench bench-memory bench-linux install clean
 all: $(PROG) $(PROG_FAULTS) $(TEST_BIN) $(FAULT_TEST_BIN)
 
@@ -54,6 +61,15 @@ $(BUILD)/libtc.a: $(LIB_OBJ)
 $(BUILD)/libtc-faults.a: $(LIB_FAULT_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+$(REFSTACK_LIB): $(REFSTACK_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Linked with librefstack.a and nothing else: no libnet, no lib/seg code.
+$(REFSTACK_BENCH): bench/refstack.c $(REFSTACK_LIB)
+	@mkdir -p $(@D)
+	$(CC) -Ilib $(CFLAGS) $(LDFLAGS) $< $(REFSTACK_LIB) -o $@
 
 $(PROG): $(HARNESS_OBJ) $(BUILD)/libtc.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -75,7 +91,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs linux
+check: unit suite faults badinput engine-mutants outputs refstack-pc linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -119,8 +135,13 @@ tsan:
 		$(TSAN_RUN) --target linux -f 'cases/handshake/*' -f 'cases/rst/*' -f 'cases/data/*' cases/; \
 	else echo "tsan: SKIP linux target: cannot create a network namespace"; fi
 
-bench: $(PROG)
+bench: $(PROG) $(REFSTACK_BENCH)
 	bench/suite-ref $(BUILD)
+	$(REFSTACK_BENCH)
+
+# Bulk 1460-byte segments through refstack_input (goal: 2,000,000 a second).
+bench-refstack: $(REFSTACK_BENCH)
+	$(REFSTACK_BENCH)
 
 # Peak RSS of 4,000 case runs on ref.
 bench-memory: $(PROG)
@@ -133,11 +154,38 @@ bench-linux: $(PROG)
 	bench/suite-linux --load $(BUILD)
 	bench/linux-verdicts --load $(BUILD) 3
 
-install: $(PROG)
+install: $(PROG) install-lib
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpconform $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/tcpconform
 	cp -r cases $(DESTDIR)$(PREFIX)/share/tcpconform/
 	install -m 644 docs/tcpconform.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpconform.1
+
+# The reference stack's library, its headers (includes rewritten to sit side
+# by side in include/refstack/) and its pkg-config file.
+REFSTACK_INC := $(DESTDIR)$(PREFIX)/include/refstack
+REFSTACK_PC  := $(DESTDIR)$(PREFIX)/lib/pkgconfig/refstack.pc
+install-lib: $(REFSTACK_LIB)
+	install -d $(REFSTACK_INC) $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(REFSTACK_LIB) $(DESTDIR)$(PREFIX)/lib/librefstack.a
+	for h in $(REFSTACK_HDR); do \
+		sed 's|"\.\./seg/seg_types\.h"|"seg_types.h"|' $$h >$(REFSTACK_INC)/$${h##*/} && \
+		chmod 644 $(REFSTACK_INC)/$${h##*/} || exit 1; \
+	done
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+		'Name: refstack' 'Description: the tcpconform reference TCP stack (RFC 9293), a pure state machine' \
+		'Version: 0.1.0' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lrefstack' >$(REFSTACK_PC)
+	chmod 644 $(REFSTACK_PC)
+
+uninstall-lib:
+	rm -f $(DESTDIR)$(PREFIX)/lib/librefstack.a $(REFSTACK_PC) $(addprefix $(REFSTACK_INC)/,$(notdir $(REFSTACK_HDR)))
+	if [ -d $(REFSTACK_INC) ]; then rmdir $(REFSTACK_INC); fi
+
+# Installs the library into a temporary DESTDIR, builds and runs a passive
+# open against it with pkg-config's flags alone, uninstalls.
+refstack-pc: $(REFSTACK_LIB)
+	MAKE="$(MAKE)" tests/refstack-pc.sh $(BUILD)
+
+.PHONY: bench-refstack install-lib uninstall-lib refstack-pc
 
 clean:
 	rm -rf build
