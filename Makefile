@@ -181,9 +181,10 @@ uninstall-lib:
 	if [ -d $(REFSTACK_INC) ]; then rmdir $(REFSTACK_INC); fi
 
 # Installs the library into a temporary DESTDIR, builds and runs a passive
-# open against it with pkg-config's flags alone, uninstalls.
+# open against it with pkg-config's flags alone (plus LDFLAGS: a sanitizer
+# build's archive needs its runtime), uninstalls.
 refstack-pc: $(REFSTACK_LIB)
-	MAKE="$(MAKE)" tests/refstack-pc.sh $(BUILD)
+	MAKE="$(MAKE)" CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/refstack-pc.sh $(BUILD)
 
 .PHONY: bench-refstack install-lib uninstall-lib refstack-pc
 

@@ -10,6 +10,8 @@ set -u
 build=${1:-build}
 make=${MAKE:-make}
 cc=${CC:-cc}
+# a sanitizer build's archive needs the sanitizer runtime at link time
+ldflags=${LDFLAGS:-}
 status=0
 
 fail() { echo "refstack-pc: FAIL: $*"; status=1; }
@@ -178,7 +180,7 @@ int main(void)
 EOF
 
 # shellcheck disable=SC2086
-if $cc -std=c11 -Wall -Wextra -Werror "$tmp/passive_open.c" -o "$tmp/passive_open" $flags; then
+if $cc -std=c11 -Wall -Wextra -Werror "$tmp/passive_open.c" -o "$tmp/passive_open" $flags $ldflags; then
 	"$tmp/passive_open" || fail "the installed stack did not answer the SYN with a SYN,ACK"
 else
 	fail "the program does not build with pkg-config's flags alone"
@@ -188,7 +190,7 @@ fi
 libs=$(pkg-config --libs-only-L refstack)
 # shellcheck disable=SC2086
 $cc -std=c11 -c "$tmp/passive_open.c" -o "$tmp/passive_open.o" $(pkg-config --cflags refstack) &&
-	$cc "$tmp/passive_open.o" $libs -Wl,--whole-archive -lrefstack -Wl,--no-whole-archive \
+	$cc $ldflags "$tmp/passive_open.o" $libs -Wl,--whole-archive -lrefstack -Wl,--no-whole-archive \
 		-o "$tmp/passive_open_whole" ||
 	fail "the whole archive does not link with the C library alone"
 undef=$(nm -u "$dest$prefix/lib/librefstack.a" 2>/dev/null | awk 'NF == 2 {print $2}' | sort -u |
