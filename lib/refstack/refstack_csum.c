@@ -41,8 +41,10 @@ void refstack_csum_add(struct refstack_csum *c, const void *p, size_t n)
 		 * then sits mis positions off: for an odd mis the sum comes
 		 * out byte-swapped, and is swapped back below. */
 		uint64_t w = 0;
+		uint8_t *wb = (uint8_t *)&w;
 
-		memcpy((uint8_t *)&w + mis, b, 8 - mis);
+		for (size_t i = mis; i < 8; i++)
+			wb[i] = b[i - mis];
 		s0 += w;
 		c0 += s0 < w;
 		b += 8 - mis;
@@ -58,17 +60,35 @@ void refstack_csum_add(struct refstack_csum *c, const void *p, size_t n)
 		s1 += w[1];
 		c1 += s1 < w[1];
 	}
-	if (n) {
-		/* the tail, padded with zero bytes: zeros add nothing, and
-		 * since every chunk but the last is even, the pad lands where
-		 * RFC 9293 3.1 puts it */
-		uint64_t w[2] = {0};
+	if (n >= 8) {
+		uint64_t w;
 
-		memcpy(w, b, n);
-		s0 += w[0];
-		c0 += s0 < w[0];
-		s1 += w[1];
-		c1 += s1 < w[1];
+		memcpy(&w, b, 8);
+		s1 += w;
+		c1 += s1 < w;
+		b += 8;
+		n -= 8;
+	}
+	if (n) {
+		/* the last bytes, in order, padded with zero bytes: zeros add
+		 * nothing, and since every chunk but the last is even, the pad
+		 * lands where RFC 9293 3.1 puts it. Fixed-size copies, which
+		 * the compiler does in place. */
+		uint64_t w = 0;
+		uint8_t *wb = (uint8_t *)&w;
+
+		if (n >= 4) {
+			memcpy(wb, b, 4);
+			wb += 4, b += 4, n -= 4;
+		}
+		if (n >= 2) {
+			memcpy(wb, b, 2);
+			wb += 2, b += 2, n -= 2;
+		}
+		if (n)
+			*wb = *b;
+		s0 += w;
+		c0 += s0 < w;
 	}
 	s0 += s1;
 	c0 += c1 + (s0 < s1);

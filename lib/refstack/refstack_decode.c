@@ -15,15 +15,17 @@ static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
 /* RFC 9293 3.1 and RFC 8200 8.1: the pseudo-header, then the segment with
- * its checksum field; a correct segment sums to 0xffff (either zero). */
-static bool tcp_csum_ok(const struct refstack_rx_seg *out, const uint8_t *tcp, size_t len)
+ * its checksum field; a correct segment sums to 0xffff (either zero). The
+ * addresses are summed where they lie in the IP header (source, then
+ * destination: 8 bytes on IPv4, 32 on IPv6). */
+static bool tcp_csum_ok(const uint8_t *addrs, size_t alen, const uint8_t *tcp, size_t len)
 {
-	size_t alen = out->src.family == 4 ? 4 : 16;
 	struct refstack_csum c = {0};
 	uint8_t tail[8] = {0};
 
-	refstack_csum_add(&c, out->src.bytes, alen);
-	refstack_csum_add(&c, out->dst.bytes, alen);
+	refstack_csum_add(&c, addrs, 2 * alen);
+	/* the length as 32 bits and the protocol in the last octet (RFC 8200
+	 * 8.1); for IPv4 this sums to the same as its zero, PTCL, 16-bit length */
 	tail[0] = (uint8_t)(len >> 24);
 	tail[1] = (uint8_t)(len >> 16);
 	tail[2] = (uint8_t)(len >> 8);
@@ -64,8 +66,9 @@ static int decode_opts(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 	return 0;
 }
 
-/* The segment as the IP layer delimits it; the addresses are already in out. */
-static int decode_tcp(const uint8_t *tcp, size_t len, struct refstack_rx_seg *out)
+/* The segment as the IP layer delimits it; the addresses are already in
+ * out, and at addrs in the IP header. */
+static int decode_tcp(const uint8_t *addrs, const uint8_t *tcp, size_t len, struct refstack_rx_seg *out)
 {
 	size_t hlen;
 
@@ -86,7 +89,7 @@ static int decode_tcp(const uint8_t *tcp, size_t len, struct refstack_rx_seg *ou
 		return -1;
 	out->len = (uint16_t)(len - hlen);
 	out->payload = tcp + hlen;
-	out->bad_csum = !tcp_csum_ok(out, tcp, len);
+	out->bad_csum = !tcp_csum_ok(addrs, out->src.family == 4 ? 4 : 16, tcp, len);
 	return 0;
 }
 
@@ -108,7 +111,7 @@ static int decode_ipv4(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 	memcpy(out->dst.bytes, p + 16, 4);
 	out->ttl = p[8];
 	/* octets past the total length (link-layer padding) are not the segment */
-	return decode_tcp(p + hlen, total - hlen, out);
+	return decode_tcp(p + 12, p + hlen, total - hlen, out);
 }
 
 /* RFC 8200 3: TCP must follow the fixed header directly; any extension
@@ -126,7 +129,7 @@ static int decode_ipv6(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 	memcpy(out->src.bytes, p + 8, 16);
 	memcpy(out->dst.bytes, p + 24, 16);
 	out->ttl = p[7];
-	return decode_tcp(p + REFSTACK_IPV6_HLEN, plen, out);
+	return decode_tcp(p + 8, p + REFSTACK_IPV6_HLEN, plen, out);
 }
 
 int refstack_decode(const uint8_t *pkt, size_t len, struct refstack_rx_seg *out)

@@ -133,16 +133,15 @@ static void put_ipv6(const struct refstack_tx_seg *s, uint8_t *ip, size_t tcp_le
 
 /* RFC 9293 3.1 (IPv4 pseudo-header: source, destination, zero, PTCL, TCP
  * length) and RFC 8200 8.1 (IPv6: source, destination, upper-layer length
- * as 32 bits, three zero octets, next header), then the whole segment. */
-static void put_tcp_csum(const struct refstack_tx_seg *s, uint8_t *tcp, size_t tcp_len)
+ * as 32 bits, three zero octets, next header), then the whole segment. The
+ * addresses are summed where the IP header just put them. */
+static void put_tcp_csum(const uint8_t *addrs, size_t alen, uint8_t *tcp, size_t tcp_len)
 {
-	size_t alen = s->src.family == 4 ? 4 : 16;
 	struct refstack_csum c = {0};
 	uint8_t tail[8];
 	uint16_t sum;
 
-	refstack_csum_add(&c, s->src.bytes, alen);
-	refstack_csum_add(&c, s->dst.bytes, alen);
+	refstack_csum_add(&c, addrs, 2 * alen);
 	/* the length as 32 bits and the protocol in the last octet: for IPv4
 	 * this sums to the same as its zero, PTCL, 16-bit length */
 	put32(tail, (uint32_t)tcp_len);
@@ -193,10 +192,12 @@ size_t refstack_encode(const struct refstack_tx_seg *s, uint8_t *buf, size_t cap
 	if (s->data_len[1])
 		memcpy(tcp + REFSTACK_TCP_HLEN + optlen + s->data_len[0], s->data[1], s->data_len[1]);
 
-	if (s->src.family == 4)
+	if (s->src.family == 4) {
 		put_ipv4(s, buf, total);
-	else
+		put_tcp_csum(buf + 12, 4, tcp, tcp_len);
+	} else {
 		put_ipv6(s, buf, tcp_len);
-	put_tcp_csum(s, tcp, tcp_len);
+		put_tcp_csum(buf + 8, 16, tcp, tcp_len);
+	}
 	return total;
 }
