@@ -188,7 +188,7 @@ struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
 	for (unsigned i = 0; i < REFSTACK_MAX_CONNS; i++) {
 		struct refstack_conn *c = &s->conns[i];
 
-		if (c->used && c->lport == lport && c->rport == rport && seg_addr_eq(&c->raddr, raddr))
+		if (c->used && c->lport == lport && c->rport == rport && refstack_addr_eq(&c->raddr, raddr))
 			return c;
 	}
 	return NULL;
@@ -213,11 +213,18 @@ bool refstack_listening(const struct refstack *s, uint16_t port)
 	return false;
 }
 
-uint32_t refstack_eff_mss(const struct refstack *s, const struct tc_seg *syn)
+bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b)
 {
-	const struct seg_opt *o = seg_find_opt(syn, SEG_OPT_MSS);
+	/* constant lengths, so the compiler compares in place */
+	if (a->family != b->family)
+		return false;
+	return a->family == 4 ? memcmp(a->bytes, b->bytes, 4) == 0 : memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+uint32_t refstack_eff_mss(const struct refstack *s, const struct refstack_rx_seg *syn)
+{
 	/* 9293 3.7.1 (MUST-15), RFC 6691: no option -> 536 (IPv4) / 1220 (IPv6) */
-	uint32_t mss = o ? o->u.mss
+	uint32_t mss = syn->has_mss ? syn->mss
 			 : (s->cfg.addr.family == 6 ? REFSTACK_DEFAULT_MSS_V6 : REFSTACK_DEFAULT_MSS_V4);
 
 	/* never more than we announced ourselves */
@@ -246,15 +253,15 @@ void refstack_snd_acked(struct refstack_conn *c)
 	n = c->snd_una - c->snd_buf_seq;
 	if (n > c->snd_len)
 		n = c->snd_len; /* the rest of the acknowledged range is our FIN */
-	c->snd_head = (c->snd_head + n) % c->snd_cap;
+	c->snd_head = refstack_ring_pos(c->snd_cap, c->snd_head, n);
 	c->snd_len -= n;
 	c->snd_buf_seq += n;
 }
 
 void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len)
 {
-	for (uint32_t i = 0; i < len; i++)
-		c->rcv_buf[(c->rcv_head + c->rcv_len + i) % c->rcv_cap] = data[i];
+	refstack_ring_write(c->rcv_buf, c->rcv_cap, refstack_ring_pos(c->rcv_cap, c->rcv_head, c->rcv_len),
+			    data, len);
 	c->rcv_len += len;
 }
 
@@ -413,8 +420,8 @@ int refstack_send(struct refstack *s, struct refstack_conn *c, const uint8_t *da
 	if (space == 0)
 		return -EAGAIN;
 	n = len < space ? (uint32_t)len : space;
-	for (uint32_t i = 0; i < n; i++)
-		c->snd_buf[(c->snd_head + c->snd_len + i) % c->snd_cap] = data[i];
+	refstack_ring_write(c->snd_buf, c->snd_cap, refstack_ring_pos(c->snd_cap, c->snd_head, c->snd_len),
+			    data, n);
 	c->snd_len += n;
 	refstack_output(s, c, now_us);
 	return (int)n;
@@ -430,9 +437,8 @@ int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, siz
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
 	n = cap < c->rcv_len ? (uint32_t)cap : c->rcv_len;
-	for (uint32_t i = 0; i < n; i++)
-		buf[i] = c->rcv_buf[(c->rcv_head + i) % c->rcv_cap];
-	c->rcv_head = (c->rcv_head + n) % c->rcv_cap;
+	refstack_ring_read(c->rcv_buf, c->rcv_cap, c->rcv_head, buf, n);
+	c->rcv_head = refstack_ring_pos(c->rcv_cap, c->rcv_head, n);
 	c->rcv_len -= n;
 	if (n == 0)
 		return c->error;

@@ -4,8 +4,10 @@
  * refstack_init: time arrives as now_us on every call, segments arrive as IP
  * packet bytes and leave through the output callback as IP packet bytes, the
  * ISS comes from an injected source, and every state change is reported to
- * the transition hook with its cause. It depends on lib/seg only (parse and
- * build), never on the engine or the harness, so it can be lifted out. */
+ * the transition hook with its cause. It depends on the C library alone: it
+ * encodes and decodes its own packets (refstack_codec.h) and takes only
+ * lib/seg's plain types (seg_types.h), never the engine or the harness; it
+ * ships as build/librefstack.a (make install-lib, pkg-config refstack). */
 #ifndef REFSTACK_H
 #define REFSTACK_H
 
@@ -13,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../seg/seg.h"
+#include "../seg/seg_types.h"
 
 /* RFC 9293 3.3.2 */
 enum refstack_state {

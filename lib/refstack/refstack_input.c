@@ -9,7 +9,7 @@
 struct rx {
 	struct refstack *s;
 	struct refstack_conn *c;
-	const struct tc_seg *seg;
+	const struct refstack_rx_seg *seg;
 	uint64_t now_us;
 	/* The segment's text as trimmed to the window (3.10.7.4 step 1): the
 	 * sequence number of its first octet (after the SYN, if any), where
@@ -30,7 +30,7 @@ enum step {
 	STEP_DONE,
 };
 
-static bool has(const struct tc_seg *seg, uint16_t flag)
+static bool has(const struct refstack_rx_seg *seg, uint16_t flag)
 {
 	return (seg->flags & flag) != 0;
 }
@@ -47,7 +47,7 @@ static enum step done(struct rx *rx, enum refstack_drop drop)
  * RCV.WND. A FIN survives only if its own sequence number is inside. */
 static void rx_trim(struct rx *rx)
 {
-	const struct tc_seg *seg = rx->seg;
+	const struct refstack_rx_seg *seg = rx->seg;
 	const struct refstack_conn *c = rx->c;
 	uint32_t seq = seg->seq + (has(seg, SEG_SYN) ? 1u : 0u);
 	uint32_t fin_seq = seq + seg->len;
@@ -78,7 +78,7 @@ static void rx_trim(struct rx *rx)
 
 /* ---- 3.10.7.1 CLOSED ---------------------------------------------------- */
 
-static enum refstack_drop seg_arrives_closed(struct refstack *s, const struct tc_seg *seg)
+static enum refstack_drop seg_arrives_closed(struct refstack *s, const struct refstack_rx_seg *seg)
 {
 	/* 9293 3.10.7.1: "An incoming segment containing a RST is discarded." */
 	if (has(seg, SEG_RST))
@@ -88,14 +88,14 @@ static enum refstack_drop seg_arrives_closed(struct refstack *s, const struct tc
 		refstack_out_rst_reply(s, seg, seg->ack, 0, SEG_RST);
 	else
 		/* 9293 3.10.7.1: ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
-		refstack_out_rst_reply(s, seg, 0, seg->seq + seg_seq_len(seg), SEG_RST | SEG_ACK);
+		refstack_out_rst_reply(s, seg, 0, seg->seq + refstack_rx_seq_len(seg), SEG_RST | SEG_ACK);
 	return REFSTACK_DROP_CLOSED_REPLY;
 }
 
 /* ---- 3.10.7.2 LISTEN ---------------------------------------------------- */
 
 static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack_conn *l,
-					     const struct tc_seg *seg, uint64_t now_us)
+					     const struct refstack_rx_seg *seg, uint64_t now_us)
 {
 	struct refstack_conn *c;
 
@@ -160,7 +160,7 @@ static void run_steps(struct rx *rx, enum step (*const *steps)(struct rx *), uns
 /* ---- 3.10.7.3 SYN-SENT -------------------------------------------------- */
 
 static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refstack_conn *c,
-					       const struct tc_seg *seg, uint64_t now_us)
+					       const struct refstack_rx_seg *seg, uint64_t now_us)
 {
 	static enum step (*const rest[])(struct rx *) = {step6_urg, step7_text, step8_fin};
 	bool ack = has(seg, SEG_ACK);
@@ -231,9 +231,9 @@ static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refsta
 /* ---- 3.10.7.4 the other states ----------------------------------------- */
 
 /* 9293 3.10.7.4 step 1: the four cases of the acceptability test */
-static bool seq_acceptable(const struct refstack_conn *c, const struct tc_seg *seg)
+static bool seq_acceptable(const struct refstack_conn *c, const struct refstack_rx_seg *seg)
 {
-	uint32_t seg_len = seg_seq_len(seg);
+	uint32_t seg_len = refstack_rx_seq_len(seg);
 	uint32_t nxt = c->rcv_nxt, wnd = c->rcv_wnd;
 
 	if (seg_len == 0 && wnd == 0)
@@ -248,7 +248,7 @@ static bool seq_acceptable(const struct refstack_conn *c, const struct tc_seg *s
 static enum step step1_seq(struct rx *rx)
 {
 	struct refstack_conn *c = rx->c;
-	const struct tc_seg *seg = rx->seg;
+	const struct refstack_rx_seg *seg = rx->seg;
 
 	if (seq_acceptable(c, seg)) {
 		rx_trim(rx);
@@ -275,7 +275,7 @@ static enum step step1_seq(struct rx *rx)
 	 * and restart the 2 MSL timeout." Such a FIN lies just before RCV.NXT
 	 * and so fails the test above; this is where it is recognised. */
 	if (c->state == REFSTACK_TIME_WAIT && has(seg, SEG_FIN) &&
-	    seg->seq + seg_seq_len(seg) == c->rcv_nxt) {
+	    seg->seq + refstack_rx_seq_len(seg) == c->rcv_nxt) {
 		refstack_out_ack(rx->s, c);
 		refstack_time_wait_restart(rx->s, c, rx->now_us);
 		return done(rx, REFSTACK_ACCEPTED);
@@ -300,7 +300,7 @@ static enum step step2_rst(struct rx *rx)
 {
 	struct refstack *s = rx->s;
 	struct refstack_conn *c = rx->c;
-	const struct tc_seg *seg = rx->seg;
+	const struct refstack_rx_seg *seg = rx->seg;
 
 	if (!has(seg, SEG_RST))
 		return STEP_NEXT;
@@ -411,7 +411,7 @@ static enum step step4_syn(struct rx *rx)
 static enum step ack_established(struct rx *rx)
 {
 	struct refstack_conn *c = rx->c;
-	const struct tc_seg *seg = rx->seg;
+	const struct refstack_rx_seg *seg = rx->seg;
 	uint32_t ack = seg->ack;
 	bool window_ok;
 
@@ -463,7 +463,7 @@ static enum step step5_ack(struct rx *rx)
 {
 	struct refstack *s = rx->s;
 	struct refstack_conn *c = rx->c;
-	const struct tc_seg *seg = rx->seg;
+	const struct refstack_rx_seg *seg = rx->seg;
 
 	/* 9293 3.10.7.4 step 5: "if the ACK bit is off, drop the segment and
 	 * return" */
@@ -706,7 +706,7 @@ static enum step step8_fin(struct rx *rx)
 /* 9293 3.10.7.4: SYN-RECEIVED and the synchronized states. Step 3
  * (security) does not apply. */
 static enum refstack_drop seg_arrives_other(struct refstack *s, struct refstack_conn *c,
-					    const struct tc_seg *seg, uint64_t now_us)
+					    const struct refstack_rx_seg *seg, uint64_t now_us)
 {
 	static enum step (*const steps[])(struct rx *) = {
 		step1_seq, step2_rst, step4_syn, step5_ack, step6_urg, step7_text, step8_fin,
@@ -721,13 +721,12 @@ static enum refstack_drop seg_arrives_other(struct refstack *s, struct refstack_
 enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
 				  uint64_t now_us)
 {
-	struct tc_seg seg;
-	struct tc_err err;
+	struct refstack_rx_seg seg;
 	struct refstack_conn *c;
 
-	if (seg_parse(pkt, len, &seg, &err) < 0)
+	if (refstack_decode(pkt, len, &seg) < 0)
 		return REFSTACK_DROP_MALFORMED;
-	if (!seg_addr_eq(&seg.dst, &s->cfg.addr))
+	if (!refstack_addr_eq(&seg.dst, &s->cfg.addr))
 		return REFSTACK_DROP_NOT_OURS;
 	/* 9293 3.1: a segment whose checksum fails is discarded silently */
 	if (seg.bad_csum)

@@ -6,6 +6,10 @@
  *                    one per step of 3.10.7.4
  * refstack_output.c  segment emission and the send path
  * refstack_timer.c   retransmission (RFC 6298), delayed ACK, 2*MSL
+ * refstack_ring.c    the send and receive rings (memcpy, at most two)
+ * refstack_encode.c  segment fields -> IP packet bytes (refstack_codec.h)
+ * refstack_decode.c  IP packet bytes -> segment fields (refstack_codec.h)
+ * refstack_csum.c    the RFC 1071 checksum of the codec
  * refstack_fault.c   seeded faults (REFSTACK_FAULTS only) */
 #ifndef REFSTACK_INTERNAL_H
 #define REFSTACK_INTERNAL_H
@@ -14,6 +18,7 @@
 #include <stdint.h>
 
 #include "refstack.h"
+#include "refstack_codec.h"
 
 #define REFSTACK_TIMER_OFF UINT64_MAX
 #define REFSTACK_TTL 64
@@ -91,18 +96,29 @@ struct refstack_conn *refstack_listener_find(struct refstack *s, uint16_t port);
 void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
 				enum refstack_cause cause, uint64_t now_us);
 /* Eff.snd.MSS from the peer's SYN (9293 3.7.1, RFC 6691). */
-uint32_t refstack_eff_mss(const struct refstack *s, const struct tc_seg *syn);
+uint32_t refstack_eff_mss(const struct refstack *s, const struct refstack_rx_seg *syn);
 /* Our FIN was sent and SND.UNA is past it. */
 bool refstack_fin_acked(const struct refstack_conn *c);
 /* SND.UNA moved: drop acknowledged bytes from the send buffer. */
 void refstack_snd_acked(struct refstack_conn *c);
 /* Append in-order text to the receive buffer (len fits: RCV.WND <= free). */
 void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len);
+bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b);
+
+/* refstack_ring.c */
+/* head + off inside a ring of cap bytes (head < cap, off <= cap). */
+uint32_t refstack_ring_pos(uint32_t cap, uint32_t head, uint32_t off);
+/* n bytes (n <= cap) into or out of the ring, starting at pos (< cap). */
+void refstack_ring_write(uint8_t *ring, uint32_t cap, uint32_t pos, const uint8_t *src, uint32_t n);
+void refstack_ring_read(const uint8_t *ring, uint32_t cap, uint32_t pos, uint8_t *dst, uint32_t n);
+/* Where n bytes from pos lie: up to the ring's end, then from its start. */
+void refstack_ring_pieces(const uint8_t *ring, uint32_t cap, uint32_t pos, uint32_t n,
+			  const uint8_t *piece[2], uint32_t piece_len[2]);
 
 /* refstack_output.c */
 /* An RST answering seg without a TCB (3.10.7.1, 3.10.7.2, 3.10.7.3, 3.10.7.4
  * step 5): addressed back to seg's source. */
-void refstack_out_rst_reply(struct refstack *s, const struct tc_seg *seg, uint32_t seq,
+void refstack_out_rst_reply(struct refstack *s, const struct refstack_rx_seg *seg, uint32_t seq,
 			    uint32_t ack, uint16_t flags);
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 void refstack_out_ack(struct refstack *s, struct refstack_conn *c);

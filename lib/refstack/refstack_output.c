@@ -1,28 +1,28 @@
 /* Segment emission and the send path. Every segment leaves through emit():
- * built with seg_build, handed to io.output. */
+ * encoded by refstack_encode into a buffer on the C stack, handed to
+ * io.output. */
 #include "refstack_internal.h"
 
 #include <string.h>
 
 /* IPv6 header, TCP header with the largest options, the largest payload */
-#define OUT_BUF_MAX (40 + 60 + SEG_MAX_PAYLOAD)
+#define OUT_BUF_MAX (REFSTACK_IPV6_HLEN + 60 + SEG_MAX_PAYLOAD)
 
-static void emit(struct refstack *s, const struct tc_seg *o)
+static void emit(struct refstack *s, const struct refstack_tx_seg *o)
 {
 	uint8_t buf[OUT_BUF_MAX];
-	struct tc_err err;
-	int n = seg_build(o, buf, sizeof(buf), &err);
+	size_t n = refstack_encode(o, buf, sizeof(buf));
 
-	/* Nothing the stack builds can fail (addresses of one family, a payload
-	 * within SEG_MAX_PAYLOAD); if it ever did, the segment is lost on the
-	 * wire, which TCP recovers from. */
-	if (n < 0)
+	/* Nothing the stack encodes can fail (addresses of one family, one MSS
+	 * option, a payload within SEG_MAX_PAYLOAD); if it ever did, the
+	 * segment is lost on the wire, which TCP recovers from. */
+	if (n == 0)
 		return;
 	if (s->io.output)
-		s->io.output(s->io.ctx, buf, (size_t)n);
+		s->io.output(s->io.ctx, buf, n);
 }
 
-static void seg_start(const struct refstack *s, struct tc_seg *o, const struct seg_addr *dst,
+static void seg_start(const struct refstack *s, struct refstack_tx_seg *o, const struct seg_addr *dst,
 		      uint16_t sport, uint16_t dport)
 {
 	memset(o, 0, sizeof(*o));
@@ -33,10 +33,10 @@ static void seg_start(const struct refstack *s, struct tc_seg *o, const struct s
 	o->dport = dport;
 }
 
-void refstack_out_rst_reply(struct refstack *s, const struct tc_seg *seg, uint32_t seq,
+void refstack_out_rst_reply(struct refstack *s, const struct refstack_rx_seg *seg, uint32_t seq,
 			    uint32_t ack, uint16_t flags)
 {
-	struct tc_seg o;
+	struct refstack_tx_seg o;
 
 	seg_start(s, &o, &seg->src, seg->dport, seg->sport);
 	o.seq = seq;
@@ -52,7 +52,8 @@ void refstack_out_rst_reply(struct refstack *s, const struct tc_seg *seg, uint32
 static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flags, uint32_t seq,
 		      uint32_t ack, uint32_t len)
 {
-	struct tc_seg o;
+	struct refstack_tx_seg o;
+	struct seg_opt mss = {.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
 
 	seg_start(s, &o, &c->raddr, c->lport, c->rport);
 	o.seq = seq;
@@ -66,9 +67,8 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 	o.win = (flags & SEG_RST) ? 0 : (uint16_t)(c->rcv_wnd > 65535 ? 65535 : c->rcv_wnd);
 	/* options only on SYN and SYN-ACK: the MSS (9293 3.7.1) */
 	if ((flags & SEG_SYN) && s->cfg.mss) {
-		struct seg_opt mss = {.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
-
-		seg_add_opt(&o, &mss);
+		o.opts = &mss;
+		o.nopts = 1;
 	}
 #ifdef REFSTACK_FAULTS
 	/* fault mss-on-every-segment: one option-building path for every
@@ -76,18 +76,15 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 	 * data, FINs and RSTs too; RFC 9293 3.2 and 3.7.1 allow it only on
 	 * segments with SYN set */
 	if (!(flags & SEG_SYN) && s->cfg.mss && refstack_fault_on(s, REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT)) {
-		struct seg_opt mss = {.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
-
-		seg_add_opt(&o, &mss);
+		o.opts = &mss;
+		o.nopts = 1;
 	}
 #endif
-	if (len) {
-		uint32_t off = seq - c->snd_buf_seq;
-
-		for (uint32_t i = 0; i < len; i++)
-			o.payload[i] = c->snd_buf[(c->snd_head + off + i) % c->snd_cap];
-		o.len = (uint16_t)len;
-	}
+	/* text straight from the send ring, in at most two pieces */
+	if (len)
+		refstack_ring_pieces(c->snd_buf, c->snd_cap,
+				     refstack_ring_pos(c->snd_cap, c->snd_head, seq - c->snd_buf_seq), len,
+				     o.data, o.data_len);
 	emit(s, &o);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../refstack/refstack.h"
+#include "../../seg/seg.h" /* seg_build and seg_parse: the byte path of a real wire */
 #include "target_ref.h"
 
 #define REF_QUEUE 64
