@@ -85,4 +85,9 @@ extern const size_t cf_nsend_keys;
 extern const struct cf_key cf_expect_keys[];
 extern const size_t cf_nexpect_keys;
 
+/* The steps of the built-in prologue NAME as YAML, NULL when there is none
+ * (casefile_prologue.c); the names, comma-separated, for messages. */
+const char *cf_prologue_steps(const char *name);
+void cf_prologue_names(char *buf, size_t cap);
+
 #endif

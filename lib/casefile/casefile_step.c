@@ -382,9 +382,105 @@ static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
 	return rd.on ? cf_load_overrides(cf, rd.on, st) : 0;
 }
 
+/* The `use` key of a step, or NULL when the step is not a `- use: NAME`. */
+static yaml_node_t *use_key(struct cf *cf, yaml_node_t *item)
+{
+	if (item->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = cf_node(cf, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, "use") == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* Room for one more step; the array grows as prologues expand. */
+static struct tc_step *next_step(struct cf *cf, struct tc_case *c, size_t *cap)
+{
+	if ((size_t)c->nsteps == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct tc_step *p = realloc(c->steps, ncap * sizeof(*p));
+
+		if (!p) {
+			tc_err_set(cf->err, TC_ERR_NOMEM, "%s: no memory for %zu steps", cf->name, ncap);
+			return NULL;
+		}
+		memset(p + *cap, 0, (ncap - *cap) * sizeof(*p));
+		c->steps = p;
+		*cap = ncap;
+	}
+	if (c->nsteps >= CF_MAX_STEPS) {
+		tc_err_set(cf->err, TC_ERR_CASE, "%s: more than %d steps (prologues included)", cf->name, CF_MAX_STEPS);
+		return NULL;
+	}
+	return &c->steps[c->nsteps];
+}
+
+/* A step loaded into the next slot, located at loc; counted on success. */
+static int add_step(struct cf *cf, yaml_node_t *node, struct tc_loc loc, struct tc_case *c, size_t *cap)
+{
+	struct tc_step *st = next_step(cf, c, cap);
+
+	if (!st)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->loc = loc;
+	if (load_step(cf, node, st)) {
+		/* casefile_free sees only the steps counted so far */
+		free(st->ovr);
+		st->ovr = NULL;
+		return -1;
+	}
+	c->nsteps++;
+	return 0;
+}
+
+/* `- use: NAME`: the prologue's steps, each located at the use line. */
+static int add_prologue(struct cf *cf, yaml_node_t *item, yaml_node_t *key, struct tc_case *c, size_t *cap)
+{
+	struct tc_loc loc = {(int)item->start_mark.line + 1, (int)item->start_mark.column + 1};
+	yaml_node_t *v = NULL;
+	char names[128], shown[64];
+	const char *name, *text;
+	yaml_parser_t p;
+	yaml_document_t doc;
+	int rc = 0;
+
+	if (cf_len(item) != 1)
+		return cf_fail(cf, key, "use: a step that uses a prologue has no other keys");
+	v = cf_node(cf, item->data.mapping.pairs.start->value);
+	if (!v || cf_string(cf, v, "use", &name))
+		return v ? -1 : cf_fail(cf, key, "use: malformed step");
+	cf_prologue_names(names, sizeof(names));
+	text = cf_prologue_steps(name);
+	if (!text)
+		return cf_fail(cf, v, "use: %s is not a prologue (%s)", cf_found(v, shown, sizeof(shown)), names);
+	if (!yaml_parser_initialize(&p))
+		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: out of memory reading YAML", cf->name);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+	if (!yaml_parser_load(&p, &doc)) {
+		yaml_parser_delete(&p);
+		return tc_err_set(cf->err, TC_ERR_CASE, "prologue %s does not parse (a bug of tcpconform)", name);
+	}
+	/* the prologue's own nodes: its errors (a bug of ours) name it */
+	struct cf sub = {.name = "prologue", .err = cf->err, .doc = &doc};
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+	for (size_t i = 0; root && root->type == YAML_SEQUENCE_NODE && i < cf_len(root) && rc == 0; i++) {
+		yaml_node_t *node = cf_node(&sub, root->data.sequence.items.start[i]);
+
+		rc = node ? add_step(&sub, node, loc, c, cap) : -1;
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
 {
-	size_t n;
+	size_t n, cap = 0;
 
 	if (cf_want(cf, seq, YAML_SEQUENCE_NODE, "steps"))
 		return -1;
@@ -393,25 +489,18 @@ int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
 		return cf_fail(cf, seq, "steps: expected at least one step");
 	if (n > CF_MAX_STEPS)
 		return cf_fail(cf, seq, "steps: %zu steps, more than %d", n, CF_MAX_STEPS);
-	c->steps = calloc(n, sizeof(*c->steps));
-	if (!c->steps)
-		return tc_err_set(cf->err, TC_ERR_NOMEM, "%s: no memory for %zu steps", cf->name, n);
 	c->nsteps = 0;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item = cf_node(cf, seq->data.sequence.items.start[i]);
-		struct tc_step *st = &c->steps[i];
+		yaml_node_t *use;
 
 		if (!item)
 			return cf_fail(cf, seq, "steps: malformed list");
-		st->loc.line = (int)item->start_mark.line + 1;
-		st->loc.col = (int)item->start_mark.column + 1;
-		if (load_step(cf, item, st)) {
-			/* casefile_free sees only the steps counted so far */
-			free(st->ovr);
-			st->ovr = NULL;
+		use = use_key(cf, item);
+		if (use ? add_prologue(cf, item, use, c, &cap)
+			: add_step(cf, item, (struct tc_loc){(int)item->start_mark.line + 1, (int)item->start_mark.column + 1},
+				   c, &cap))
 			return -1;
-		}
-		c->nsteps++;
 	}
 	return 0;
 }

@@ -178,6 +178,39 @@ static void test_defaults(void **state)
 	casefile_free(&c);
 }
 
+/* `- use: NAME` expands to the prologue's steps, each located at the use
+ * line and counted as the case's own; the steps after it keep their place. */
+static void test_use_prologue(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "steps:\n"
+		     "  - wait: 1ms\n"
+		     "  - use: passive-open\n"
+		     "  - use: active-open\n"
+		     "  - state: CLOSED\n",
+		&c);
+	assert_int_equal(c.nsteps, 1 + 7 + 6 + 1);
+	assert_int_equal(c.steps[0].kind, TC_STEP_WAIT);
+	assert_int_equal(c.steps[1].kind, TC_STEP_APP);
+	assert_int_equal(c.steps[1].u.app.verb, TC_APP_LISTEN);
+	assert_int_equal(c.steps[1].loc.line, 5);
+	assert_int_equal(c.steps[7].kind, TC_STEP_STATE);
+	assert_int_equal(c.steps[7].u.state, TC_ESTABLISHED);
+	assert_int_equal(c.steps[7].loc.line, 5);
+	assert_int_equal(c.steps[8].u.app.verb, TC_APP_CONNECT);
+	assert_int_equal(c.steps[8].loc.line, 6);
+	/* the prologue's own per-target expectation comes with it */
+	assert_int_equal(c.steps[9].kind, TC_STEP_EXPECT);
+	assert_int_equal(c.steps[9].novr, 1);
+	assert_string_equal(c.steps[9].ovr[0].target, "lwip");
+	assert_int_equal(c.steps[14].kind, TC_STEP_STATE);
+	assert_int_equal(c.steps[14].u.state, TC_CLOSED);
+	assert_int_equal(c.steps[14].loc.line, 7);
+	casefile_free(&c);
+}
+
 static void test_header_and_config(void **state)
 {
 	struct tc_case c;
@@ -610,6 +643,11 @@ static const struct bad bad_rows[] = {
 	 "deviations: family: 5 is not an IP version (4 or 6)"},
 	{"deviations: family 3", STEPS "  - wait: 1s\ndeviations: {linux: {reason: r, step: 1, family: 3}}\n", 5, 50,
 	 "deviations: family: '3' is out of range 4..6"},
+	{"use: unknown prologue", STEPS "  - use: half-open\n", 4, 10,
+	 "use: 'half-open' is not a prologue (active-open, passive-open)"},
+	{"use: with other keys", STEPS "  - use: active-open\n    on: {linux: {skip: true, reason: r}}\n", 4, 5,
+	 "use: a step that uses a prologue has no other keys"},
+	{"use: a list", STEPS "  - use: [active-open]\n", 4, 10, "use: expected"},
 	{"deviations: not a mapping", STEPS "  - wait: 1s\ndeviations: [linux]\n", 5, 13,
 	 "deviations: expected a mapping"},
 	{"deviations: a bare reason", STEPS "  - wait: 1s\ndeviations: {linux: \"\"}\n", 5, 21,
@@ -1127,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_example_steps),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_header_and_config),
+		cmocka_unit_test(test_use_prologue),
 		cmocka_unit_test(test_send_every_key),
 		cmocka_unit_test(test_expect_every_key),
 		cmocka_unit_test(test_len_without_data),
