@@ -31,7 +31,7 @@ endif
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 
-PKGS     := libpcap yaml-0.1 libmnl
+PKGS     := libpcap yaml-0.1 libmnl libnftnl
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS   ?= -O2 -g
 # override: a CFLAGS given on the command line (make asan gives one) adds to
