@@ -71,7 +71,7 @@ FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 PROG        := $(BUILD)/tcpconform
 PROG_FAULTS := $(BUILD)/tcpconform-faults
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap remote linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE
 # The programs only: they need no cmocka and no tshark. The test programs
 # are built by the test goals (or `make tests`).
 all programs: $(PROG) $(PROG_FAULTS)
@@ -126,7 +126,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap remote linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -191,6 +191,15 @@ html: $(PROG) $(PROG_FAULTS)
 # Capture files read back by tshark: comments, checksums, --pcap, names.
 pcap: $(PROG) $(PROG_FAULTS)
 	tests/pcap.sh $(BUILD)
+
+# The remote target against a Linux host in a namespace pair (root; says
+# SKIP without it): the agentless subset, the safety rails, the cleanup.
+REMOTE_HOST := $(BUILD)/tests-remote/remote_host
+$(REMOTE_HOST): tests/remote/remote_host.c $(BUILD)/libtc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
+remote: $(PROG) $(REMOTE_HOST)
+	tests/remote.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

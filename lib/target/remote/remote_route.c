@@ -35,6 +35,10 @@ static int nl_query(struct nlmsghdr *req, mnl_cb_t cb, void *data, const char *w
 		goto out;
 	}
 	portid = mnl_socket_get_portid(nl);
+	/* a single answer ends with an ack (a dump with NLMSG_DONE): either
+	 * makes mnl_cb_run say stop */
+	if (!(req->nlmsg_flags & NLM_F_DUMP))
+		req->nlmsg_flags |= NLM_F_ACK;
 	req->nlmsg_seq = (unsigned)time(NULL);
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
 		rc = tc_err_set(err, TC_ERR_SYSTEM, "%s: netlink send: %s", what, strerror(errno));
