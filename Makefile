@@ -31,7 +31,7 @@ endif
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 
-PKGS     := libpcap yaml-0.1 libmnl
+PKGS     := libpcap yaml-0.1 libmnl libnftnl
 CPPFLAGS += -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS   ?= -O2 -g
 # override: a CFLAGS given on the command line (make asan gives one) adds to
@@ -79,7 +79,7 @@ REFSTACK_HDR   := lib/refstack/refstack.h lib/refstack/refstack_codec.h lib/seg/
 REFSTACK_BENCH := $(BUILD)/bench/refstack
 
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE refstack-pc bench-refstack install-lib uninstall-lib
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap remote linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE refstack-pc bench-refstack install-lib uninstall-lib
 # The programs only: they need no cmocka and no tshark. The test programs
 # are built by the test goals (or `make tests`).
 all programs: $(PROG) $(PROG_FAULTS)
@@ -143,7 +143,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap refstack-pc linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap refstack-pc remote linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -208,6 +208,15 @@ html: $(PROG) $(PROG_FAULTS)
 # Capture files read back by tshark: comments, checksums, --pcap, names.
 pcap: $(PROG) $(PROG_FAULTS)
 	tests/pcap.sh $(BUILD)
+
+# The remote target against a Linux host in a namespace pair (root; says
+# SKIP without it): the agentless subset, the safety rails, the cleanup.
+REMOTE_HOST := $(BUILD)/tests-remote/remote_host
+$(REMOTE_HOST): tests/remote/remote_host.c $(BUILD)/libtc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
+remote: $(PROG) $(REMOTE_HOST)
+	tests/remote.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)

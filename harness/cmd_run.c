@@ -284,6 +284,8 @@ struct pool {
 	size_t *order; /* the order workers take runs in: longest first */
 	size_t next; /* under mu */
 	bool stopping; /* under mu: a signal or a broken stdout ends the run */
+	/* under mu: the target said the run cannot go on (target_run_broken) */
+	char broken[TC_ERR_MSG_MAX];
 	unsigned busy; /* under mu: workers inside a case run */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -370,9 +372,15 @@ static void *worker_main(void *arg)
 			return NULL;
 		size_t k = p->order[next];
 		struct finished *f = run_one(p, k, w);
+		char why[TC_ERR_MSG_MAX];
+		bool broken = target_run_broken(p->run, why, sizeof(why));
 		pthread_mutex_lock(&p->mu);
 		p->fin[k] = f;
 		p->done[k] = true;
+		if (broken && !p->broken[0]) {
+			snprintf(p->broken, sizeof(p->broken), "%s", why);
+			p->stopping = true;
+		}
 		p->busy--;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
@@ -627,7 +635,8 @@ static int run_cases(const struct run_opts *o, const struct tc_target_ops *targe
 	pthread_cond_init(&p.cv, NULL);
 	ctx->pool = &p;
 	signals_set_hook(&(struct signals_hook){.stop = on_stop, .abandon = on_abandon, .arg = ctx});
-	struct tc_run_conf rconf = {.jobs = jobs, .keep_netns = o->keep_netns, .fault = o->fault};
+	struct tc_run_conf rconf = {.jobs = jobs, .keep_netns = o->keep_netns, .fault = o->fault,
+				    .param = target_param(o->target), .stack = o->stack, .remote = &o->remote};
 	p.run = target_run_open(target, &rconf, &err);
 	if (!p.run) {
 		fprintf(stderr, "tcpconform: %s\n", err.msg);
@@ -719,13 +728,19 @@ stopped:
 		if (report_one(o, &p, k, f, &tot, &ctx->reports, out_err == 0) != 0)
 			out_err = EPIPE;
 	}
+	rc = 2;
 	if (signals_caught() && signals_caught() != SIGPIPE)
 		fprintf(stderr, "tcpconform: stopped by %s: %u of %zu case runs finished and reported\n",
 			signals_name(signals_caught()), tot.passed + tot.failed + tot.skipped + tot.errored,
 			p.nruns);
-	else if (!signals_caught())
+	else if (!signals_caught() && p.broken[0]) {
+		/* the target cannot go on (a remote host stopped answering): a
+		 * failure of the run, not bad input */
+		fprintf(stderr, "tcpconform: the run stopped: %s; %u of %zu case runs finished and reported\n",
+			p.broken, tot.passed + tot.failed + tot.skipped + tot.errored, p.nruns);
+		rc = 1;
+	} else if (!signals_caught())
 		fprintf(stderr, "tcpconform: standard output: %s; the run was stopped\n", strerror(out_err));
-	rc = 2;
 totals:
 	if (!out_err && reported == p.nruns)
 		flips = report_flips(o, &p);
@@ -804,6 +819,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.list_faults)
 		return list_faults(target);
+	if ((o.remote_set || o.stack) && target != target_find("remote")) {
+		fprintf(stderr, "tcpconform run: --stack, --allow, --rate, --max-connections, --closed-port, --agent and "
+				"--token-file are options of the remote target (--target remote:ADDR[:PORT])\n");
+		return 2;
+	}
+	if (o.stack && (!target_name_known(o.stack) || strcmp(o.stack, "remote") == 0 || strchr(o.stack, ':'))) {
+		fprintf(stderr, "tcpconform run: --stack %s: not a target name whose expectations could apply "
+				"(tcpconform list-targets)\n", o.stack);
+		return 2;
+	}
 	const char *suite[1];
 	const char *const *paths = (const char *const *)(argv + optind);
 	int npaths = argc - optind;

@@ -21,7 +21,23 @@ void run_usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  -t, --target NAME     the stack under test (default: ref, the bundled\n"
-		"                        reference stack in virtual time); see list-targets\n"
+		"                        reference stack in virtual time); see list-targets;\n"
+		"                        remote:ADDR[:PORT] (IPv6 in brackets) is a remote\n"
+		"                        host whose PORT (default 8080) listens\n"
+		"      --stack NAME      the target whose on:, deviations: and skip: apply\n"
+		"                        (the stack the remote host runs, e.g. linux)\n"
+		"      --allow CIDR      remote: a prefix the run may send to (repeatable;\n"
+		"                        required: every destination must lie in one)\n"
+		"      --rate PPS        remote: injected segments per second, a token\n"
+		"                        bucket that delays, never drops (default 100,\n"
+		"                        burst PPS/10)\n"
+		"      --max-connections N\n"
+		"                        remote: SYNs the run may send in all (default 1000)\n"
+		"      --closed-port PORT\n"
+		"                        remote: a port of the far host nobody listens on,\n"
+		"                        for the cases that need a closed port\n"
+		"      --agent HOST:PORT remote: the far host's agent, for app and state\n"
+		"      --token-file F    remote: the agent's token\n"
 		"  -f, --filter GLOB     run only cases whose path or name matches GLOB\n"
 		"                        (fnmatch; repeatable; a case runs if any matches)\n"
 		"      --tag TAG         run only cases with tag TAG (repeatable: any of them)\n"
@@ -139,7 +155,8 @@ static int parse_pcap_format(const char *arg, struct run_opts *o)
 
 enum { OPT_FAMILY = 256, OPT_LIST, OPT_FAULT, OPT_LIST_FAULTS, OPT_PCAP_DIR, OPT_KEEP_NETNS,
        OPT_TAG, OPT_RFC, OPT_REQUIREMENT, OPT_SHARD, OPT_REPEAT, OPT_COLOR,
-       OPT_CASES_DIR, OPT_PCAP, OPT_PCAP_FORMAT };
+       OPT_CASES_DIR, OPT_PCAP, OPT_PCAP_FORMAT, OPT_STACK, OPT_ALLOW, OPT_RATE, OPT_MAX_CONN,
+       OPT_CLOSED_PORT, OPT_AGENT, OPT_TOKEN_FILE };
 
 /* A report format's option: 512 + its index in report_sinks. */
 #define OPT_REPORT 512
@@ -240,6 +257,60 @@ static int parse_color(const char *arg, struct run_opts *o)
 	return 0;
 }
 
+static int parse_uint(const char *opt, const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long n = strtoul(arg, &end, 10);
+
+	if (*arg < '0' || *arg > '9' || *end != '\0' || n < 1 || n > max) {
+		fprintf(stderr, "tcpconform run: %s: '%s' is not a number 1..%lu\n", opt, arg, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* The remote target's options; their use with another target is refused
+ * in cmd_run, once the target is known. */
+static int parse_remote(int ch, const char *arg, struct run_opts *o)
+{
+	struct remote_conf *rc = &o->remote;
+	struct tc_err err = {0};
+	unsigned long n;
+
+	o->remote_set = true;
+	switch (ch) {
+	case OPT_ALLOW:
+		if (rc->nallow == REMOTE_ALLOW_MAX) {
+			fprintf(stderr, "tcpconform run: at most %d --allow options\n", REMOTE_ALLOW_MAX);
+			return -1;
+		}
+		if (remote_cidr_parse(arg, &rc->allow[rc->nallow], &err) != 0) {
+			fprintf(stderr, "tcpconform run: %s\n", err.msg);
+			return -1;
+		}
+		rc->nallow++;
+		return 0;
+	case OPT_RATE:
+		if (parse_uint("--rate", arg, 100000, &n) != 0)
+			return -1;
+		rc->rate = (unsigned)n;
+		return 0;
+	case OPT_MAX_CONN:
+		if (parse_uint("--max-connections", arg, 1000000, &n) != 0)
+			return -1;
+		rc->max_connections = (unsigned)n;
+		return 0;
+	case OPT_CLOSED_PORT:
+		if (parse_uint("--closed-port", arg, 65535, &n) != 0)
+			return -1;
+		rc->closed_port = (uint16_t)n;
+		return 0;
+	case OPT_AGENT: rc->agent = arg; return 0;
+	default: /* OPT_TOKEN_FILE */ rc->token_file = arg; return 0;
+	}
+}
+
 int run_opts_parse(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option fixed[] = {
@@ -261,6 +332,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 		{"repeat", required_argument, NULL, OPT_REPEAT},
 		{"color", required_argument, NULL, OPT_COLOR},
 		{"cases-dir", required_argument, NULL, OPT_CASES_DIR},
+		{"stack", required_argument, NULL, OPT_STACK},
+		{"allow", required_argument, NULL, OPT_ALLOW},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONN},
+		{"closed-port", required_argument, NULL, OPT_CLOSED_PORT},
+		{"agent", required_argument, NULL, OPT_AGENT},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 #ifdef REFSTACK_FAULTS
 		{"ref-fault", required_argument, NULL, OPT_FAULT},
 		{"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
@@ -284,6 +362,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 	optind = 1;
 	o->jobs = 0; /* chosen by the target: target_default_jobs */
 	o->repeat = 1;
+	remote_conf_init(&o->remote);
 	if (parse_color("auto", o) != 0)
 		return -1;
 	while ((ch = getopt_long(argc, argv, ":t:f:j:vqh", longopts, NULL)) != -1) {
@@ -339,6 +418,16 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o)
 				return -1;
 			break;
 		case OPT_CASES_DIR: o->cases_dir = optarg; break;
+		case OPT_STACK: o->stack = optarg; break;
+		case OPT_ALLOW:
+		case OPT_RATE:
+		case OPT_MAX_CONN:
+		case OPT_CLOSED_PORT:
+		case OPT_AGENT:
+		case OPT_TOKEN_FILE:
+			if (parse_remote(ch, optarg, o) != 0)
+				return -1;
+			break;
 		case OPT_FAULT: o->fault = optarg; break;
 		case OPT_LIST_FAULTS: o->list_faults = true; break;
 		case 'h': run_usage(stdout); exit(0);

@@ -10,6 +10,7 @@
 #include "../lib/case/tc_select.h"
 #include "../lib/engine/engine.h"
 #include "../lib/report/report.h"
+#include "../lib/target/remote/remote_conf.h"
 
 #define MAX_FILTERS 32
 
@@ -35,6 +36,11 @@ struct run_opts {
 	unsigned repeat; /* --repeat: how many times the suite runs (1..1000) */
 	bool color; /* --color, resolved against the terminal and NO_COLOR */
 	const char *cases_dir; /* --cases-dir: the suite when no PATH is given */
+	const char *stack; /* --stack: whose on:, deviations: and skip: apply */
+	/* --allow, --rate, --max-connections, --closed-port, --agent,
+	 * --token-file: the remote target's; remote_set says one was given */
+	struct remote_conf remote;
+	bool remote_set;
 };
 
 void run_usage(FILE *out);

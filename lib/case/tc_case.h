@@ -194,6 +194,14 @@ enum tc_require {
 	TC_REQ_APP = 1u << 0, /* application actions */
 	TC_REQ_STATE = 1u << 1, /* exact state reads */
 	TC_REQ_VIRTUAL_TIME = 1u << 2, /* long waits only make sense in virtual time */
+	/* The case talks to a listening port: its `app` steps are only
+	 * `listen` (on the case's port) and `accept`, which make one, so a
+	 * target offering a listening port of its own (a remote host) can run
+	 * it without application control. Its `state` steps are informational
+	 * (docs/case-format.md, "Needs"). */
+	TC_REQ_OPEN_PORT = 1u << 3,
+	/* The case needs a port nobody listens on, and no `app` step. */
+	TC_REQ_CLOSED_PORT = 1u << 4,
 };
 
 #define TC_MAX_RFC 8
@@ -213,6 +221,7 @@ struct tc_case {
 	int nreqs;
 	char reqs[TC_MAX_REQS][TC_REQ_MAX];
 	unsigned requires; /* enum tc_require bits */
+	struct tc_loc requires_loc; /* where `requires:` is written */
 	struct tc_case_conf conf;
 	uint16_t port; /* the target's port; default 8080 */
 	uint16_t peer_port; /* the injector's port; default 40000 */

@@ -132,6 +132,8 @@ static const struct {
 	{"app", TC_REQ_APP},
 	{"state", TC_REQ_STATE},
 	{"virtual-time", TC_REQ_VIRTUAL_TIME},
+	{"open-port", TC_REQ_OPEN_PORT},
+	{"closed-port", TC_REQ_CLOSED_PORT},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -147,14 +149,17 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 			return 0;
 		}
 	}
-	return cf_fail(cf, item, "requires: unknown requirement %s; expected one of: app, state, virtual-time",
+	return cf_fail(cf, item, "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port",
 		       cf_found(item, shown, sizeof(shown)));
 }
 
 static int k_requires(struct cf *cf, yaml_node_t *v, void *obj)
 {
+	struct tc_case *c = obj;
+
 	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "requires"))
 		return -1;
+	c->requires_loc = (struct tc_loc){(int)v->start_mark.line + 1, (int)v->start_mark.column + 1};
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 		yaml_node_t *item = cf_node(cf, *it);
 
@@ -337,6 +342,39 @@ static int yaml_fail(struct cf *cf, const yaml_parser_t *p, const char *text, si
 	return cf_fail_at(cf, line, col, "%s", problem);
 }
 
+/* open-port and closed-port promise that a target offering a port of its
+ * own, without application control, can run the case: hold the steps to
+ * it. An open port is made by `listen` on the case's port and taken by
+ * `accept`; anything else the application does would need control of the
+ * far host. */
+static int check_port_needs(struct cf *cf, const struct tc_case *c)
+{
+	unsigned both = TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT;
+
+	if ((c->requires & both) == both)
+		return cf_fail_at(cf, c->requires_loc.line, c->requires_loc.col,
+				  "requires: open-port and closed-port exclude each other");
+	if (!(c->requires & both))
+		return 0;
+	for (int i = 0; i < c->nsteps; i++) {
+		const struct tc_step *st = &c->steps[i];
+
+		if (st->kind != TC_STEP_APP)
+			continue;
+		if (c->requires & TC_REQ_CLOSED_PORT)
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "app %s: a case that requires closed-port has no app steps",
+					  tc_app_verb_name(st->u.app.verb));
+		if (st->u.app.verb == TC_APP_ACCEPT ||
+		    (st->u.app.verb == TC_APP_LISTEN && (st->u.app.port == 0 || st->u.app.port == c->port)))
+			continue;
+		return cf_fail_at(cf, st->loc.line, st->loc.col,
+				  "app %s: a case that requires open-port may only listen on its port and accept",
+				  tc_app_verb_name(st->u.app.verb));
+	}
+	return 0;
+}
+
 static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 {
 	if (!root)
@@ -345,6 +383,8 @@ static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 	c->peer_port = TC_DEFAULT_PEER_PORT;
 	c->peer_isn = TC_DEFAULT_PEER_ISN;
 	if (cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c))
+		return -1;
+	if (check_port_needs(cf, c))
 		return -1;
 	return cf_check_deviations(cf, c);
 }

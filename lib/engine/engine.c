@@ -25,6 +25,13 @@ struct run {
 	struct tc_target *t;
 	const struct tc_profile *prof;
 	struct seg_addr target_addr, peer_addr;
+	uint16_t port; /* the target's: the case's, or the one the run gives */
+	/* The run offers ports instead of application control or state reads
+	 * (a remote host without an agent) and the case needs only a port:
+	 * its `app` steps are the far host's listener, its `state` steps
+	 * informational. */
+	bool app_by_port, state_informational;
+	const char *override_name; /* whose on:, deviations: and skip: apply */
 	uint64_t start_us;
 	/* Where an expect's `after` and `within` count from: the latest of
 	 * the last segment exchanged, the start of the last app action and
@@ -213,7 +220,7 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 	s->src = run->peer_addr;
 	s->dst = run->target_addr;
 	s->sport = run->peer_port;
-	s->dport = run->c->port;
+	s->dport = run->port;
 	s->flags = sp->flags;
 	s->seq = (sp->fields & TC_F_SEQ) ? pick(sp->abs_seq, run->peer_isn, sp->seq) : run->peer_nxt;
 	if (sp->fields & TC_F_ACK)
@@ -240,6 +247,10 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	struct tc_err err = {0};
 
 	build_send(run, sp, &s);
+	/* a rate-limited target holds the segment back here, not inside the
+	 * write, so that the stamp is when it leaves */
+	if (target_pace(run->t, &err) != 0)
+		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
 	/* stamped before the write: a target may answer before it returns */
 	uint64_t at = target_now(run->t);
 	if (target_inject(run->t, &s, &err) != 0)
@@ -540,8 +551,7 @@ static const struct tc_step *step_for_target(const struct tc_step *st, const cha
 static const struct tc_step *effective_step(struct run *run, int i, struct tc_step *tmp)
 {
 	const struct tc_override *o;
-	const struct tc_step *st =
-		step_for_target(&run->c->steps[i], run->o->run->ops->name, run->o->family, tmp, &o);
+	const struct tc_step *st = step_for_target(&run->c->steps[i], run->override_name, run->o->family, tmp, &o);
 
 	if (o)
 		trace(run, "  %s on %s: %s", st ? "changed" : "skipped", o->target, o->reason);
@@ -618,6 +628,13 @@ static enum tc_verdict run_step(struct run *run, int i)
 		run->r->nsteps_run = i + 1;
 		return TC_PASS;
 	}
+	if ((st->kind == TC_STEP_APP && run->app_by_port) ||
+	    (st->kind == TC_STEP_STATE && run->state_informational)) {
+		trace(run, "  %s", st->kind == TC_STEP_APP ? "app: the target's own listening port stands for it"
+							   : "state: informational, this target cannot read states");
+		run->r->nsteps_run = i + 1;
+		return TC_PASS;
+	}
 	start = target_now(run->t);
 	v = run_step_kind(run, i, st);
 	mark(run, i, st, start);
@@ -659,23 +676,33 @@ static enum tc_verdict check_leftovers(struct run *run)
 			"the target sent a segment no step expected\n  got:      %s", line);
 }
 
-static unsigned target_missing(const struct tc_case *c, const struct tc_target_ops *ops,
-			       const char **what)
+/* What the case needs and the run lacks. A case that needs only an open
+ * (closed) port runs without application control on a run that offers
+ * one; its state steps are then informational. */
+static unsigned target_missing(const struct tc_case *c, unsigned caps, const char **what)
 {
 	static const struct {
-		unsigned req, cap;
+		unsigned req, cap, port_cap;
 		const char *what;
 	} needs[] = {
-		{TC_REQ_APP, TC_CAP_APP, "application control"},
-		{TC_REQ_STATE, TC_CAP_STATE, "exact state reads"},
-		{TC_REQ_VIRTUAL_TIME, TC_CAP_VIRTUAL_TIME, "virtual time"},
+		{TC_REQ_APP, TC_CAP_APP, TC_CAP_OPEN_PORT, "application control"},
+		{TC_REQ_STATE, TC_CAP_STATE, TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT, "exact state reads"},
+		{TC_REQ_VIRTUAL_TIME, TC_CAP_VIRTUAL_TIME, 0, "virtual time"},
+		/* with application control a target makes either port itself */
+		{TC_REQ_OPEN_PORT, TC_CAP_APP | TC_CAP_OPEN_PORT, 0, "a listening port"},
+		{TC_REQ_CLOSED_PORT, TC_CAP_APP | TC_CAP_CLOSED_PORT, 0, "a closed port"},
 	};
+	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
+	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |
+			     (c->requires & TC_REQ_CLOSED_PORT ? TC_CAP_CLOSED_PORT : 0);
 
 	for (size_t k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
-		if ((c->requires & needs[k].req) && !(ops->caps & needs[k].cap)) {
-			*what = needs[k].what;
-			return needs[k].req;
-		}
+		if (!(c->requires & needs[k].req) || (caps & needs[k].cap))
+			continue;
+		if (port_needs && (caps & needs[k].port_cap & port_caps))
+			continue;
+		*what = needs[k].what;
+		return needs[k].req;
 	}
 	return 0;
 }
@@ -700,7 +727,7 @@ static void apply_deviation(struct run *run)
 	char first[512], rest[ENGINE_MSG_MAX];
 
 	for (int k = 0; k < c->ndeviations; k++)
-		if (strcmp(c->deviations[k].target, run->o->run->ops->name) == 0 &&
+		if (strcmp(c->deviations[k].target, run->override_name) == 0 &&
 		    (!c->deviations[k].family || c->deviations[k].family == run->o->family))
 			dev = &c->deviations[k];
 	if (!dev)
@@ -746,21 +773,33 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	const char *missing = NULL;
 	enum tc_verdict v = TC_PASS;
 
+	unsigned caps = target_run_caps(o->run);
+
 	memset(r, 0, sizeof(*r));
 	r->failed_step = -1;
-	if (target_missing(c, ops, &missing))
+	run.override_name = target_run_override_name(o->run);
+	if (target_missing(c, caps, &missing))
 		return conclude(&run, TC_SKIP, -1, "target %s lacks %s", ops->name, missing);
 	for (int k = 0; k < c->nskips; k++)
-		if (strcmp(c->skips[k].target, ops->name) == 0)
-			return conclude(&run, TC_SKIP, -1, "not for %s: %s", ops->name, c->skips[k].reason);
+		if (strcmp(c->skips[k].target, run.override_name) == 0)
+			return conclude(&run, TC_SKIP, -1, "not for %s: %s", run.override_name, c->skips[k].reason);
+	run.app_by_port = !(caps & TC_CAP_APP) && (c->requires & TC_REQ_OPEN_PORT);
+	run.state_informational = !(caps & TC_CAP_STATE) && (c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT));
 
-	engine_addrs(o->family, &run.target_addr, &run.peer_addr);
-	conf.target_addr = run.target_addr;
-	conf.peer_addr = run.peer_addr;
-	conf.port = c->port;
 	uint32_t pp = c->peer_port + o->run_index % 20000;
-	run.peer_port = (uint16_t)(pp > 65535 ? pp - 65535 + 1024 : pp);
-	conf.peer_port = run.peer_port;
+	struct tc_case_addrs ca = {
+		.port = c->port,
+		.peer_port = (uint16_t)(pp > 65535 ? pp - 65535 + 1024 : pp),
+		.needs = c->requires,
+		.run_index = o->run_index,
+	};
+	engine_addrs(o->family, &ca.target, &ca.peer);
+	if (ops->run_addrs && ops->run_addrs(o->run, o->family, &ca, &err) != 0)
+		return conclude(&run, err.code == TC_ERR_UNSUPPORTED ? TC_SKIP : TC_ERROR, -1, "%s", err.msg);
+	run.target_addr = conf.target_addr = ca.target;
+	run.peer_addr = conf.peer_addr = ca.peer;
+	run.port = conf.port = ca.port;
+	run.peer_port = conf.peer_port = ca.peer_port;
 	conf.worker = o->worker;
 	conf.case_conf = &c->conf;
 	run.t = target_open(o->run, &conf, &err);

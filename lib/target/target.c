@@ -4,6 +4,7 @@
 
 #include "linux/target_linux.h"
 #include "ref/target_ref.h"
+#include "remote/target_remote.h"
 #ifdef TC_HAVE_LWIP
 #include "lwip/target_lwip.h"
 #endif
@@ -11,6 +12,7 @@
 static const struct tc_target_ops *const all_targets[] = {
 	&target_ref_ops,
 	&target_linux_ops,
+	&target_remote_ops,
 #ifdef TC_HAVE_LWIP
 	&target_lwip_ops,
 #endif
@@ -60,12 +62,24 @@ const struct tc_target_ops *const *target_all(void)
 	return all_targets;
 }
 
+/* "remote:198.51.100.2:8080": the name is what comes before the first
+ * colon, and only a target that takes a parameter may have one. */
 const struct tc_target_ops *target_find(const char *name)
 {
+	const char *colon = strchr(name, ':');
+	size_t len = colon ? (size_t)(colon - name) : strlen(name);
+
 	for (size_t i = 0; all_targets[i]; i++)
-		if (strcmp(all_targets[i]->name, name) == 0)
-			return all_targets[i];
+		if (strlen(all_targets[i]->name) == len && strncmp(all_targets[i]->name, name, len) == 0)
+			return !colon || all_targets[i]->takes_param ? all_targets[i] : NULL;
 	return NULL;
+}
+
+const char *target_param(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	return colon ? colon + 1 : NULL;
 }
 
 unsigned target_default_jobs(const struct tc_target_ops *ops, unsigned ncpu, size_t nruns,

@@ -23,6 +23,11 @@ enum tc_cap {
 	TC_CAP_APP = 1u << 0, /* application actions */
 	TC_CAP_STATE = 1u << 1, /* exact state reads */
 	TC_CAP_VIRTUAL_TIME = 1u << 2, /* waits cost no wall time */
+	/* The target provides ports of its own instead of application control
+	 * (a remote host without an agent): a listening one for cases that
+	 * need `open-port`, a closed one for `closed-port` (case-format.md). */
+	TC_CAP_OPEN_PORT = 1u << 3,
+	TC_CAP_CLOSED_PORT = 1u << 4,
 };
 
 /* The run's settings, given once. */
@@ -30,6 +35,14 @@ struct tc_run_conf {
 	unsigned jobs; /* workers that open cases at once; worker ids are 0..jobs-1 */
 	bool keep_netns; /* name the namespaces a target makes, for debugging */
 	const char *fault; /* seeded fault name, faults build only; NULL = none */
+	/* What follows the target's name in `--target NAME:PARAM` ("198.51.100.2:8080"
+	 * for remote); NULL when none was given. Only a target with takes_param. */
+	const char *param;
+	/* --stack NAME: the target whose `on:`, `deviations:` and `skip:` apply
+	 * (the stack a remote host runs); NULL = none. */
+	const char *stack;
+	/* The remote target's settings (lib/target/remote/remote_conf.h). */
+	const struct remote_conf *remote;
 };
 
 /* What one case needs the target to set up. */
@@ -43,6 +56,16 @@ struct tc_target_conf {
 struct tc_target;
 struct tc_target_run;
 struct capfile_request; /* lib/wire/wire_pcapng.h */
+struct remote_conf; /* lib/target/remote/remote_conf.h */
+
+/* Where one case run's segments go, when the run decides it (a remote
+ * host): in, what the engine would use; out, what the run uses. */
+struct tc_case_addrs {
+	struct seg_addr target, peer;
+	uint16_t port, peer_port;
+	unsigned needs; /* the case's enum tc_require bits */
+	unsigned run_index; /* the case run's number in the run */
+};
 
 struct tc_target_ops {
 	const char *name;
@@ -55,6 +78,9 @@ struct tc_target_ops {
 	 * computing: the default --jobs then follows the waiting, not the
 	 * CPUs. */
 	bool real_time;
+	/* `--target NAME:PARAM` is this target with a parameter (run conf
+	 * param); the name alone is refused by run_open when it needs one. */
+	bool takes_param;
 
 	/* The profile a case gets when it pins nothing. */
 	const struct tc_profile *(*default_profile)(void);
@@ -68,12 +94,23 @@ struct tc_target_ops {
 	 * is dead afterwards: only run_close (which then just frees) may
 	 * follow. May be NULL. */
 	void (*run_signal_cleanup)(struct tc_target_run *run);
+	/* May be NULL (the engine's fixed addresses, engine_addrs). The
+	 * addresses and ports of one case run on `family`; TC_ERR_UNSUPPORTED
+	 * skips the case run with the message (a remote host has one family). */
+	int (*run_addrs)(struct tc_target_run *run, int family, struct tc_case_addrs *io, struct tc_err *err);
+	/* May be NULL. Why the run cannot go on (a remote host stopped
+	 * answering, a cap was reached): the harness stops the run and exits 1.
+	 * False while it can. */
+	bool (*run_broken)(struct tc_target_run *run, char *why, size_t cap);
 
 	/* ---- case scope ---- */
 	/* A fresh instance for one case; thread-safe for distinct workers. */
 	struct tc_target *(*open)(struct tc_target_run *run, const struct tc_target_conf *conf,
 				  struct tc_err *err);
 	void (*close)(struct tc_target *t);
+	/* May be NULL. Waits until the next inject may go (a rate limit), so
+	 * that the engine stamps a segment when it really leaves. */
+	int (*pace)(struct tc_target *t, struct tc_err *err);
 	int (*inject)(struct tc_target *t, const struct tc_seg *s, struct tc_err *err);
 	/* Wait for the next segment the target sends, up to deadline_us on the
 	 * target's clock. 1 = got one (at *at_us), 0 = none by the deadline,
@@ -107,6 +144,11 @@ struct tc_target_ops {
 /* Every run starts with this. */
 struct tc_target_run {
 	const struct tc_target_ops *ops;
+	/* What this run can do when it differs from ops->caps (0: ops->caps):
+	 * a remote run with an agent has app and state. */
+	unsigned caps;
+	/* Whose `on:`, `deviations:` and `skip:` apply (NULL: ops->name). */
+	const char *override_name;
 };
 
 /* Every case instance starts with this. */
@@ -115,7 +157,11 @@ struct tc_target {
 	struct tc_target_run *run;
 };
 
+/* A target by name; "NAME:PARAM" finds a target that takes_param (the
+ * PARAM is target_param's). */
 const struct tc_target_ops *target_find(const char *name);
+/* The PARAM of "NAME:PARAM", or NULL. */
+const char *target_param(const char *name);
 
 /* NULL-terminated list of every target kind compiled in. */
 const struct tc_target_ops *const *target_all(void);
@@ -157,6 +203,31 @@ static inline void target_run_signal_cleanup(struct tc_target_run *run)
 		run->ops->run_signal_cleanup(run);
 }
 
+static inline unsigned target_run_caps(const struct tc_target_run *run)
+{
+	return run->caps ? run->caps : run->ops->caps;
+}
+
+static inline const char *target_run_override_name(const struct tc_target_run *run)
+{
+	return run->override_name ? run->override_name : run->ops->name;
+}
+
+static inline bool target_run_broken(struct tc_target_run *run, char *why, size_t cap)
+{
+	return run && run->ops->run_broken && run->ops->run_broken(run, why, cap);
+}
+
+static inline unsigned target_caps(const struct tc_target *t)
+{
+	return t->run ? target_run_caps(t->run) : t->ops->caps;
+}
+
+static inline int target_pace(struct tc_target *t, struct tc_err *err)
+{
+	return t->ops->pace ? t->ops->pace(t, err) : 0;
+}
+
 static inline struct tc_target *target_open(struct tc_target_run *run, const struct tc_target_conf *conf,
 					    struct tc_err *err)
 {
@@ -180,7 +251,7 @@ static inline int target_capture(struct tc_target *t, uint64_t deadline_us, stru
 
 static inline int target_app(struct tc_target *t, const struct tc_app *act, struct tc_err *err)
 {
-	if (!t->ops->app || !(t->ops->caps & TC_CAP_APP))
+	if (!t->ops->app || !(target_caps(t) & TC_CAP_APP))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "target %s has no application control", t->ops->name);
 	return t->ops->app(t, act, err);
@@ -189,7 +260,7 @@ static inline int target_app(struct tc_target *t, const struct tc_app *act, stru
 static inline int target_state(struct tc_target *t, enum tc_state *out, struct tc_transitions *since,
 			       struct tc_err *err)
 {
-	if (!t->ops->state || !(t->ops->caps & TC_CAP_STATE))
+	if (!t->ops->state || !(target_caps(t) & TC_CAP_STATE))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "target %s cannot read states",
 				  t->ops->name);
 	return t->ops->state(t, out, since, err);

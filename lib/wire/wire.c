@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -133,24 +134,34 @@ static int open_capture(struct wire *w, const char *bpf, struct tc_err *err)
 	return 0;
 }
 
-struct wire *wire_open(const struct netns_pair *p, const char *bpf, struct tc_err *err)
+static struct wire *wire_new(const char *ifname, const uint8_t *dst_mac, const uint8_t *src_mac,
+			     struct tc_err *err)
 {
 	struct wire *w = calloc(1, sizeof(*w));
-	int rc;
 
 	if (!w) {
-		tc_err_set(err, TC_ERR_NOMEM, "wire for %s", p->harness.ifname);
+		tc_err_set(err, TC_ERR_NOMEM, "wire for %s", ifname);
 		return NULL;
 	}
 	w->fd = -1;
-	memcpy(w->ifname, p->harness.ifname, sizeof(w->ifname));
-	memcpy(w->target_mac, p->target.mac, NETNS_MAC_LEN);
-	memcpy(w->harness_mac, p->harness.mac, NETNS_MAC_LEN);
+	snprintf(w->ifname, sizeof(w->ifname), "%s", ifname);
+	memcpy(w->target_mac, dst_mac, NETNS_MAC_LEN);
+	memcpy(w->harness_mac, src_mac, NETNS_MAC_LEN);
 	if (wire_history_init(w) < 0) {
 		tc_err_set(err, TC_ERR_NOMEM, "wire history for %s", w->ifname);
 		free(w);
 		return NULL;
 	}
+	return w;
+}
+
+struct wire *wire_open(const struct netns_pair *p, const char *bpf, struct tc_err *err)
+{
+	struct wire *w = wire_new(p->harness.ifname, p->target.mac, p->harness.mac, err);
+	int rc;
+
+	if (!w)
+		return NULL;
 	/* Both libraries look the interface up by name and open their sockets
 	 * in the thread's namespace; the sockets stay there afterwards. */
 	if (netns_enter(p->harness.ns_fd, err) < 0) {
@@ -161,6 +172,17 @@ struct wire *wire_open(const struct netns_pair *p, const char *bpf, struct tc_er
 	if (netns_return(p, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (rc < 0) {
+		wire_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+struct wire *wire_open_link(const struct wire_link *l, const char *bpf, struct tc_err *err)
+{
+	struct wire *w = wire_new(l->ifname, l->dst_mac, l->src_mac, err);
+
+	if (w && (open_inject(w, err) < 0 || open_capture(w, bpf, err) < 0)) {
 		wire_close(w);
 		return NULL;
 	}

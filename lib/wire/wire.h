@@ -53,6 +53,14 @@ uint64_t wire_now_us(void);
 struct wire *wire_open(const struct netns_pair *p, const char *bpf, struct tc_err *err);
 void wire_close(struct wire *w);
 
+/* Any Ethernet interface of the calling thread's namespace: frames go
+ * from src_mac to dst_mac (a remote host's next hop). */
+struct wire_link {
+	const char *ifname;
+	uint8_t src_mac[NETNS_MAC_LEN], dst_mac[NETNS_MAC_LEN];
+};
+struct wire *wire_open_link(const struct wire_link *l, const char *bpf, struct tc_err *err);
+
 /* One segment, as seg_build makes it, in an Ethernet frame from the harness
  * MAC to the target MAC. Recorded in the history. */
 int wire_inject(struct wire *w, const struct tc_seg *s, struct tc_err *err);

@@ -154,6 +154,22 @@ static void test_example_steps(void **state)
 
 #define HEAD "name: n\nrfc: [\"9293\"]\n"
 
+/* open-port holds a case to listen on its own port (given after the
+ * steps too) and accept; closed-port to no app step at all. */
+static void test_port_needs(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "requires: [app, state, open-port]\nsteps:\n  - app: listen 9000\n  - app: accept\n"
+		"  - state: LISTEN\nport: 9000\n", &c);
+	assert_int_equal(c.requires, TC_REQ_APP | TC_REQ_STATE | TC_REQ_OPEN_PORT);
+	casefile_free(&c);
+	load_ok(HEAD "requires: [closed-port]\nsteps:\n  - state: CLOSED\n  - send: {flags: S}\n", &c);
+	assert_int_equal(c.requires, TC_REQ_CLOSED_PORT);
+	casefile_free(&c);
+}
+
 static void test_defaults(void **state)
 {
 	struct tc_case c;
@@ -584,7 +600,15 @@ static const struct bad bad_rows[] = {
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
-	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time"},
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port"},
+	{"open-port and closed-port", HEAD "requires: [open-port, closed-port]\nsteps: [{wait: 1s}]\n", 3, 11,
+	 "requires: open-port and closed-port exclude each other"},
+	{"open-port connects", HEAD "requires: [open-port]\nsteps:\n  - app: listen\n  - app: connect\n", 6, 5,
+	 "app connect: a case that requires open-port may only listen on its port and accept"},
+	{"open-port listens elsewhere", HEAD "requires: [open-port]\nsteps:\n  - app: listen 9000\n", 5, 5,
+	 "app listen: a case that requires open-port may only listen on its port and accept"},
+	{"closed-port listens", HEAD "requires: [closed-port]\nsteps:\n  - wait: 1s\n  - app: listen\n", 6, 5,
+	 "app listen: a case that requires closed-port has no app steps"},
 	{"port zero", HEAD "port: 0\n", 3, 7, "port: '0' is out of range 1..65535"},
 	{"port big", HEAD "port: 65536\n", 3, 7, "port: '65536' is out of range 1..65535"},
 	{"port huge", HEAD "port: 99999999999999999999999999\n", 3, 7, "out of range 1..65535"},
@@ -1164,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_example_header),
 		cmocka_unit_test(test_example_steps),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_port_needs),
 		cmocka_unit_test(test_header_and_config),
 		cmocka_unit_test(test_use_prologue),
 		cmocka_unit_test(test_send_every_key),

@@ -1115,6 +1115,146 @@ static void test_requires_met(void **state)
 	assert_verdict(t, TC_PASS, -1, "");
 }
 
+
+/* ---- a run that offers ports instead of app and state (remote) ---------- */
+
+static const char open_port_case[] =
+	"requires: [app, state, open-port]\n"
+	"steps:\n"
+	"  - app: listen\n"
+	"  - state: LISTEN\n"
+	"  - send: {flags: S, seq: 0}\n"
+	"  - expect: {flags: SA, ack: 1, within: 100ms}\n"
+	"  - app: accept\n";
+
+/* The far host's listener stands for listen and accept, and the state step
+ * is informational: neither reaches the target (a scripted failing app and
+ * a wrong state would fail the case if they did), the segments still
+ * decide. */
+static void test_open_port_without_app(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps = TC_CAP_OPEN_PORT;
+	fake_app_answer(t->f, TC_ERR_TARGET, "the app was driven");
+	fake_state_answer(t->f, TC_CLOSED);
+	fake_emit(t->f, 10 * MS, SEG_SYN | SEG_ACK, 0, 1);
+	run(t, open_port_case);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->apppos, 0);
+	assert_int_equal(t->f->statepos, 0);
+	assert_non_null(strstr(t->r->log, "listening port stands for it"));
+	/* the segments are still checked: a wrong answer fails */
+	t->f->nout = t->f->outpos = 0;
+	fake_emit(t->f, 10 * MS, SEG_RST | SEG_ACK, 0, 1);
+	run(t, open_port_case);
+	assert_verdict(t, TC_FAIL, 3, "flags");
+}
+
+static void test_port_needs_without_cap(void **state)
+{
+	struct t *t = *state;
+
+	/* a case that needs app for more than a port */
+	t->f->ops.caps = TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT;
+	run(t, "requires: [app]\nsteps:\n  - app: connect\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks application control");
+	/* a closed port the run does not offer */
+	t->f->ops.caps = TC_CAP_OPEN_PORT;
+	run(t, "requires: [closed-port]\nsteps:\n  - state: CLOSED\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks a closed port");
+	/* with state reads and app, ports need nothing more */
+	t->f->ops.caps = TC_CAP_APP | TC_CAP_STATE;
+	fake_state_answer(t->f, TC_CLOSED);
+	run(t, "requires: [closed-port]\nsteps:\n  - state: CLOSED\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->statepos, 1);
+	/* the run's caps win over the ops' */
+	t->f->ops.caps = TC_CAP_APP | TC_CAP_STATE;
+	t->f->run.caps = TC_CAP_STATE;
+	run(t, "requires: [app]\nsteps:\n  - app: connect\n");
+	t->f->run.caps = 0;
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks application control");
+}
+
+static int addrs_remote(struct tc_target_run *run, int family, struct tc_case_addrs *io, struct tc_err *err)
+{
+	(void)run;
+	if (family != 4)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "fake: IPv4 only");
+	assert_int_equal(io->port, 8080);
+	assert_int_equal(io->needs, TC_REQ_CLOSED_PORT);
+	seg_addr_parse("198.51.100.2", &io->target);
+	seg_addr_parse("198.51.100.1", &io->peer);
+	io->port = 9999;
+	io->peer_port = (uint16_t)(61001 + io->run_index);
+	return 0;
+}
+
+static void test_run_addrs(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr want_dst, want_src;
+
+	t->f->ops.run_addrs = addrs_remote;
+	run(t, "requires: [closed-port]\nsteps:\n  - send: {flags: S, seq: 0}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	seg_addr_parse("198.51.100.2", &want_dst);
+	seg_addr_parse("198.51.100.1", &want_src);
+	assert_int_equal(t->f->ninj, 1);
+	assert_memory_equal(&t->f->inj[0].dst, &want_dst, sizeof(want_dst));
+	assert_memory_equal(&t->f->inj[0].src, &want_src, sizeof(want_src));
+	assert_int_equal(t->f->inj[0].dport, 9999);
+	assert_int_equal(t->f->inj[0].sport, 61001);
+	assert_int_equal(t->f->conf.port, 9999);
+	t->family = 6;
+	run(t, "requires: [closed-port]\nsteps:\n  - send: {flags: S, seq: 0}\n");
+	assert_verdict(t, TC_SKIP, -1, "fake: IPv4 only");
+	assert_int_equal(t->f->ninj, 1);
+}
+
+/* --stack: the run's override name picks on:, deviations: and skip:. */
+static void test_override_name(void **state)
+{
+	struct t *t = *state;
+	static const char body[] =
+		"steps:\n"
+		"  - expect: {flags: S, within: 10ms}\n"
+		"    on:\n"
+		"      linux: {skip: true, reason: \"linux sends nothing here\"}\n";
+
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 0, "nothing arrived");
+	t->f->run.override_name = "linux";
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+	run(t, "skip: {linux: \"not on linux\"}\nsteps:\n  - wait: 1s\n");
+	assert_verdict(t, TC_SKIP, -1, "not for linux: not on linux");
+	run(t, "deviations: {linux: {reason: \"r\", step: 1}}\nsteps:\n  - expect: {flags: S, within: 10ms}\n");
+	assert_verdict(t, TC_SKIP, 0, "known deviation on linux");
+	t->f->run.override_name = NULL;
+}
+
+/* A rate limit holds a segment back before its stamp: `after` counts from
+ * when it really left. */
+static int pace_100ms(struct tc_target *tt, struct tc_err *err)
+{
+	(void)err;
+	fake_of(tt)->now += 100 * MS;
+	return 0;
+}
+
+static void test_pace_before_stamp(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.pace = pace_100ms;
+	fake_emit(t->f, 130 * MS, SEG_SYN | SEG_ACK, 0, 1);
+	run(t, "steps:\n  - send: {flags: S, seq: 0}\n  - expect: {flags: SA, after: 50ms, within: 100ms}\n");
+	assert_verdict(t, TC_FAIL, 1, "arrived too early: 30.000 ms since step 1 (send)");
+	assert_int_equal(t->f->inj_at[0], 100 * MS);
+}
+
 static void test_case_skip_for_target(void **state)
 {
 	struct t *t = *state;
@@ -1495,6 +1635,11 @@ int main(void)
 		T(test_requires_app_without_cap),
 		T(test_requires_virtual_time_without_cap),
 		T(test_requires_met),
+		T(test_open_port_without_app),
+		T(test_port_needs_without_cap),
+		T(test_run_addrs),
+		T(test_override_name),
+		T(test_pace_before_stamp),
 		T(test_case_skip_for_target),
 		T(test_case_skip_for_other_target),
 		T(test_override_replaces_field),

@@ -1,0 +1,621 @@
+/* Target `remote`: a TCP stack on another host, reached over a real
+ * interface of the prober (docs/targets.md, "remote").
+ *
+ * The injector plays the peer from the prober's own address on the
+ * interface the route to ADDR uses, from a source-port range of the run's
+ * own; the prober's kernel would answer the far host's segments with
+ * resets (it owns no socket there), so a table of ours drops exactly those
+ * (remote_nft). Every destination is checked before anything is sent
+ * (remote_conf: --allow, forbidden addresses; remote_route: local,
+ * broadcast and loopback routes). Segments leave through a token bucket
+ * (--rate) and a connection cap (--max-connections); a liveness handshake
+ * before and after every case (remote_live) stops the run when the far
+ * host stops answering.
+ *
+ * Without an agent the run has no application control and no state
+ * reads: it runs the cases that need only an open port (the far host's
+ * listener on PORT) or a closed port (--closed-port). */
+#include "target_remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../wire/wire.h"
+#include "remote_bucket.h"
+#include "remote_conf.h"
+#include "remote_live.h"
+#include "remote_nft.h"
+#include "remote_route.h"
+
+/* Source ports of a run: the first for the liveness handshakes, the rest
+ * one per case run (its run index modulo the count). */
+#define REMOTE_PORT_SPAN 512
+/* How long the kernel may take to resolve the next hop's MAC. */
+#define REMOTE_NEIGH_WAIT_US 3000000u
+#define REMOTE_NEIGH_POLL_US 20000u
+
+/* A host that runs no stack we know of: RFC values (RFC 9293 3.4.2 MSL of
+ * two minutes, RFC 6298 2.1 and 2.4 for the RTO), a real-time tolerance. */
+static const struct tc_profile remote_generic_profile = {
+	.msl_us = 120000000,
+	.rto_us = 1000000,
+	.rto_min_us = 1000000,
+	.rto_max_us = 60000000,
+	.delack_us = 200000,
+	.tolerance_us = 15000,
+	.quiet_us = 3000000,
+	.late_pct = 13,
+};
+
+struct remote_run {
+	struct tc_target_run base;
+	struct remote_conf conf;
+	struct seg_addr addr; /* the far host */
+	uint16_t port; /* its open port */
+	char stack[TC_TARGET_NAME_MAX]; /* --stack, "" = none */
+	struct tc_profile profile;
+	struct remote_path path;
+	struct remote_nft *nft;
+	struct wire *wire;
+	struct remote_bucket bucket;
+	uint16_t port_lo, port_hi;
+	struct remote_live live;
+	unsigned connections; /* SYNs sent in the run */
+	bool broken; /* the run cannot go on: why */
+	char why[TC_ERR_MSG_MAX];
+	bool agent; /* the agent hook took over app and state */
+};
+
+struct target_remote {
+	struct tc_target base;
+	struct remote_run *run;
+	uint16_t port, peer_port;
+	bool paced; /* a token is held for the next inject */
+};
+
+/* ---- agent hook --------------------------------------------------------
+ * With `--agent HOST:PORT --token-file F` the far host's agent performs the
+ * application actions and reads the states (lib/agent/agent_client.h:
+ * agent_connect, agent_app, agent_state). This is the one place it plugs
+ * in: remote_agent_attach connects and sets run->agent and
+ * run->base.caps |= TC_CAP_APP | TC_CAP_STATE; remote_app and remote_state
+ * below forward to it. Until that client is in the build, the options are
+ * refused here. */
+static int remote_agent_attach(struct remote_run *run, struct tc_err *err)
+{
+	if (!run->conf.agent && !run->conf.token_file)
+		return 0;
+	return tc_err_set(err, TC_ERR_USAGE, "remote target: --agent: the agent client is not in this build yet");
+}
+
+static int remote_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+{
+	struct target_remote *t = (struct target_remote *)base;
+
+	(void)act;
+	if (!t->run->agent)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: no agent, no application control");
+	return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the agent client is not in this build yet");
+}
+
+static int remote_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
+			struct tc_err *err)
+{
+	struct target_remote *t = (struct target_remote *)base;
+
+	(void)out;
+	(void)since;
+	if (!t->run->agent)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: no agent, no state reads");
+	return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the agent client is not in this build yet");
+}
+
+/* ---- the run's rails: rate and connections ---- */
+
+static int sleep_us(uint64_t us, struct tc_err *err)
+{
+	struct timespec ts = {.tv_sec = (time_t)(us / 1000000u), .tv_nsec = (long)(us % 1000000u) * 1000};
+	int rc;
+
+	while ((rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts)) == EINTR)
+		;
+	if (rc != 0)
+		return tc_err_set(err, TC_ERR_SYSTEM, "clock_nanosleep: %s", strerror(rc));
+	return 0;
+}
+
+static void mark_broken(struct remote_run *run, const struct tc_err *err)
+{
+	if (!run->broken) {
+		run->broken = true;
+		snprintf(run->why, sizeof(run->why), "%s", err->msg);
+	}
+}
+
+static int take_token(struct remote_run *run, struct tc_err *err)
+{
+	uint64_t wait = remote_bucket_take(&run->bucket, wire_now_us());
+
+	return wait ? sleep_us(wait, err) : 0;
+}
+
+/* Every segment the run sends goes through here, after its token. */
+static int send_counted(struct remote_run *run, const struct tc_seg *s, struct tc_err *err)
+{
+	if ((s->flags & SEG_SYN) && !(s->flags & SEG_ACK)) {
+		if (run->connections >= run->conf.max_connections) {
+			tc_err_set(err, TC_ERR_TARGET,
+				   "remote target: --max-connections %u reached: no more SYNs to the far host in this run",
+				   run->conf.max_connections);
+			mark_broken(run, err);
+			return -1;
+		}
+		run->connections++;
+	}
+	return wire_inject(run->wire, s, err);
+}
+
+static int live_send(void *ctx, const struct tc_seg *s, struct tc_err *err)
+{
+	struct remote_run *run = ctx;
+
+	if (take_token(run, err) != 0)
+		return -1;
+	return send_counted(run, s, err);
+}
+
+static int live_check(struct remote_run *run, const char *when, uint64_t *rtt, struct tc_err *err)
+{
+	uint64_t scratch;
+
+	if (remote_live_check(&run->live, rtt ? rtt : &scratch, err) == 0)
+		return 0;
+	tc_err_prefix(err, "remote target, %s", when);
+	mark_broken(run, err);
+	return -1;
+}
+
+/* ---- opening the run ---- */
+
+/* Our source ports lie outside the kernel's ephemeral range, so no socket
+ * of the prober's own is caught by the table; two runs (by PID) usually
+ * get different ranges. */
+static int choose_ports(struct remote_run *run, struct tc_err *err)
+{
+	unsigned lo = 32768, hi = 60999, slot = (unsigned)getpid() % 8;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(f);
+	}
+	for (unsigned k = 0; k < 8; k++) {
+		unsigned s = (slot + k) % 8, above = hi + 1 + s * REMOTE_PORT_SPAN;
+		unsigned below = lo >= 1024 + (s + 1) * REMOTE_PORT_SPAN ? lo - (s + 1) * REMOTE_PORT_SPAN : 0;
+
+		if (above + REMOTE_PORT_SPAN - 1 <= 65535) {
+			run->port_lo = (uint16_t)above;
+			break;
+		}
+		if (below) {
+			run->port_lo = (uint16_t)below;
+			break;
+		}
+	}
+	if (!run->port_lo)
+		return tc_err_set(err, TC_ERR_SYSTEM,
+				  "remote target: no %u source ports outside the ephemeral range %u-%u", REMOTE_PORT_SPAN,
+				  lo, hi);
+	run->port_hi = (uint16_t)(run->port_lo + REMOTE_PORT_SPAN - 1);
+	return 0;
+}
+
+/* The next hop's MAC. When the neighbour table lacks it, the kernel is
+ * made to resolve it by the least that reaches the far host at all: one
+ * TCP connect() to the open port, closed at once with an RST (SO_LINGER
+ * 0), which is what a liveness handshake sends anyway; only after every
+ * destination check passed. Counted as a connection. */
+static int resolve_neighbour(struct remote_run *run, struct tc_err *err)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int fd, rc;
+	uint64_t until;
+
+	rc = remote_path_neighbour(&run->path, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (run->connections >= run->conf.max_connections)
+		return tc_err_set(err, TC_ERR_TARGET, "remote target: --max-connections %u reached",
+				  run->conf.max_connections);
+	if (run->addr.family == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(run->port);
+		memcpy(&s6->sin6_addr, run->addr.bytes, 16);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(run->port);
+		memcpy(&s4->sin_addr, run->addr.bytes, 4);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return tc_err_set(err, TC_ERR_SYSTEM, "remote target: socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	run->connections++;
+	if (take_token(run, err) != 0 ||
+	    (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS &&
+	     tc_err_set(err, TC_ERR_SYSTEM, "remote target: connect to resolve the next hop: %s", strerror(errno)))) {
+		close(fd);
+		return -1;
+	}
+	until = wire_now_us() + REMOTE_NEIGH_WAIT_US;
+	while ((rc = remote_path_neighbour(&run->path, err)) == 0 && wire_now_us() < until)
+		if (sleep_us(REMOTE_NEIGH_POLL_US, err) != 0)
+			break;
+	/* let the handshake finish so that the close is an RST the far host
+	 * takes, not a SYN it keeps answering */
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	poll(&pfd, 1, 1000);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		char s[64];
+
+		seg_addr_format(&run->path.nexthop, s, sizeof(s));
+		return tc_err_set(err, TC_ERR_SYSTEM,
+				  "remote target: the next hop %s on %s has no neighbour entry and did not resolve within %u s "
+				  "(add one: ip neigh replace %s lladdr MAC dev %s)",
+				  s, run->path.ifname, REMOTE_NEIGH_WAIT_US / 1000000u, s, run->path.ifname);
+	}
+	return 0;
+}
+
+static int open_wire(struct remote_run *run, struct tc_err *err)
+{
+	struct wire_link l = {.ifname = run->path.ifname};
+	char dst[64], src[64], bpf[256];
+	const char *ip = run->addr.family == 6 ? "ip6" : "ip";
+
+	memcpy(l.src_mac, run->path.src_mac, sizeof(l.src_mac));
+	memcpy(l.dst_mac, run->path.dst_mac, sizeof(l.dst_mac));
+	seg_addr_format(&run->addr, dst, sizeof(dst));
+	seg_addr_format(&run->path.src, src, sizeof(src));
+	/* only the far host's segments to our own ports */
+	snprintf(bpf, sizeof(bpf), "%s src host %s and %s dst host %s and tcp dst portrange %u-%u", ip, dst, ip, src,
+		 run->port_lo, run->port_hi);
+	run->wire = wire_open_link(&l, bpf, err);
+	return run->wire ? 0 : -1;
+}
+
+static int set_profile(struct remote_run *run, const struct tc_run_conf *conf, struct tc_err *err)
+{
+	const struct tc_target_ops *stack = NULL;
+
+	if (conf->stack) {
+		stack = target_find(conf->stack);
+		if (!stack || stack == &target_remote_ops)
+			return tc_err_set(err, TC_ERR_USAGE,
+					  "--stack %s: not a target of this build whose expectations could apply",
+					  conf->stack);
+		snprintf(run->stack, sizeof(run->stack), "%s", conf->stack);
+		run->base.override_name = run->stack;
+	}
+	run->profile = stack ? *stack->default_profile() : remote_generic_profile;
+	/* the far host's own stack may be in virtual time elsewhere; here it
+	 * is on a wire: real-time tolerance at least */
+	if (run->profile.tolerance_us < remote_generic_profile.tolerance_us)
+		run->profile.tolerance_us = remote_generic_profile.tolerance_us;
+	if (run->profile.quiet_us < remote_generic_profile.quiet_us)
+		run->profile.quiet_us = remote_generic_profile.quiet_us;
+	if (run->profile.late_pct < remote_generic_profile.late_pct)
+		run->profile.late_pct = remote_generic_profile.late_pct;
+	return 0;
+}
+
+static void remote_run_close(struct tc_target_run *base)
+{
+	struct remote_run *run = (struct remote_run *)base;
+
+	if (!run)
+		return;
+	wire_close(run->wire);
+	/* closing the owning socket removes the table */
+	remote_nft_close(run->nft);
+	free(run);
+}
+
+static struct tc_target_run *remote_run_open(const struct tc_run_conf *conf, struct tc_err *err)
+{
+	struct remote_run *run;
+	uint64_t rtt = 0;
+
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE, "seeded faults exist only in the ref target");
+		return NULL;
+	}
+	if (!conf->param || !conf->remote) {
+		tc_err_set(err, TC_ERR_USAGE, "target remote needs the far host: --target remote:ADDR[:PORT]");
+		return NULL;
+	}
+	if (conf->jobs != 1) {
+		tc_err_set(err, TC_ERR_USAGE, "remote target: --jobs %u: one case at a time against a remote host",
+			   conf->jobs);
+		return NULL;
+	}
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		tc_err_set(err, TC_ERR_NOMEM, "remote target: out of memory");
+		return NULL;
+	}
+	run->base.ops = &target_remote_ops;
+	run->conf = *conf->remote;
+	/* Nothing leaves before every check of the destination passed. */
+	if (remote_target_parse(conf->param, &run->addr, &run->port, err) != 0 ||
+	    remote_dest_check(&run->conf, &run->addr, err) != 0 || set_profile(run, conf, err) != 0 ||
+	    remote_agent_attach(run, err) != 0)
+		goto fail;
+	run->path.dst = run->addr;
+	if (remote_path_find(&run->path, err) != 0 || choose_ports(run, err) != 0)
+		goto fail;
+	run->nft = remote_nft_open(&run->addr, run->port_lo, run->port_hi, err);
+	if (!run->nft)
+		goto fail;
+	remote_bucket_init(&run->bucket, run->conf.rate, wire_now_us());
+	if (resolve_neighbour(run, err) != 0 || open_wire(run, err) != 0)
+		goto fail;
+	run->live = (struct remote_live){
+		.wire = run->wire, .send = live_send, .ctx = run, .local = run->path.src, .remote = run->addr,
+		.local_port = run->port_lo, .remote_port = run->port, .isn = (uint32_t)wire_now_us(),
+	};
+	if (live_check(run, "before the first case", &rtt, err) != 0)
+		goto fail;
+	/* a timed expect counts from our send: the round trip is the wire's */
+	run->profile.tolerance_us += 2 * rtt;
+	if (!run->agent)
+		run->base.caps = TC_CAP_OPEN_PORT | (run->conf.closed_port ? TC_CAP_CLOSED_PORT : 0);
+	return &run->base;
+fail:
+	remote_run_close(&run->base);
+	return NULL;
+}
+
+static bool remote_run_broken(struct tc_target_run *base, char *why, size_t cap)
+{
+	struct remote_run *run = (struct remote_run *)base;
+
+	if (run->broken)
+		snprintf(why, cap, "%s", run->why);
+	return run->broken;
+}
+
+/* One family (ADDR's), the far host's ports, and a source port of ours. */
+static int remote_run_addrs(struct tc_target_run *base, int family, struct tc_case_addrs *io, struct tc_err *err)
+{
+	struct remote_run *run = (struct remote_run *)base;
+
+	if (family != run->addr.family)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the far host's address is IPv%d: no IPv%d runs",
+				  run->addr.family, family);
+	if (io->needs & TC_REQ_CLOSED_PORT) {
+		if (!run->conf.closed_port)
+			return tc_err_set(err, TC_ERR_UNSUPPORTED,
+					  "remote target: the case needs a closed port of the far host: --closed-port PORT");
+		io->port = run->conf.closed_port;
+	} else if (io->needs & TC_REQ_OPEN_PORT) {
+		io->port = run->port;
+	} else if (!run->agent) {
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "remote target without an agent runs only cases that need an open or a closed port");
+	}
+	io->target = run->addr;
+	io->peer = run->path.src;
+	io->peer_port = (uint16_t)(run->port_lo + 1 + io->run_index % (REMOTE_PORT_SPAN - 1));
+	return 0;
+}
+
+/* ---- a case ---- */
+
+/* What a case may pin that the far host does not show us: skipped with
+ * the reason, never run against a profile it did not ask for. */
+static int check_case_conf(const struct remote_run *run, const struct tc_case_conf *cc, struct tc_err *err)
+{
+	if (!cc || !cc->fields)
+		return 0;
+	if ((cc->fields & TC_C_MSL) && tc_dur_us(&cc->msl, &run->profile) != run->profile.msl_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target cannot set the far host's MSL");
+	if ((cc->fields & TC_C_RTO) && tc_dur_us(&cc->rto, &run->profile) != run->profile.rto_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target cannot set the far host's initial RTO");
+	if (cc->fields & ~(unsigned)(TC_C_MSL | TC_C_RTO))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "remote target cannot set the far host's settings (config: beyond msl and rto as its profile has them)");
+	return 0;
+}
+
+static void remote_close(struct tc_target *base);
+
+static struct tc_target *remote_open(struct tc_target_run *base, const struct tc_target_conf *conf,
+				     struct tc_err *err)
+{
+	struct remote_run *run = (struct remote_run *)base;
+	struct target_remote *t;
+
+	if (run->broken) {
+		tc_err_set(err, TC_ERR_TARGET, "remote target: the run stopped: %s", run->why);
+		return NULL;
+	}
+	if (check_case_conf(run, conf->case_conf, err) != 0)
+		return NULL;
+	if (live_check(run, "before the case", NULL, err) != 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		tc_err_set(err, TC_ERR_NOMEM, "remote target: out of memory");
+		return NULL;
+	}
+	t->base.ops = &target_remote_ops;
+	t->base.run = base;
+	t->run = run;
+	t->port = conf->port;
+	t->peer_port = conf->peer_port;
+	/* the case's exchange starts here: the liveness check is not in it */
+	wire_history_clear(run->wire);
+	return &t->base;
+}
+
+/* The far host keeps nothing of ours after a case: an RST at the last
+ * acknowledgment it sent, which is its RCV.NXT (RFC 9293 3.10.7.4). Only
+ * when it sent anything but a reset. */
+static int reset_leftover(struct target_remote *t, struct tc_err *err)
+{
+	struct remote_run *run = t->run;
+	struct tc_seg last, s;
+	bool have = false;
+
+	for (size_t i = wire_history_count(run->wire); i-- > 0;) {
+		const struct wire_rec *r = wire_history_at(run->wire, i);
+		struct tc_err perr = {0};
+
+		if (r->dir != WIRE_IN || r->len < 14 || seg_parse(r->frame + 14, r->len - 14, &s, &perr) != 0)
+			continue;
+		if (s.sport != t->port || s.dport != t->peer_port)
+			continue;
+		if (!(s.flags & SEG_RST) && (s.flags & SEG_ACK)) {
+			last = s;
+			have = true;
+		}
+		break;
+	}
+	if (!have)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.src = last.dst;
+	s.dst = last.src;
+	s.sport = t->peer_port;
+	s.dport = t->port;
+	s.flags = SEG_RST;
+	s.seq = last.ack;
+	if (take_token(run, err) != 0)
+		return -1;
+	return send_counted(run, &s, err);
+}
+
+static void remote_close(struct tc_target *base)
+{
+	struct target_remote *t = (struct target_remote *)base;
+	struct tc_err err = {0};
+
+	if (!t)
+		return;
+	if (!t->run->broken && (reset_leftover(t, &err) != 0 || live_check(t->run, "after a case", NULL, &err) != 0))
+		mark_broken(t->run, &err);
+	free(t);
+}
+
+static int remote_pace(struct tc_target *base, struct tc_err *err)
+{
+	struct target_remote *t = (struct target_remote *)base;
+
+	if (t->paced)
+		return 0;
+	if (take_token(t->run, err) != 0)
+		return -1;
+	t->paced = true;
+	return 0;
+}
+
+static int remote_inject(struct tc_target *base, const struct tc_seg *s, struct tc_err *err)
+{
+	struct target_remote *t = (struct target_remote *)base;
+
+	if (remote_pace(base, err) != 0)
+		return -1;
+	t->paced = false;
+	return send_counted(t->run, s, err);
+}
+
+/* Only the case's own four-tuple: a late answer to a liveness SYN is not
+ * the case's. */
+static int remote_capture(struct tc_target *base, uint64_t deadline_us, struct tc_seg *out, uint64_t *at_us,
+			  struct tc_err *err)
+{
+	struct target_remote *t = (struct target_remote *)base;
+
+	for (;;) {
+		int rc = wire_capture(t->run->wire, deadline_us, out, at_us, err);
+
+		if (rc <= 0 || (out->sport == t->port && out->dport == t->peer_port))
+			return rc;
+	}
+}
+
+static uint64_t remote_now(struct tc_target *base)
+{
+	(void)base;
+	return wire_now_us();
+}
+
+static int remote_sleep_until(struct tc_target *base, uint64_t t_us, struct tc_err *err)
+{
+	uint64_t now = wire_now_us();
+
+	(void)base;
+	return t_us > now ? sleep_us(t_us - now, err) : 0;
+}
+
+static const struct tc_profile *remote_profile_get(struct tc_target *base)
+{
+	return &((struct target_remote *)base)->run->profile;
+}
+
+static const struct tc_profile *remote_default_profile(void)
+{
+	return &remote_generic_profile;
+}
+
+static int remote_save_pcap(struct tc_target *base, const struct capfile_request *req, const char *path,
+			    struct tc_err *err)
+{
+	return wire_pcap_write(((struct target_remote *)base)->run->wire, req, path, err);
+}
+
+const struct tc_target_ops target_remote_ops = {
+	.name = "remote",
+	.description = "a remote host's TCP, remote:ADDR[:PORT], real time (root; --allow required)",
+	.caps = TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT,
+	.max_jobs = 1,
+	.real_time = true,
+	.takes_param = true,
+	.default_profile = remote_default_profile,
+	.run_open = remote_run_open,
+	.run_close = remote_run_close,
+	.run_addrs = remote_run_addrs,
+	.run_broken = remote_run_broken,
+	.open = remote_open,
+	.close = remote_close,
+	.pace = remote_pace,
+	.inject = remote_inject,
+	.capture = remote_capture,
+	.app = remote_app,
+	.state = remote_state,
+	.now = remote_now,
+	.sleep_until = remote_sleep_until,
+	.profile = remote_profile_get,
+	.save_pcap = remote_save_pcap,
+};
