@@ -76,6 +76,7 @@ struct refstack_conn {
 	/* 9293 3.8.6.1 persist timer: running while text or a FIN waits and
 	 * nothing is in flight; persist_us is the interval, doubled per probe */
 	uint64_t persist_at, persist_us;
+	bool probing; /* a zero-window probe was sent since the timer started */
 	/* 9293 3.8.4 keep-alive: keep_idle_us 0 = off */
 	uint64_t keep_at, keep_idle_us, keep_intvl_us;
 	uint32_t keep_probes; /* unanswered so far */

@@ -29,12 +29,14 @@ static void persist_stop(struct refstack_conn *c)
 {
 	c->persist_at = REFSTACK_TIMER_OFF;
 	c->persist_us = 0;
+	c->probing = false;
 }
 
-/* A probe's octet (or FIN) is out: SND.NXT covers it and nothing else */
+/* A probe's octet (or FIN) is out, unacknowledged: SND.NXT covers it and
+ * nothing else */
 static bool probe_out(const struct refstack_conn *c)
 {
-	return c->persist_at != REFSTACK_TIMER_OFF && c->snd_nxt != c->snd_una;
+	return c->probing && c->snd_nxt != c->snd_una;
 }
 
 void refstack_persist_window(struct refstack_conn *c)
@@ -83,6 +85,7 @@ void refstack_persist_timeout(struct refstack *s, struct refstack_conn *c, uint6
 	if (!refstack_fault_on(s, REFSTACK_FAULT_NO_PERSIST_PROBE))
 #endif
 		refstack_out_window_probe(s, c);
+	c->probing = true;
 	/* SHLD-30: "increase exponentially the interval between successive
 	 * probes", capped at RTO.max (RFC 6298 2.5) */
 #ifdef REFSTACK_FAULTS
