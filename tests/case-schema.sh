@@ -95,6 +95,36 @@ $head
 config: {msl: 2rto}
 steps: [{wait: 1s}]
 EOF
+mk bad/config-nagle.yaml <<EOF
+# bad: config/nagle
+$head
+config: {nagle: true}
+steps: [{wait: 1s}]
+EOF
+mk bad/config-keepalive-zero.yaml <<EOF
+# bad: config/keepalive
+$head
+config: {keepalive: 0.0s}
+steps: [{wait: 1s}]
+EOF
+mk bad/config-delayed-ack.yaml <<EOF
+# bad: config/delayed_ack
+$head
+config: {delayed_ack: 200ms}
+steps: [{wait: 1s}]
+EOF
+mk good/flow-config.yaml <<EOF
+# good
+$head
+config: {nagle: off, delayed_ack: on, keepalive: 7200.5s}
+steps: [{wait: 1s}]
+EOF
+mk good/keepalive-on.yaml <<EOF
+# good
+$head
+config: {keepalive: on, nagle: on, delayed_ack: off}
+steps: [{wait: 1s}]
+EOF
 mk bad/config-key.yaml <<EOF
 # bad: config
 $head

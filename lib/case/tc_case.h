@@ -179,6 +179,16 @@ enum tc_conf_field {
 	TC_C_ISS = 1u << 7,
 	TC_C_SYN_RETRIES = 1u << 8,
 	TC_C_RETRIES = 1u << 9,
+	TC_C_NAGLE = 1u << 10,
+	TC_C_DELAYED_ACK = 1u << 11,
+	TC_C_KEEPALIVE = 1u << 12,
+};
+
+/* keepalive: off, on with the target's own idle time, or after a duration */
+enum tc_keepalive {
+	TC_KEEPALIVE_OFF = 0,
+	TC_KEEPALIVE_DEFAULT, /* on: the target's default (RFC 9293 MUST-28: >= 2 h) */
+	TC_KEEPALIVE_AFTER, /* on: idle time (and probe interval) `keepalive` */
 };
 
 struct tc_case_conf {
@@ -188,6 +198,14 @@ struct tc_case_conf {
 	uint16_t mss;
 	uint32_t iss;
 	uint32_t syn_retries, retries;
+	/* nagle: on|off, the Nagle algorithm (9293 3.7.4; off = TCP_NODELAY) */
+	bool nagle;
+	/* delayed_ack: on|off, delayed ACKs with the target's own delay
+	 * (9293 3.8.6.3); `delack` pins the delay itself */
+	bool delayed_ack;
+	/* keepalive: off|on|DURATION (9293 3.8.4) */
+	enum tc_keepalive keepalive_mode;
+	struct tc_dur keepalive;
 };
 
 enum tc_require {

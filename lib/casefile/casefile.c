@@ -255,11 +255,70 @@ CONF_INT(iss, TC_C_ISS, 0, UINT32_MAX, uint32_t)
 CONF_INT(syn_retries, TC_C_SYN_RETRIES, 0, 100, uint32_t)
 CONF_INT(retries, TC_C_RETRIES, 0, 100, uint32_t)
 
+/* "on" or "off": what a socket option reads like (YAML 1.2 keeps both as
+ * text, as the loader reads them). */
+static int conf_onoff(struct cf *cf, yaml_node_t *v, const char *what, bool *out)
+{
+	char shown[64];
+	const char *s;
+
+	if (cf_string(cf, v, what, &s))
+		return -1;
+	if (strcmp(s, "on") == 0 || strcmp(s, "off") == 0) {
+		*out = strcmp(s, "on") == 0;
+		return 0;
+	}
+	return cf_fail(cf, v, "%s: expected on or off, found %s", what, cf_found(v, shown, sizeof(shown)));
+}
+
+static int k_nagle(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "nagle", &conf->nagle))
+		return -1;
+	conf->fields |= TC_C_NAGLE;
+	return 0;
+}
+
+static int k_delayed_ack(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "delayed_ack", &conf->delayed_ack))
+		return -1;
+	conf->fields |= TC_C_DELAYED_ACK;
+	return 0;
+}
+
+/* keepalive: off, on (the target's default idle time), or a duration */
+static int k_keepalive(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+	const char *s;
+
+	if (cf_string(cf, v, "keepalive", &s))
+		return -1;
+	if (strcmp(s, "on") == 0 || strcmp(s, "off") == 0) {
+		conf->keepalive_mode = strcmp(s, "on") == 0 ? TC_KEEPALIVE_DEFAULT : TC_KEEPALIVE_OFF;
+		conf->fields |= TC_C_KEEPALIVE;
+		return 0;
+	}
+	if (cf_dur(cf, v, "keepalive", &conf->keepalive))
+		return -1;
+	if (conf->keepalive.unit != TC_DUR_ABS || conf->keepalive.us == 0)
+		return cf_fail(cf, v, "keepalive: expected on, off or an absolute duration above 0 (us, ms, s)");
+	conf->keepalive_mode = TC_KEEPALIVE_AFTER;
+	conf->fields |= TC_C_KEEPALIVE;
+	return 0;
+}
+
 static const struct cf_key conf_keys[] = {
 	{"msl", k_msl, false},	       {"rto", k_rto, false},	      {"rto_min", k_rto_min, false},
 	{"rto_max", k_rto_max, false}, {"delack", k_delack, false},   {"window", k_window, false},
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
-	{"retries", k_retries, false},
+	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
+	{"keepalive", k_keepalive, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)

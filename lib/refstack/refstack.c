@@ -82,6 +82,9 @@ struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 		s->cfg.rcv_wnd = REFSTACK_RCV_BUF_MAX;
 	if (s->cfg.snd_buf > REFSTACK_SND_BUF_MAX)
 		s->cfg.snd_buf = REFSTACK_SND_BUF_MAX;
+	/* 9293 3.8.6.3 (MUST-40): "The delay MUST be less than 0.5 seconds" */
+	if (s->cfg.delack_us > REFSTACK_DELACK_MAX_US)
+		s->cfg.delack_us = REFSTACK_DELACK_MAX_US;
 	if (io)
 		s->io = *io;
 	s->next_ephemeral = REFSTACK_EPHEMERAL_FIRST;
@@ -128,6 +131,8 @@ void refstack_conn_delete(struct refstack *s, struct refstack_conn *c)
 	c->rexmit_at = REFSTACK_TIMER_OFF;
 	c->delack_at = REFSTACK_TIMER_OFF;
 	c->timewait_at = REFSTACK_TIMER_OFF;
+	c->persist_at = REFSTACK_TIMER_OFF;
+	c->keep_at = REFSTACK_TIMER_OFF;
 	c->ack_pending = false;
 }
 
@@ -180,6 +185,17 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 	c->rexmit_at = REFSTACK_TIMER_OFF;
 	c->delack_at = REFSTACK_TIMER_OFF;
 	c->timewait_at = REFSTACK_TIMER_OFF;
+	c->persist_at = REFSTACK_TIMER_OFF;
+	c->keep_at = REFSTACK_TIMER_OFF;
+	c->nagle = s->cfg.nagle;
+	/* 9293 3.8.4 (MUST-25): keep-alive is off unless asked for */
+	c->keep_idle_us = s->cfg.keepalive_us;
+#ifdef REFSTACK_FAULTS
+	/* fault keepalive-on-by-default: on, two hours, for everyone */
+	if (refstack_fault_on(s, REFSTACK_FAULT_KEEPALIVE_ON_BY_DEFAULT) && c->keep_idle_us == 0)
+		c->keep_idle_us = REFSTACK_DEFAULT_KEEPALIVE_US;
+#endif
+	c->keep_intvl_us = s->cfg.keepalive_intvl_us;
 }
 
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
@@ -268,10 +284,12 @@ void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len
 void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
 				enum refstack_cause cause, uint64_t now_us)
 {
-	(void)now_us;
 	c->was_established = true;
 	c->est_order = ++s->est_counter;
 	refstack_set_state(s, c, REFSTACK_ESTABLISHED, cause);
+	/* 3.10.7.2: text that came on the SYN is processed now */
+	refstack_syn_text_take(c);
+	refstack_keepalive_heard(s, c, now_us);
 	/* 9293 3.10.4 SYN-RECEIVED: a CLOSE with pending data waits for
 	 * ESTABLISHED, then the FIN follows the data. */
 	if (c->fin_queued)
@@ -299,6 +317,8 @@ int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us)
 		l->rexmit_at = REFSTACK_TIMER_OFF;
 		l->delack_at = REFSTACK_TIMER_OFF;
 		l->timewait_at = REFSTACK_TIMER_OFF;
+		l->persist_at = REFSTACK_TIMER_OFF;
+		l->keep_at = REFSTACK_TIMER_OFF;
 		refstack_set_state(s, l, REFSTACK_LISTEN, REFSTACK_CAUSE_APP_LISTEN);
 		return 0;
 	}
@@ -561,6 +581,28 @@ int refstack_abort(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 		return -ENOTCONN;
 	}
 	refstack_conn_closed(s, c, REFSTACK_CAUSE_APP_ABORT, 0);
+	return 0;
+}
+
+int refstack_set_nagle(struct refstack *s, struct refstack_conn *c, bool on, uint64_t now_us)
+{
+	if (!c || !c->used || c->listener)
+		return c ? conn_gone(c) : -EINVAL;
+	c->nagle = on;
+	/* turned off, held text may go now (as TCP_NODELAY pushes it) */
+	if (!on)
+		refstack_output(s, c, now_us);
+	return 0;
+}
+
+int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t idle_us,
+			   uint64_t intvl_us, uint64_t now_us)
+{
+	if (!c || !c->used || c->listener)
+		return c ? conn_gone(c) : -EINVAL;
+	c->keep_idle_us = idle_us;
+	c->keep_intvl_us = intvl_us;
+	refstack_keepalive_heard(s, c, now_us);
 	return 0;
 }
 

@@ -79,7 +79,8 @@ enum refstack_drop {
 	X(REFSTACK_CAUSE_RCV_FIN, "FIN received")     \
 	X(REFSTACK_CAUSE_RCV_RST, "RST received")     \
 	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
-	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached")
+	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached") \
+	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered")
 
 enum refstack_cause {
 #define REFSTACK_CAUSE_ENUM(e, s) e,
@@ -99,7 +100,15 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_IGNORE_RST_IN_SYNRCVD, "ignore-rst-in-synrcvd", "an RST in SYN-RECEIVED is ignored") \
 	X(REFSTACK_FAULT_SHORT_MSL, "short-msl", "TIME-WAIT ends after 1*MSL") \
 	X(REFSTACK_FAULT_NO_SYN_RETRANSMIT, "no-syn-retransmit", "a SYN is never retransmitted") \
-	X(REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT, "mss-on-every-segment", "every segment carries the MSS option, not only SYNs")
+	X(REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT, "mss-on-every-segment", "every segment carries the MSS option, not only SYNs") \
+	X(REFSTACK_FAULT_NO_PERSIST_PROBE, "no-persist-probe", "a zero window is never probed: the persist timer runs, nothing is sent") \
+	X(REFSTACK_FAULT_PERSIST_NO_BACKOFF, "persist-no-backoff", "zero-window probes come at a fixed interval, not doubling") \
+	X(REFSTACK_FAULT_NO_SENDER_SWS, "no-sender-sws", "a small usable window is filled at once with a tiny segment") \
+	X(REFSTACK_FAULT_NAGLE_IGNORED, "nagle-ignored", "with the Nagle algorithm on, a small write still leaves while data is in flight") \
+	X(REFSTACK_FAULT_DELACK_PAST_500MS, "delack-past-500ms", "a delayed ACK waits 600 ms, past the 0.5 s limit") \
+	X(REFSTACK_FAULT_NO_DELACK_EVERY_SECOND_SEGMENT, "no-delack-every-second-segment", "the second segment of text does not force the delayed ACK out") \
+	X(REFSTACK_FAULT_SYN_DATA_DROPPED, "syn-data-dropped", "text on a SYN is thrown away, not queued for after the handshake") \
+	X(REFSTACK_FAULT_KEEPALIVE_ON_BY_DEFAULT, "keepalive-on-by-default", "keep-alive is on (2 h) for every connection unless set otherwise")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -156,7 +165,18 @@ struct refstack_config {
 	uint64_t rto_initial_us; /* RFC 6298 2.1: 1 s */
 	uint64_t rto_min_us; /* RFC 6298 2.4: 1 s */
 	uint64_t rto_max_us; /* RFC 6298 2.5: at least 60 s */
-	uint64_t delack_us; /* 0 = acknowledge at once; RFC 9293 3.8.6.3 allows up to 500 ms */
+	/* 0 = acknowledge at once; 9293 3.8.6.3 (MUST-40): less than 0.5 s,
+	 * so refstack_init clamps it to REFSTACK_DELACK_MAX_US */
+	uint64_t delack_us;
+	/* 9293 3.7.4 (SHLD-7): the Nagle algorithm for new connections;
+	 * refstack_set_nagle changes one connection (MUST-17) */
+	bool nagle;
+	/* 9293 3.8.4: keep-alive idle time for new connections, 0 = off
+	 * (MUST-25: off by default); refstack_set_keepalive changes one
+	 * connection (MUST-24, MUST-27) */
+	uint64_t keepalive_us;
+	/* between unanswered keep-alive probes; 0 = REFSTACK_DEFAULT_KEEPALIVE_INTVL_US */
+	uint64_t keepalive_intvl_us;
 	uint32_t syn_retries; /* SYN / SYN-ACK retransmissions before giving up */
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
@@ -173,9 +193,25 @@ struct refstack_config {
 #define REFSTACK_DEFAULT_RTO_MIN_US 1000000ull /* RFC 6298 2.4 */
 #define REFSTACK_DEFAULT_RTO_MAX_US (60ull * 1000000) /* RFC 6298 2.5 */
 #define REFSTACK_DEFAULT_DELACK_US 0ull
+/* 9293 3.8.6.3 (MUST-40): "The delay MUST be less than 0.5 seconds" */
+#define REFSTACK_DELACK_MAX_US 499999ull
+/* The delay of refstack_config's delack_us when a user asks for delayed
+ * ACKs without a value (RFC 1122 4.2.3.2 names 200 ms as usual). */
+#define REFSTACK_DELACK_ON_US 200000ull
+/* 9293 3.8.4 (MUST-28): the keep-alive interval defaults to no less than
+ * two hours */
+#define REFSTACK_DEFAULT_KEEPALIVE_US (7200ull * 1000000)
+/* Unanswered keep-alive probes: one every 75 s, the connection dropped
+ * after 9 (the BSD and Linux values; 9293 3.8.4 MUST-29 only asks that a
+ * single unanswered probe never ends it) */
+#define REFSTACK_DEFAULT_KEEPALIVE_INTVL_US (75ull * 1000000)
+#define REFSTACK_KEEPALIVE_PROBES 9u
 
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
- * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer. */
+ * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer,
+ * keep-alive off. The Nagle algorithm and delayed ACKs are off too: every
+ * write leaves at once and every segment of text is acknowledged at once,
+ * which keeps an exchange one segment per step; a user turns them on. */
 void refstack_config_default(struct refstack_config *cfg);
 
 /* Fixed memory: the caller allocates refstack_size() bytes, aligned as
@@ -193,7 +229,8 @@ void refstack_free(struct refstack *s);
  * through io.output before this returns. */
 enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
 				  uint64_t now_us);
-/* Fire every timer due at now_us (retransmission, delayed ACK, 2*MSL). */
+/* Fire every timer due at now_us (retransmission, persist, delayed ACK,
+ * keep-alive, 2*MSL). */
 void refstack_timers(struct refstack *s, uint64_t now_us);
 /* The earliest time a timer is due, or UINT64_MAX when none is armed. */
 uint64_t refstack_next_deadline(const struct refstack *s);
@@ -225,6 +262,14 @@ int refstack_shutdown(struct refstack *s, struct refstack_conn *c, uint64_t now_
 int refstack_close(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 /* ABORT (3.10.5): RST in SYN-RECEIVED and synchronized states, TCB gone. */
 int refstack_abort(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* 9293 3.7.4 (MUST-17): the Nagle algorithm on or off for one connection
+ * (off is what TCP_NODELAY asks of a socket). */
+int refstack_set_nagle(struct refstack *s, struct refstack_conn *c, bool on, uint64_t now_us);
+/* 9293 3.8.4 (MUST-24, MUST-27): keep-alive for one connection after
+ * idle_us without a segment from the peer, a probe every intvl_us while
+ * unanswered (0 = REFSTACK_DEFAULT_KEEPALIVE_INTVL_US); idle_us 0 = off. */
+int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t idle_us,
+			   uint64_t intvl_us, uint64_t now_us);
 
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */

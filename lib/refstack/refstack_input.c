@@ -94,6 +94,38 @@ static enum refstack_drop seg_arrives_closed(struct refstack *s, const struct re
 
 /* ---- 3.10.7.2 LISTEN ---------------------------------------------------- */
 
+static void syn_text_hold(const struct refstack *s, struct refstack_conn *c,
+			  const struct refstack_rx_seg *seg)
+{
+	uint32_t n = seg->len < c->rcv_wnd ? seg->len : c->rcv_wnd;
+
+#ifdef REFSTACK_FAULTS
+	/* fault syn-data-dropped: the text is thrown away */
+	if (refstack_fault_on(s, REFSTACK_FAULT_SYN_DATA_DROPPED))
+		n = 0;
+#endif
+	(void)s;
+	/* past the ring's readable part: nothing reads or writes there
+	 * before ESTABLISHED */
+	refstack_ring_write(c->rcv_buf, c->rcv_cap, refstack_ring_pos(c->rcv_cap, c->rcv_head, c->rcv_len),
+			    seg->payload, n);
+	c->syn_text = n;
+}
+
+void refstack_syn_text_take(struct refstack_conn *c)
+{
+	if (c->syn_text == 0)
+		return;
+	/* 3.10.7.4 step 7 for the held text: RCV.NXT advances over it, the
+	 * window shrinks by it, and it is acknowledged now (the SYN,ACK did
+	 * not), so the peer need not send it again */
+	c->rcv_len += c->syn_text;
+	c->rcv_nxt += c->syn_text;
+	c->rcv_wnd -= c->syn_text;
+	c->syn_text = 0;
+	c->ack_pending = true;
+}
+
 static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack_conn *l,
 					     const struct refstack_rx_seg *seg, uint64_t now_us)
 {
@@ -121,12 +153,16 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
 	c->passive = true;
 	c->state = REFSTACK_LISTEN; /* the new TCB starts as a copy of the listener */
-	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ". Text and FIN on
-	 * the SYN are not queued: the peer sends them again once its SYN is
-	 * acknowledged. */
+	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ, and any other
+	 * control or text should be queued for processing later": the text
+	 * (as much as the window takes) is held until ESTABLISHED, when it
+	 * is taken and acknowledged (refstack_syn_text_take); the SYN,ACK
+	 * acknowledges the SYN alone. A FIN on the SYN is not kept: the peer
+	 * sends it again. */
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_up = c->rcv_nxt;
+	syn_text_hold(s, c, seg);
 	c->snd_wnd = seg->win;
 	c->max_snd_wnd = seg->win;
 	c->snd_wl1 = seg->seq;
@@ -483,6 +519,9 @@ static enum step step5_ack(struct rx *rx)
 			refstack_enter_established(s, c,
 						   rx->syn_dup ? REFSTACK_CAUSE_RCV_SYNACK : REFSTACK_CAUSE_RCV_ACK,
 						   rx->now_us);
+			/* RCV.NXT may have moved over the SYN's text: this
+			 * segment's own text is cut to the window again */
+			rx_trim(rx);
 			return ack_established(rx);
 		}
 		/* "If the segment acknowledgment is not acceptable, form a reset
@@ -714,6 +753,9 @@ static enum refstack_drop seg_arrives_other(struct refstack *s, struct refstack_
 	struct rx rx = {.s = s, .c = c, .seg = seg, .now_us = now_us, .drop = REFSTACK_ACCEPTED};
 
 	run_steps(&rx, steps, sizeof(steps) / sizeof(steps[0]));
+	/* 3.8.4: anything from the peer shows it is alive */
+	if (c->used && c->keep_at != REFSTACK_TIMER_OFF)
+		refstack_keepalive_heard(s, c, now_us);
 	return rx.drop;
 }
 

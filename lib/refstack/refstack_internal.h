@@ -6,6 +6,9 @@
  *                    one per step of 3.10.7.4
  * refstack_output.c  segment emission and the send path
  * refstack_timer.c   retransmission (RFC 6298), delayed ACK, 2*MSL
+ * refstack_persist.c the persist timer: zero-window probes (3.8.6.1) and
+ *                    the sender SWS override timeout (3.8.6.2.1)
+ * refstack_keepalive.c keep-alive (3.8.4)
  * refstack_ring.c    the send and receive rings (memcpy, at most two)
  * refstack_encode.c  segment fields -> IP packet bytes (refstack_codec.h)
  * refstack_decode.c  IP packet bytes -> segment fields (refstack_codec.h)
@@ -58,11 +61,25 @@ struct refstack_conn {
 	uint8_t *rcv_buf;
 	uint32_t rcv_cap, rcv_head, rcv_len;
 
+	/* Text that came on the peer's SYN (3.10.7.2 "queued for processing
+	 * later"): syn_text bytes in the receive ring past rcv_len, not yet
+	 * taken (RCV.NXT not advanced over them) until ESTABLISHED. */
+	uint32_t syn_text;
+
+	bool nagle; /* 9293 3.7.4: hold small segments while data is in flight */
+
 	/* Timers: absolute times in microseconds, REFSTACK_TIMER_OFF when off. */
 	uint64_t rexmit_at, delack_at, timewait_at;
 	uint64_t rto_us; /* current RTO, backed off on each timeout */
 	uint32_t rexmit_count; /* retransmissions of the earliest segment */
 	bool ack_pending; /* an ACK is owed and goes out before input returns */
+	/* 9293 3.8.6.1 persist timer: running while text or a FIN waits and
+	 * nothing is in flight; persist_us is the interval, doubled per probe */
+	uint64_t persist_at, persist_us;
+	bool probing; /* a zero-window probe was sent since the timer started */
+	/* 9293 3.8.4 keep-alive: keep_idle_us 0 = off */
+	uint64_t keep_at, keep_idle_us, keep_intvl_us;
+	uint32_t keep_probes; /* unanswered so far */
 };
 
 struct refstack {
@@ -149,6 +166,38 @@ void refstack_enter_time_wait(struct refstack *s, struct refstack_conn *c,
 /* Restart the 2*MSL timer (a retransmitted FIN in TIME-WAIT). */
 void refstack_time_wait_restart(const struct refstack *s, struct refstack_conn *c,
 				uint64_t now_us);
+
+/* refstack_output.c (probes) */
+/* A zero-window probe (3.8.6.1): the octet at SND.UNA again when a probe
+ * is unanswered, else one new octet at SND.NXT (the FIN when no text
+ * waits), which SND.NXT then covers. */
+void refstack_out_window_probe(struct refstack *s, struct refstack_conn *c);
+/* Sender SWS override (3.8.6.2.1 (4)): what the usable window takes now,
+ * however small. Returns the octets sent. */
+uint32_t refstack_out_force(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no text (3.8.4) */
+void refstack_out_keepalive(struct refstack *s, struct refstack_conn *c);
+/* Octets queued and not yet sent. */
+uint32_t refstack_unsent(const struct refstack_conn *c);
+
+/* refstack_persist.c */
+/* After the send path ran: arm the persist timer when text or a FIN
+ * waits with nothing in flight, stop it when the waiting is over. */
+void refstack_persist_check(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* The window may have opened: an unanswered probe's octet is sent again
+ * with the rest, from SND.UNA (before the send path runs). */
+void refstack_persist_window(struct refstack_conn *c);
+void refstack_persist_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+
+/* refstack_keepalive.c */
+/* A segment of the peer's arrived, or the connection was established:
+ * the idle time starts again (3.8.4). */
+void refstack_keepalive_heard(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+void refstack_keepalive_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+
+/* refstack_input.c helper used by refstack.c */
+/* SYN-RECEIVED -> ESTABLISHED: take the text held from the SYN. */
+void refstack_syn_text_take(struct refstack_conn *c);
 
 /* Faults build: is fault f the one configured? */
 #ifdef REFSTACK_FAULTS

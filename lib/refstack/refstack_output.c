@@ -149,45 +149,161 @@ static bool can_send_text(enum refstack_state st)
 	return false;
 }
 
+uint32_t refstack_unsent(const struct refstack_conn *c)
+{
+	return c->snd_len - (c->snd_nxt - c->snd_buf_seq);
+}
+
+/* How much of the queue may leave now as one segment, n of it fitting
+ * window and MSS: 9293 3.8.6.2.1 sender SWS avoidance (MUST-38) with the
+ * Nagle algorithm of 3.7.4 (SHLD-7) folded in. Every write is pushed (PSH
+ * on the segment that empties the queue), so "pushed" holds throughout. */
+static uint32_t sws_allows(const struct refstack *s, const struct refstack_conn *c, uint32_t n,
+			   uint32_t unsent)
+{
+	bool in_flight = c->snd_nxt != c->snd_una;
+
+	(void)s;
+	/* (1) a maximum-sized segment can be sent */
+	if (n >= c->snd_mss)
+		return n;
+	/* 3.7.4 Nagle: "If there is unacknowledged data (i.e., SND.NXT >
+	 * SND.UNA), then the sending TCP endpoint buffers all user data
+	 * (regardless of the PSH bit) until the outstanding data has been
+	 * acknowledged or until the TCP endpoint can send a full-sized
+	 * segment". Once CLOSE queued the FIN no more data can come to fill a
+	 * segment, so the tail goes (as BSD and Linux send it). */
+	if (c->nagle && in_flight && !c->fin_queued) {
+#ifdef REFSTACK_FAULTS
+		/* fault nagle-ignored: the test is made, its answer dropped */
+		if (!refstack_fault_on(s, REFSTACK_FAULT_NAGLE_IGNORED))
+#endif
+			return 0;
+	}
+	/* (2) data is pushed and all queued data can be sent now */
+	if (n == unsent)
+		return n;
+	/* (3) at least a fraction Fs = 1/2 of the largest window the peer
+	 * offered can be sent */
+	if (n >= c->max_snd_wnd / 2)
+		return n;
+#ifdef REFSTACK_FAULTS
+	/* fault no-sender-sws: a window-limited sliver leaves at once */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_SENDER_SWS))
+		return n;
+#endif
+	/* (4) otherwise only when the override timeout occurs: the persist
+	 * timer (refstack_persist.c) */
+	return 0;
+}
+
+/* One segment of queued text (and the FIN after it, when it fits) at
+ * SND.NXT; returns the octets sent. */
+static uint32_t send_text(struct refstack *s, struct refstack_conn *c, uint32_t n, uint32_t unsent,
+			  uint32_t usable, uint64_t now_us)
+{
+	bool fin = c->fin_queued && n == unsent && usable > n;
+	uint16_t flags = SEG_ACK;
+
+	if (n == 0 && !fin)
+		return 0;
+	if (n && n == unsent)
+		flags |= SEG_PSH;
+	if (fin)
+		flags |= SEG_FIN;
+	conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);
+	c->snd_nxt += n;
+	if (fin) {
+		c->fin_sent = true;
+		c->fin_seq = c->snd_nxt;
+		c->snd_nxt++;
+	}
+	refstack_rexmit_start(c, now_us);
+	return n + (fin ? 1u : 0u);
+}
+
+static uint32_t usable_window(const struct refstack_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	return seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+}
+
 /* 9293 3.8.6 (window management), 3.10.2 SEND, 3.10.4 CLOSE: send queued
  * text within the send window, SND.UNA + SND.WND, in segments of at most
- * Eff.snd.MSS, PSH on the segment that empties the queue; the FIN follows the
- * last byte and, taking one sequence number, needs one byte of window too.
- * No congestion control, no Nagle, no persist timer: a zero window holds
- * everything until the peer opens it. */
+ * Eff.snd.MSS as sender SWS avoidance and Nagle allow, PSH on the segment
+ * that empties the queue; the FIN follows the last byte and, taking one
+ * sequence number, needs one byte of window too. No congestion control.
+ * What waits with nothing in flight is the persist timer's. */
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
+	refstack_persist_window(c);
 	while (can_send_text(c->state) && !c->fin_sent) {
-		uint32_t off = c->snd_nxt - c->snd_buf_seq;
-		uint32_t unsent = c->snd_len - off;
-		uint32_t wnd_end = c->snd_una + c->snd_wnd;
-		uint32_t usable = seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+		uint32_t unsent = refstack_unsent(c);
+		uint32_t usable = usable_window(c);
 		uint32_t n = unsent;
-		bool fin;
-		uint16_t flags = SEG_ACK;
 
 		if (n > usable)
 			n = usable;
 		if (n > c->snd_mss)
 			n = c->snd_mss;
-		fin = c->fin_queued && n == unsent && usable > n;
-		if (n == 0 && !fin)
+		if (n)
+			n = sws_allows(s, c, n, unsent);
+		if (send_text(s, c, n, unsent, usable, now_us) == 0)
 			break;
-		if (n && n == unsent)
-			flags |= SEG_PSH;
-		if (fin)
-			flags |= SEG_FIN;
-		conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);
-		c->snd_nxt += n;
-		if (fin) {
-			c->fin_sent = true;
-			c->fin_seq = c->snd_nxt;
-			c->snd_nxt++;
-		}
-		refstack_rexmit_start(c, now_us);
 	}
+	if (can_send_text(c->state))
+		refstack_persist_check(s, c, now_us);
 	if (c->ack_pending)
 		refstack_out_ack(s, c);
+}
+
+uint32_t refstack_out_force(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	uint32_t unsent = refstack_unsent(c), usable = usable_window(c);
+	uint32_t n = unsent < usable ? unsent : usable;
+
+	if (n > c->snd_mss)
+		n = c->snd_mss;
+	if (!can_send_text(c->state) || c->fin_sent)
+		return 0;
+	return send_text(s, c, n, unsent, usable, now_us);
+}
+
+void refstack_out_window_probe(struct refstack *s, struct refstack_conn *c)
+{
+	uint16_t flags = SEG_ACK;
+
+	if (c->snd_nxt != c->snd_una) {
+		/* the last probe is unanswered: its octet (or FIN) again */
+		if (c->fin_sent && c->fin_seq == c->snd_una)
+			flags |= SEG_FIN;
+		conn_emit(s, c, flags, c->snd_una, c->rcv_nxt, (flags & SEG_FIN) ? 0 : 1);
+		return;
+	}
+	if (refstack_unsent(c)) {
+		/* "at least one octet of new data (if available)" */
+		if (refstack_unsent(c) == 1)
+			flags |= SEG_PSH;
+		conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, 1);
+		c->snd_nxt++;
+		return;
+	}
+	if (c->fin_queued && !c->fin_sent) {
+		/* only the FIN waits: it probes, taking its sequence number */
+		conn_emit(s, c, flags | SEG_FIN, c->snd_nxt, c->rcv_nxt, 0);
+		c->fin_sent = true;
+		c->fin_seq = c->snd_nxt;
+		c->snd_nxt++;
+	}
+}
+
+void refstack_out_keepalive(struct refstack *s, struct refstack_conn *c)
+{
+	/* 9293 3.8.4: "a segment with a sequence number of SND.NXT-1" and no
+	 * data (the garbage octet of MAY-6 is not sent), which the peer
+	 * must answer with an ACK (3.10.7.4 step 1) */
+	conn_emit(s, c, SEG_ACK, c->snd_nxt - 1, c->rcv_nxt, 0);
 }
 
 void refstack_retransmit(struct refstack *s, struct refstack_conn *c)

@@ -1,5 +1,6 @@
 /* Timers: retransmission (RFC 6298), delayed ACK (9293 3.8.6.3), 2*MSL
- * (9293 3.4.2, 3.10.7.4 step 8). All of them are absolute times in a TCB;
+ * (9293 3.4.2, 3.10.7.4 step 8); the persist timer and keep-alive have
+ * files of their own and are fired from here. All of them are absolute times in a TCB;
  * time itself only arrives as now_us. */
 #include "refstack_internal.h"
 
@@ -41,15 +42,29 @@ void refstack_rexmit_acked(const struct refstack *s, struct refstack_conn *c, ui
 
 void refstack_delack_text(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
-	if (s->cfg.delack_us == 0 || c->ack_pending || c->delack_at != REFSTACK_TIMER_OFF) {
+	uint64_t delay = s->cfg.delack_us;
+
+#ifdef REFSTACK_FAULTS
+	/* fault no-delack-every-second-segment: a second segment waits for
+	 * the timer armed by the first */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_DELACK_EVERY_SECOND_SEGMENT) && delay &&
+	    c->delack_at != REFSTACK_TIMER_OFF)
+		return;
+	/* fault delack-past-500ms: the delay is 600 ms */
+	if (refstack_fault_on(s, REFSTACK_FAULT_DELACK_PAST_500MS) && delay)
+		delay = 600000;
+#endif
+	if (delay == 0 || c->ack_pending || c->delack_at != REFSTACK_TIMER_OFF) {
 		/* no delayed ACK configured, or already owed, or the second
-		 * segment not yet acknowledged (9293 3.8.6.3: an ACK at least
-		 * for every second segment; here: every second text segment) */
+		 * segment not yet acknowledged (9293 3.8.6.3, SHLD-19: "an ACK
+		 * SHOULD be generated for at least every second full-sized
+		 * segment"; here: every second text segment, of any size) */
 		c->ack_pending = true;
 		return;
 	}
-	/* 9293 3.8.6.3: delay the ACK by at most delack_us */
-	c->delack_at = now_us + s->cfg.delack_us;
+	/* 9293 3.8.6.3 (SHLD-18): delay the ACK by delack_us, which
+	 * refstack_init kept under 0.5 s (MUST-40) */
+	c->delack_at = now_us + delay;
 }
 
 static uint64_t time_wait_us(const struct refstack *s)
@@ -84,6 +99,8 @@ void refstack_enter_time_wait(struct refstack *s, struct refstack_conn *c,
 	refstack_set_state(s, c, REFSTACK_TIME_WAIT, cause);
 	c->rexmit_at = REFSTACK_TIMER_OFF;
 	c->delack_at = REFSTACK_TIMER_OFF;
+	c->persist_at = REFSTACK_TIMER_OFF;
+	c->keep_at = REFSTACK_TIMER_OFF;
 	refstack_time_wait_restart(s, c, now_us);
 }
 
@@ -128,6 +145,13 @@ void refstack_timers(struct refstack *s, uint64_t now_us)
 			if (!c->used)
 				continue;
 		}
+		if (c->persist_at <= now_us)
+			refstack_persist_timeout(s, c, now_us);
+		if (c->keep_at <= now_us) {
+			refstack_keepalive_timeout(s, c, now_us);
+			if (!c->used)
+				continue;
+		}
 		if (c->delack_at <= now_us)
 			refstack_out_ack(s, c);
 	}
@@ -148,6 +172,10 @@ uint64_t refstack_next_deadline(const struct refstack *s)
 			t = c->delack_at;
 		if (c->timewait_at < t)
 			t = c->timewait_at;
+		if (c->persist_at < t)
+			t = c->persist_at;
+		if (c->keep_at < t)
+			t = c->keep_at;
 	}
 	return t;
 }

@@ -227,6 +227,25 @@ static void test_use_prologue(void **state)
 	casefile_free(&c);
 }
 
+/* nagle, delayed_ack and keepalive read on and off; keepalive on is the
+ * target's own default */
+static void test_config_onoff(void **state)
+{
+	struct tc_case c;
+
+	(void)state;
+	load_ok(HEAD "config: {nagle: off, delayed_ack: on, keepalive: on}\nsteps: [{wait: 1us}]\n", &c);
+	assert_int_equal(c.conf.fields, TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE);
+	assert_false(c.conf.nagle);
+	assert_true(c.conf.delayed_ack);
+	assert_int_equal(c.conf.keepalive_mode, TC_KEEPALIVE_DEFAULT);
+	casefile_free(&c);
+	load_ok(HEAD "config: {keepalive: off}\nsteps: [{wait: 1us}]\n", &c);
+	assert_int_equal(c.conf.fields, TC_C_KEEPALIVE);
+	assert_int_equal(c.conf.keepalive_mode, TC_KEEPALIVE_OFF);
+	casefile_free(&c);
+}
+
 static void test_header_and_config(void **state)
 {
 	struct tc_case c;
@@ -244,6 +263,7 @@ static void test_header_and_config(void **state)
 		"config:\n"
 		"  msl: 500ms\n  rto: 1s\n  rto_min: 200ms\n  rto_max: 60s\n  delack: 40000us\n"
 		"  window: 1073725440\n  mss: 536\n  iss: 0xDEADbeef\n  syn_retries: 0\n  retries: 100\n"
+		"  nagle: on\n  delayed_ack: off\n  keepalive: 2.5s\n"
 		"steps: [{wait: 1us}]\n",
 		&c);
 	assert_string_equal(c.name, "every key");
@@ -262,7 +282,12 @@ static void test_header_and_config(void **state)
 	assert_int_equal(c.peer_port, 65535);
 	assert_int_equal(c.peer_isn, 4294967295u);
 	assert_int_equal(c.conf.fields, TC_C_MSL | TC_C_RTO | TC_C_RTO_MIN | TC_C_RTO_MAX | TC_C_DELACK |
-						TC_C_WINDOW | TC_C_MSS | TC_C_ISS | TC_C_SYN_RETRIES | TC_C_RETRIES);
+						TC_C_WINDOW | TC_C_MSS | TC_C_ISS | TC_C_SYN_RETRIES | TC_C_RETRIES |
+						TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE);
+	assert_true(c.conf.nagle);
+	assert_false(c.conf.delayed_ack);
+	assert_int_equal(c.conf.keepalive_mode, TC_KEEPALIVE_AFTER);
+	assert_dur(&c.conf.keepalive, TC_DUR_ABS, 2500000, 0);
 	assert_dur(&c.conf.msl, TC_DUR_ABS, 500000, 0);
 	assert_dur(&c.conf.rto, TC_DUR_ABS, 1000000, 0);
 	assert_dur(&c.conf.rto_min, TC_DUR_ABS, 200000, 0);
@@ -621,7 +646,7 @@ static const struct bad bad_rows[] = {
 	/* config */
 	{"config list", HEAD "config: [msl]\n", 3, 9, "config: expected a mapping, found a list"},
 	{"config unknown", HEAD "config: {msl: 1s, mtu: 1500}\n", 3, 19,
-	 "unknown key 'mtu' in config; expected one of: msl, rto, rto_min, rto_max, delack, window, mss, iss, syn_retries, retries"},
+	 "unknown key 'mtu' in config; expected one of: msl, rto, rto_min, rto_max, delack, window, mss, iss, syn_retries, retries, nagle, delayed_ack, keepalive"},
 	{"config dup", HEAD "config: {rto: 1s, rto: 2s}\n", 3, 19, "duplicate key 'rto' in config"},
 	{"config relative", HEAD "config: {msl: 2rto}\n", 3, 15, "msl: must be an absolute duration (us, ms, s) in config"},
 	{"config no unit", HEAD "config: {delack: 40}\n", 3, 18,
@@ -631,6 +656,14 @@ static const struct bad bad_rows[] = {
 	{"config iss", HEAD "config: {iss: 0x100000000}\n", 3, 15, "out of range 0..4294967295"},
 	{"config retries", HEAD "config: {retries: 101}\n", 3, 19, "retries: '101' is out of range 0..100"},
 	{"config syn_retries", HEAD "config: {syn_retries: x}\n", 3, 23, "expected an integer in 0..100"},
+	{"config nagle", HEAD "config: {nagle: true}\n", 3, 17, "nagle: expected on or off, found 'true'"},
+	{"config nagle list", HEAD "config: {nagle: [on]}\n", 3, 17, "nagle: expected"},
+	{"config delayed_ack", HEAD "config: {delayed_ack: yes}\n", 3, 23, "delayed_ack: expected on or off, found 'yes'"},
+	{"config keepalive word", HEAD "config: {keepalive: always}\n", 3, 21, "keepalive: 'always': "},
+	{"config keepalive relative", HEAD "config: {keepalive: 2rto}\n", 3, 21,
+	 "keepalive: expected on, off or an absolute duration above 0 (us, ms, s)"},
+	{"config keepalive zero", HEAD "config: {keepalive: 0s}\n", 3, 21,
+	 "keepalive: expected on, off or an absolute duration above 0 (us, ms, s)"},
 	/* steps */
 	{"steps empty", HEAD "steps: []\n", 3, 8, "steps: expected at least one step"},
 	{"steps null", HEAD "steps:\n", 3, 7, "steps: expected a list, found nothing"},
@@ -1191,6 +1224,7 @@ int main(void)
 		cmocka_unit_test(test_port_needs),
 		cmocka_unit_test(test_header_and_config),
 		cmocka_unit_test(test_use_prologue),
+		cmocka_unit_test(test_config_onoff),
 		cmocka_unit_test(test_send_every_key),
 		cmocka_unit_test(test_expect_every_key),
 		cmocka_unit_test(test_len_without_data),

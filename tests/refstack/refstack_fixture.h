@@ -50,6 +50,9 @@ struct fx {
 	/* the peer's view: its next sequence number (= our RCV.NXT) and what
 	 * it acknowledges (= our SND.NXT) */
 	uint32_t pseq, pack;
+	/* the window the peer offers on segments that name none (0: FX_WIN);
+	 * its largest is what sender SWS avoidance measures against */
+	uint16_t pwin;
 	/* set by table-driven tests: printed with every failure */
 	const char *ctx;
 	int nout, outpos, out_lost, out_bad;
@@ -183,7 +186,7 @@ static inline void fx_clear(struct fx *fx)
 
 /* ---- input ------------------------------------------------------------ */
 
-/* A segment from the peer to us, window FX_WIN, no options. */
+/* A segment from the peer to us, window fx->pwin (FX_WIN when 0), no options. */
 static inline struct tc_seg fx_mkseg(const struct fx *fx, uint16_t flags, uint32_t seq, uint32_t ack)
 {
 	struct tc_seg seg;
@@ -196,7 +199,7 @@ static inline struct tc_seg fx_mkseg(const struct fx *fx, uint16_t flags, uint32
 	seg.seq = seq;
 	seg.ack = ack;
 	seg.flags = flags;
-	seg.win = FX_WIN;
+	seg.win = fx->pwin ? fx->pwin : FX_WIN;
 	return seg;
 }
 

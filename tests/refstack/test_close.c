@@ -258,6 +258,12 @@ static void test_fin_after_queued_data(void **state)
 	/* the peer's window: 50 bytes */
 	EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 50), ACCEPTED);
 	assert_int_equal(refstack_send(fx->s, fx->c, data, sizeof(data), fx->now), 100);
+	/* 9293 3.8.6.2.1 (MUST-38): 50 octets are less than a segment, less
+	 * than the data and less than half the largest window (65535): held
+	 * until the override timeout, one RTO */
+	EXPECT_NO_SEG(fx);
+	fx->now += SEC;
+	refstack_timers(fx->s, fx->now);
 	EXPECT_SEG_WL(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1, 65535, 50);
 	EXPECT_NO_SEG(fx);
 	assert_int_equal(refstack_close(fx->s, fx->c, fx->now), 0);

@@ -272,17 +272,17 @@ static void test_time_wait_stops_other_timers(void **state)
 {
 	struct fx *fx = *state;
 
-	fx->cfg.delack_us = 500000;
+	fx->cfg.delack_us = 400000;
 	fx_start(fx);
 	fx_goto(fx, REFSTACK_FIN_WAIT_2);
 	/* text (delayed ACK armed), then the FIN */
 	EXPECT_DROP(fx, fx_in_data(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 2, "x", 1), ACCEPTED);
 	EXPECT_NO_SEG(fx);
-	FX_CHECK(fx, "deadline", 500000, refstack_next_deadline(fx->s));
+	FX_CHECK(fx, "deadline", 400000, refstack_next_deadline(fx->s));
 	EXPECT_DROP(fx, fx_in(fx, SEG_FIN | SEG_ACK, FX_PISS + 2, FX_ISS + 2), ACCEPTED);
 	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 2, FX_PISS + 3);
 	FX_CHECK(fx, "deadline", 240 * SEC, refstack_next_deadline(fx->s));
-	fx_at(fx, 500000);
+	fx_at(fx, 400000);
 	EXPECT_NO_SEG(fx);
 }
 

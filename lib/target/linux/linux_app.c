@@ -175,6 +175,20 @@ static int la_setopt_int(int fd, int level, int name, const char *what, int val,
 	return la_setopt(fd, level, name, what, &val, sizeof(val), verb, r);
 }
 
+/* SO_KEEPALIVE and its times (9293 3.8.4); accepted sockets inherit them. */
+static int la_keepalive(int fd, const struct linux_app_conf *c, const char *verb, struct la_reply *r)
+{
+	if (c->keepalive == 0)
+		return 0;
+	if (la_setopt_int(fd, SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE", 1, verb, r) < 0)
+		return -1;
+	if (c->keepalive < 0)
+		return 0;
+	if (la_setopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE", c->keepalive, verb, r) < 0)
+		return -1;
+	return la_setopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", c->keepalive, verb, r);
+}
+
 /* A non-blocking TCP socket with the case's options, bound to the target
  * address and port; -1 with r filled. */
 static int la_socket(const struct la_helper *h, uint16_t port, const char *verb, struct la_reply *r)
@@ -203,6 +217,8 @@ static int la_socket(const struct la_helper *h, uint16_t port, const char *verb,
 	if (c->mss && la_setopt_int(fd, IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG", c->mss, verb, r) < 0)
 		goto fail;
 	if (c->nodelay && la_setopt_int(fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1, verb, r) < 0)
+		goto fail;
+	if (la_keepalive(fd, c, verb, r) < 0)
 		goto fail;
 	len = la_sockaddr(c, &c->local, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {

@@ -51,6 +51,9 @@ struct linux_app_conf {
 	 * leave at once, so callers normally want true; a zeroed conf leaves
 	 * Nagle on. */
 	bool nodelay;
+	/* SO_KEEPALIVE: 0 = off (the default), -1 = on with the namespace's
+	 * times, N > 0 = on with TCP_KEEPIDLE and TCP_KEEPINTVL N seconds */
+	int keepalive;
 };
 
 /* Forks the helper, which enters conf->target_ns_fd and reports ready; a

@@ -255,6 +255,13 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux chooses its ISN (RFC 6528); it cannot be pinned");
 	if (cc->fields & TC_C_WINDOW)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: the receive window is not settable exactly");
+	if ((cc->fields & TC_C_DELAYED_ACK) && !cc->delayed_ack)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux cannot turn delayed ACKs off for good (TCP_QUICKACK is not sticky)");
+	if ((cc->fields & TC_C_KEEPALIVE) && cc->keepalive_mode == TC_KEEPALIVE_AFTER &&
+	    (cc->keepalive.us % 1000000 || cc->keepalive.us > 32767ull * 1000000))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux sets the keep-alive time in whole seconds, 1..32767 (TCP_KEEPIDLE)");
 	return 0;
 }
 
@@ -325,7 +332,14 @@ static struct tc_target *linux_open(struct tc_target_run *runbase, const struct 
 	ac.peer = t->peer;
 	ac.port = conf->port;
 	ac.peer_port = conf->peer_port;
-	ac.nodelay = true;
+	/* Nagle off unless the case turns it on: cases expect data to leave
+	 * at once, as on ref (9293 3.7.4, MUST-17: TCP_NODELAY) */
+	ac.nodelay = !(conf->case_conf && (conf->case_conf->fields & TC_C_NAGLE) && conf->case_conf->nagle);
+	if (conf->case_conf && (conf->case_conf->fields & TC_C_KEEPALIVE))
+		ac.keepalive = conf->case_conf->keepalive_mode == TC_KEEPALIVE_DEFAULT ? -1
+			       : conf->case_conf->keepalive_mode == TC_KEEPALIVE_AFTER
+				       ? (int)(conf->case_conf->keepalive.us / 1000000)
+				       : 0;
 	if (conf->case_conf && (conf->case_conf->fields & TC_C_MSS))
 		ac.mss = conf->case_conf->mss;
 	t->app = linux_app_start(&ac, err);

@@ -116,6 +116,16 @@ static int check_case_conf(const struct tc_case_conf *cc, int family, struct tc_
 	if ((cc->fields & TC_C_RETRIES) && cc->retries != TCP_MAXRTX)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "lwIP 2.1.3 fixes its retries at build time (TCP_MAXRTX %d)", TCP_MAXRTX);
+	/* on is what lwIP does anyway: the Nagle algorithm (tcp_output) and
+	 * delayed ACKs on its fast timer */
+	if ((cc->fields & TC_C_NAGLE) && !cc->nagle)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "the lwip target runs lwIP 2.1.3 with the Nagle algorithm on (no tcp_nagle_disable)");
+	if ((cc->fields & TC_C_DELAYED_ACK) && !cc->delayed_ack)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 always delays ACKs (TF_ACK_DELAY)");
+	if ((cc->fields & TC_C_KEEPALIVE) && cc->keepalive_mode != TC_KEEPALIVE_OFF)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "the lwip target does not turn keep-alive on yet (SOF_KEEPALIVE and keep_idle are not wired up)");
 	return 0;
 }
 

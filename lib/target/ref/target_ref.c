@@ -123,6 +123,25 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 		cfg->syn_retries = cc->syn_retries;
 	if (cc->fields & TC_C_RETRIES)
 		cfg->retries = cc->retries;
+	/* 9293 3.8.6.3: delayed ACKs with the stack's own delay unless the
+	 * case pins one; the stack keeps any delay under 0.5 s (MUST-40) */
+	if ((cc->fields & TC_C_DELAYED_ACK) && !(cc->fields & TC_C_DELACK))
+		cfg->delack_us = cc->delayed_ack ? REFSTACK_DELACK_ON_US : 0;
+	if (cfg->delack_us > REFSTACK_DELACK_MAX_US)
+		cfg->delack_us = REFSTACK_DELACK_MAX_US;
+	prof->delack_us = cfg->delack_us;
+	/* 9293 3.7.4: the Nagle algorithm (off on ref unless asked for) */
+	if (cc->fields & TC_C_NAGLE)
+		cfg->nagle = cc->nagle;
+	/* 9293 3.8.4: keep-alive; with a duration, probes repeat at it too */
+	if (cc->fields & TC_C_KEEPALIVE) {
+		cfg->keepalive_us = 0;
+		cfg->keepalive_intvl_us = 0;
+		if (cc->keepalive_mode == TC_KEEPALIVE_DEFAULT)
+			cfg->keepalive_us = REFSTACK_DEFAULT_KEEPALIVE_US;
+		if (cc->keepalive_mode == TC_KEEPALIVE_AFTER)
+			cfg->keepalive_us = cfg->keepalive_intvl_us = tc_dur_us(&cc->keepalive, &base);
+	}
 }
 
 static struct tc_target_run *ref_run_open(const struct tc_run_conf *conf, struct tc_err *err)
