@@ -144,7 +144,7 @@ static void differ(struct engine_diff *d, const char *field, const char *fmt, ..
 /* " (peer TSval 1234, target's first TSval 5678)" */
 static const char *ts_context(const struct engine_isn *isn, char *buf, size_t cap)
 {
-	char p[32] = "none yet", t[32] = "none yet";
+	char p[16] = "none yet", t[16] = "none yet";
 
 	if (isn->peer_ts_known)
 		snprintf(p, sizeof(p), "%u", isn->peer_ts);
@@ -158,7 +158,7 @@ static void match_opts(const struct tc_segspec *sp, const struct tc_seg *got, co
 		       struct engine_diff *d)
 {
 	int gi = 0, si = 0;
-	char want[512], have[512], ctx[96];
+	char want[512], have[512], ctx[128];
 
 	for (;;) {
 		while (si < sp->nopts && is_padding(&sp->opts[si]))
