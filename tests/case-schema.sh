@@ -141,6 +141,22 @@ mk bad/raw-option-one-byte.yaml <<EOF
 $head
 steps: [{send: {flags: S, options: [raw 1e]}}]
 EOF
+mk bad/profile-unknown.yaml <<EOF
+# bad: profile
+$head
+profile: modern
+steps: [{wait: 1s}]
+EOF
+mk bad/ts-peer-in-send.yaml <<EOF
+# bad: steps/0/send/options/0
+$head
+steps: [{send: {flags: A, options: [ts val peer ecr 0]}}]
+EOF
+mk bad/ts-target-in-expect.yaml <<EOF
+# bad: steps/0/expect/options/0
+$head
+steps: [{expect: {options: [ts val 1 ecr target]}}]
+EOF
 mk bad/seq-and-seq-abs.yaml <<EOF
 # bad: steps/0/send
 $head
@@ -260,6 +276,7 @@ requires: [app, state, app]
 port: "0x1F90"
 peer_port: 40001
 peer_isn: 0xFFFFFFFF
+profile: default
 description: 3
 config: {msl: 1.5s, rto: 200ms, rto_min: 200000us, rto_max: 60s, delack: 40ms, window: 1073725440,
          mss: 536, iss: 0, syn_retries: 0, retries: 100}
@@ -271,6 +288,8 @@ steps:
   - app: '  listen 8081 '
   - send: {flags: S, seq: -1, ack: 0x10, win: "65535", urp: 0, options: [mss 1460, "wscale  14", sackOK, nop, eol, "sack 1:2 3:4", raw 1e 4 01 ff], bad_csum: True}
   - send: {flags: A, options: [ts 1 0, "sack 0x0:0xffffffff"], bad_csum: false}
+  - send: {flags: A, options: [ts val 0x10 ecr target, "sack 1-2  0x3-4"]}
+  - expect: {options: [ts val +1000~0x10 ecr peer, ts val any ecr +0, sack 1-2]}
   - expect: {flags: ., flags_any: PA, seq_abs: 0, ack_abs: 4294967295, win_rel: -65535, options: [mss, wscale, sack, ts], data: "", len: 0, within: delack, after: 0.5rto, tolerance: 3tolerance}
     on:
       linux: {flags: "", win: 1, reason: "made up", skip: false}

@@ -29,3 +29,13 @@ const char *tc_step_kind_name(enum tc_step_kind k)
 	}
 	return "?";
 }
+
+const char *tc_stack_profile_name(enum tc_stack_profile p)
+{
+	switch (p) {
+	case TC_SP_UNSET: return "(target default)";
+	case TC_SP_MINIMAL: return "minimal";
+	case TC_SP_DEFAULT: return "default";
+	}
+	return "?";
+}

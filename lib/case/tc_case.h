@@ -49,6 +49,31 @@ enum tc_field {
 	TC_F_FLAGS_ANY = 1u << 13, /* expect: flags that may be set or not */
 };
 
+/* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
+ * a number, or a value that counts from what the connection has seen. */
+enum tc_tsv_kind {
+	TC_TSV_NUM = 0, /* v, as written */
+	TC_TSV_ANY, /* expect: any value */
+	TC_TSV_PEER, /* expect: the injector's latest TSval sent (what an echo must be) */
+	TC_TSV_TARGET, /* send: the target's latest TSval (the injector echoes it) */
+	TC_TSV_REL, /* expect: the target's first TSval + v, give or take tol ticks */
+};
+
+struct tc_tsv {
+	uint8_t kind; /* enum tc_tsv_kind */
+	uint32_t v, tol;
+};
+
+/* What an option's value is beside the plain numbers of struct seg_opt. */
+struct tc_optval {
+	/* sack: the blocks count from an ISN ("sack 1-101"): in an expect the
+	 * injector's, whose data the target acknowledges; in a send the
+	 * target's */
+	bool sack_rel;
+	bool ts_spec; /* ts: written `ts val V ecr E`; val and ecr say how */
+	struct tc_tsv val, ecr;
+};
+
 /* A send or an expect: a segment template. seq and ack are relative to the
  * ISN of the side that owns the number unless abs_seq / abs_ack say
  * otherwise: send.seq and expect.ack count from the injector's ISN,
@@ -75,6 +100,9 @@ struct tc_segspec {
 	/* expect only: option i matches any value of its kind (written bare,
 	 * e.g. "ts" or "mss", in the case). */
 	bool opt_anyval[SEG_MAX_OPTS];
+	/* option i's value when it is more than numbers (relative SACK
+	 * blocks, timestamps that count from the connection) */
+	struct tc_optval optv[SEG_MAX_OPTS];
 	uint16_t len;
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool bad_csum; /* send only */
@@ -228,6 +256,19 @@ enum tc_require {
 #define TC_REQ_MAX 16 /* "MUST-64", "SHLD-31" */
 #define TC_NAME_MAX 200
 
+/* The stack configuration a case is written for (`profile:`), as each
+ * target maps it: `minimal` is RFC 9293 alone (no window scale, timestamps,
+ * SACK or ECN offered), `default` the stack as it comes (on linux the
+ * kernel's own configuration in a fresh namespace; on ref window scale,
+ * SACK-permitted and timestamps offered, as a modern stack). */
+enum tc_stack_profile {
+	TC_SP_UNSET = 0, /* not given: the target's own default */
+	TC_SP_MINIMAL,
+	TC_SP_DEFAULT,
+};
+
+const char *tc_stack_profile_name(enum tc_stack_profile p);
+
 struct tc_case {
 	char path[512]; /* file the case came from */
 	char name[TC_NAME_MAX];
@@ -240,6 +281,8 @@ struct tc_case {
 	char reqs[TC_MAX_REQS][TC_REQ_MAX];
 	unsigned requires; /* enum tc_require bits */
 	struct tc_loc requires_loc; /* where `requires:` is written */
+	enum tc_stack_profile profile;
+	struct tc_loc profile_loc; /* where `profile:` is written */
 	struct tc_case_conf conf;
 	uint16_t port; /* the target's port; default 8080 */
 	uint16_t peer_port; /* the injector's port; default 40000 */

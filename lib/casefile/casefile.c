@@ -171,6 +171,28 @@ static int k_requires(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* The stack configuration the case is written for; what each name means
+ * on each target is the target's business (docs/targets.md). */
+static int k_profile(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case *c = obj;
+	char shown[64];
+	const char *s;
+
+	if (cf_string(cf, v, "profile", &s))
+		return -1;
+	if (strcmp(s, "minimal") == 0)
+		c->profile = TC_SP_MINIMAL;
+	else if (strcmp(s, "default") == 0)
+		c->profile = TC_SP_DEFAULT;
+	else
+		return cf_fail(cf, v, "profile: unknown profile %s; expected one of: minimal, default",
+			       cf_found(v, shown, sizeof(shown)));
+	c->profile_loc.line = (int)v->start_mark.line + 1;
+	c->profile_loc.col = (int)v->start_mark.column + 1;
+	return 0;
+}
+
 static int k_port(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_case *c = obj;
@@ -357,6 +379,7 @@ static const struct cf_key case_keys[] = {
 	{"tags", k_tags, false},
 	{"requirements", k_requirements, false},
 	{"requires", k_requires, false},
+	{"profile", k_profile, false},
 	{"port", k_port, false},
 	{"peer_port", k_peer_port, false},
 	{"peer_isn", k_peer_isn, false},

@@ -23,6 +23,8 @@ struct optctx {
 	const yaml_node_t *node;
 	const char *shown;
 	struct seg_opt *opt;
+	struct tc_optval *val; /* what the numbers alone cannot say */
+	bool expect;
 	size_t bytes; /* on the wire */
 };
 
@@ -99,19 +101,29 @@ static int opt_noarg(struct optctx *o, const struct words *w)
 	return 0;
 }
 
+/* Blocks LEFT:RIGHT are absolute sequence numbers; LEFT-RIGHT count from
+ * an ISN as seq and ack do (an expect's from the injector's, whose data the
+ * target acknowledges; a send's from the target's). One form per option. */
 static int opt_sack(struct optctx *o, const struct words *w)
 {
-	static const char usage[] = "sack takes 1..4 blocks LEFT:RIGHT, each value 0..4294967295";
+	static const char usage[] = "sack takes 1..4 blocks LEFT:RIGHT (absolute) or LEFT-RIGHT (relative to the ISN), "
+				    "each value 0..4294967295";
 	int nb = w->n - 1;
 
 	if (nb < 1 || nb > SEG_MAX_SACK_BLOCKS)
 		return bad(o, usage);
 	for (int i = 0; i < nb; i++) {
-		char *left = w->w[i + 1], *colon = strchr(left, ':');
+		char *left = w->w[i + 1], *colon = strchr(left, ':'), *dash = strchr(left, '-');
 		struct seg_sack_block *b = &o->opt->u.sack.b[i];
+		bool rel = !colon && dash;
 
-		if (!colon)
+		if (!colon && !dash)
 			return bad(o, usage);
+		if (i > 0 && rel != o->val->sack_rel)
+			return bad(o, "sack blocks are all LEFT:RIGHT (absolute) or all LEFT-RIGHT (relative)");
+		o->val->sack_rel = rel;
+		if (rel)
+			colon = dash;
 		*colon = '\0';
 		if (word_u32(left, UINT32_MAX, &b->left) || word_u32(colon + 1, UINT32_MAX, &b->right))
 			return bad(o, usage);
@@ -121,12 +133,63 @@ static int opt_sack(struct optctx *o, const struct words *w)
 	return 0;
 }
 
+/* One value of `ts val V ecr E`: a number; in an expect `any`, `peer` (the
+ * injector's latest TSval) or `+N~T` (the target's first TSval + N, give or
+ * take T); in a send `target` (the target's latest TSval). */
+static int ts_value(struct optctx *o, const char *word, uint32_t *num, struct tc_tsv *t)
+{
+	static const char expect_usage[] =
+		"ts val V ecr E: V and E each a number 0..4294967295, any, peer or +N~T (N and T 0..4294967295)";
+	static const char send_usage[] = "ts val V ecr E in a send: V a number 0..4294967295, E a number or target";
+	const char *usage = o->expect ? expect_usage : send_usage;
+	char buf[32];
+
+	memset(t, 0, sizeof(*t));
+	if (strcmp(word, "any") == 0 || strcmp(word, "peer") == 0) {
+		if (!o->expect)
+			return bad(o, send_usage);
+		t->kind = word[0] == 'a' ? TC_TSV_ANY : TC_TSV_PEER;
+		return 0;
+	}
+	if (strcmp(word, "target") == 0) {
+		if (o->expect || num != &o->opt->u.ts.ecr)
+			return bad(o, usage);
+		t->kind = TC_TSV_TARGET;
+		return 0;
+	}
+	if (word[0] == '+') {
+		const char *tilde = strchr(word, '~');
+		size_t n = tilde ? (size_t)(tilde - word - 1) : strlen(word + 1);
+
+		if (!o->expect || n == 0 || n >= sizeof(buf))
+			return bad(o, usage);
+		memcpy(buf, word + 1, n);
+		buf[n] = '\0';
+		if (word_u32(buf, UINT32_MAX, &t->v) || (tilde && word_u32(tilde + 1, UINT32_MAX, &t->tol)))
+			return bad(o, usage);
+		t->kind = TC_TSV_REL;
+		return 0;
+	}
+	if (word_u32(word, UINT32_MAX, num))
+		return bad(o, usage);
+	t->kind = TC_TSV_NUM;
+	t->v = *num;
+	return 0;
+}
+
 static int opt_ts(struct optctx *o, const struct words *w)
 {
+	o->bytes = 10;
+	if (w->n == 5 && strcmp(w->w[1], "val") == 0 && strcmp(w->w[3], "ecr") == 0) {
+		o->val->ts_spec = true;
+		if (ts_value(o, w->w[2], &o->opt->u.ts.val, &o->val->val) ||
+		    ts_value(o, w->w[4], &o->opt->u.ts.ecr, &o->val->ecr))
+			return -1;
+		return 0;
+	}
 	if (w->n != 3 || word_u32(w->w[1], UINT32_MAX, &o->opt->u.ts.val) ||
 	    word_u32(w->w[2], UINT32_MAX, &o->opt->u.ts.ecr))
-		return bad(o, "ts takes two values 0..4294967295: TSval TSecr");
-	o->bytes = 10;
+		return bad(o, "ts takes two values 0..4294967295: TSval TSecr, or val V ecr E");
 	return 0;
 }
 
@@ -210,6 +273,7 @@ static int load_opt(struct optctx *o, bool expect, bool *anyval)
 		return cf_fail(o->cf, o->node, "options: unknown option %s; expected one of: " OPT_NAMES,
 			       o->shown);
 	memset(o->opt, 0, sizeof(*o->opt));
+	memset(o->val, 0, sizeof(*o->val));
 	o->opt->kind = def->kind;
 	*anyval = false;
 	if (w.n == 1 && def->bare_bytes) {
@@ -231,9 +295,10 @@ int cf_load_opts(struct cf *cf, yaml_node_t *seq, bool expect, struct tc_segspec
 	s->nopts = 0;
 	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
 		struct seg_opt opt;
+		struct tc_optval val;
 		char shown[64];
 		bool anyval;
-		struct optctx o = {cf, cf_node(cf, *it), shown, &opt, 0};
+		struct optctx o = {cf, cf_node(cf, *it), shown, &opt, &val, expect, 0};
 
 		if (!o.node)
 			return cf_fail(cf, seq, "options: malformed list");
@@ -248,6 +313,7 @@ int cf_load_opts(struct cf *cf, yaml_node_t *seq, bool expect, struct tc_segspec
 		total += o.bytes;
 		s->opts[s->nopts] = opt;
 		s->opt_anyval[s->nopts] = anyval;
+		s->optv[s->nopts] = val;
 		s->nopts++;
 	}
 	return 0;

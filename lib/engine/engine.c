@@ -52,6 +52,10 @@ struct run {
 	uint32_t target_nxt; /* highest sequence the target has sent, + its length */
 	uint16_t target_win0; /* the window on the target's SYN or SYN,ACK */
 	bool target_nxt_known;
+	/* RFC 7323 timestamps seen, for `ts val V ecr E` (peer, +N~T, target) */
+	bool peer_ts_known, target_ts_known;
+	uint32_t peer_ts; /* the latest TSval the injector sent */
+	uint32_t target_ts0, target_ts_last; /* the target's first and latest TSval */
 	int cur_step; /* the step running; -1 after the last */
 	/* Trace log */
 	char *log;
@@ -231,6 +235,20 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 	s->urp = (sp->fields & TC_F_URP) ? sp->urp : 0;
 	s->nopts = sp->nopts;
 	memcpy(s->opts, sp->opts, sizeof(s->opts[0]) * sp->nopts);
+	for (int i = 0; i < sp->nopts; i++) {
+		struct seg_opt *o = &s->opts[i];
+		const struct tc_optval *v = &sp->optv[i];
+
+		/* `ts val V ecr target`: echo the target's latest TSval */
+		if (o->kind == SEG_OPT_TS && v->ts_spec && v->ecr.kind == TC_TSV_TARGET)
+			o->u.ts.ecr = run->target_ts_known ? run->target_ts_last : 0;
+		/* relative SACK blocks acknowledge the target's data: its ISN */
+		if (o->kind == SEG_OPT_SACK && v->sack_rel)
+			for (int k = 0; k < o->u.sack.n; k++) {
+				o->u.sack.b[k].left += target_base(run);
+				o->u.sack.b[k].right += target_base(run);
+			}
+	}
 	if (sp->fields & TC_F_DATA) {
 		s->len = sp->len;
 		memcpy(s->payload, sp->data, sp->len);
@@ -257,6 +275,12 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 		return conclude(run, TC_ERROR, i, "send: %s", err.msg);
 	record(run, false, at, &s);
 	set_anchor(run, i, at, target_now(run->t));
+	for (int k = 0; k < s.nopts; k++)
+		if (s.opts[k].kind == SEG_OPT_TS) {
+			run->peer_ts = s.opts[k].u.ts.val;
+			run->peer_ts_known = true;
+			break;
+		}
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
 	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
@@ -279,6 +303,22 @@ static void learn_from_target(struct run *run, const struct tc_seg *s)
 	if (!run->target_nxt_known || seq_gt(end, run->target_nxt)) {
 		run->target_nxt = end;
 		run->target_nxt_known = true;
+	}
+}
+
+/* The target's TSvals (RFC 7323 3.2): the first one is what `+N~T` counts
+ * from (so it is learnt before the segment carrying it is matched), the
+ * latest what a send's `ecr target` echoes. */
+static void learn_ts(struct run *run, const struct tc_seg *s)
+{
+	for (int k = 0; k < s->nopts; k++) {
+		if (s->opts[k].kind != SEG_OPT_TS)
+			continue;
+		if (!run->target_ts_known)
+			run->target_ts0 = s->opts[k].u.ts.val;
+		run->target_ts_known = true;
+		run->target_ts_last = s->opts[k].u.ts.val;
+		return;
 	}
 }
 
@@ -326,12 +366,17 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 				want, (double)within / 1000.0, since,
 				(double)(target_now(run->t) - began) / 1000.0);
 	record(run, true, at, &got);
+	learn_ts(run, &got);
 
 	struct engine_isn isn = {
 		.peer = run->peer_isn,
 		.target = (got.flags & SEG_SYN) && !run->target_isn_known ? got.seq : target_base(run),
 		.win0_known = run->target_isn_known || (got.flags & SEG_SYN),
 		.win0 = run->target_isn_known ? run->target_win0 : got.win,
+		.peer_ts_known = run->peer_ts_known,
+		.peer_ts = run->peer_ts,
+		.target_ts_known = run->target_ts_known,
+		.target_ts0 = run->target_ts0,
 	};
 	if (engine_match(sp, &got, &isn, &diff) != 0) {
 		seg_format(&got, line, sizeof(line));
@@ -488,6 +533,7 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		dst->nopts = o->nopts;
 		memcpy(dst->opts, o->opts, sizeof(o->opts));
 		memcpy(dst->opt_anyval, o->opt_anyval, sizeof(o->opt_anyval));
+		memcpy(dst->optv, o->optv, sizeof(o->optv));
 	}
 	if (f & (TC_F_LEN | TC_F_DATA)) {
 		/* a new length makes the step's bytes meaningless */
@@ -802,6 +848,7 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	run.peer_port = conf.peer_port = ca.peer_port;
 	conf.worker = o->worker;
 	conf.case_conf = &c->conf;
+	conf.profile = c->profile;
 	run.t = target_open(o->run, &conf, &err);
 	if (!run.t && err.code == TC_ERR_UNSUPPORTED)
 		return conclude(&run, TC_SKIP, -1, "%s", err.msg);

@@ -12,8 +12,31 @@ static bool is_padding(const struct seg_opt *o)
 	return o->kind == SEG_OPT_NOP || o->kind == SEG_OPT_EOL;
 }
 
-static bool opt_equal(const struct seg_opt *a, const struct seg_opt *b, bool anyval)
+/* One timestamp value of `ts val V ecr E` against the one that came. */
+static bool tsv_match(const struct tc_tsv *t, uint32_t got, const struct engine_isn *isn)
 {
+	int64_t off;
+
+	switch ((enum tc_tsv_kind)t->kind) {
+	case TC_TSV_NUM: return got == t->v;
+	case TC_TSV_ANY: return true;
+	case TC_TSV_PEER: return isn->peer_ts_known && got == isn->peer_ts;
+	case TC_TSV_REL:
+		if (!isn->target_ts_known)
+			return false;
+		/* modular, as RFC 7323 5.2 compares timestamps */
+		off = (int32_t)(got - (isn->target_ts0 + t->v));
+		return off >= -(int64_t)t->tol && off <= (int64_t)t->tol;
+	case TC_TSV_TARGET: break; /* a send's value, never expected */
+	}
+	return false;
+}
+
+static bool opt_equal(const struct seg_opt *a, const struct tc_optval *v, const struct seg_opt *b, bool anyval,
+		      const struct engine_isn *isn)
+{
+	uint32_t base = v->sack_rel ? isn->peer : 0;
+
 	if (a->kind != b->kind)
 		return false;
 	if (anyval)
@@ -21,13 +44,17 @@ static bool opt_equal(const struct seg_opt *a, const struct seg_opt *b, bool any
 	switch (a->kind) {
 	case SEG_OPT_MSS: return a->u.mss == b->u.mss;
 	case SEG_OPT_WSCALE: return a->u.wscale == b->u.wscale;
-	case SEG_OPT_TS: return a->u.ts.val == b->u.ts.val && a->u.ts.ecr == b->u.ts.ecr;
+	case SEG_OPT_TS:
+		if (v->ts_spec)
+			return tsv_match(&v->val, b->u.ts.val, isn) && tsv_match(&v->ecr, b->u.ts.ecr, isn);
+		return a->u.ts.val == b->u.ts.val && a->u.ts.ecr == b->u.ts.ecr;
 	case SEG_OPT_SACK:
+		/* relative blocks count from the injector's ISN, as expect.ack */
 		if (a->u.sack.n != b->u.sack.n)
 			return false;
 		for (int i = 0; i < a->u.sack.n; i++)
-			if (a->u.sack.b[i].left != b->u.sack.b[i].left ||
-			    a->u.sack.b[i].right != b->u.sack.b[i].right)
+			if (base + a->u.sack.b[i].left != b->u.sack.b[i].left ||
+			    base + a->u.sack.b[i].right != b->u.sack.b[i].right)
 				return false;
 		return true;
 	case SEG_OPT_RAW:
@@ -35,6 +62,39 @@ static bool opt_equal(const struct seg_opt *a, const struct seg_opt *b, bool any
 	default:
 		return true; /* SACK-permitted, NOP, EOL: the kind says it all */
 	}
+}
+
+static void tsv_format(const struct tc_tsv *t, char *buf, size_t cap)
+{
+	switch ((enum tc_tsv_kind)t->kind) {
+	case TC_TSV_NUM: snprintf(buf, cap, "%u", t->v); return;
+	case TC_TSV_ANY: snprintf(buf, cap, "any"); return;
+	case TC_TSV_PEER: snprintf(buf, cap, "peer"); return;
+	case TC_TSV_TARGET: snprintf(buf, cap, "target"); return;
+	case TC_TSV_REL: snprintf(buf, cap, "+%u~%u", t->v, t->tol); return;
+	}
+	snprintf(buf, cap, "?");
+}
+
+/* An option whose value is more than numbers, as the case wrote it; 0
+ * when it is plain. */
+static int optval_format(const struct seg_opt *o, const struct tc_optval *v, char *item, size_t cap)
+{
+	char a[40], b[40];
+	size_t len;
+
+	if (o->kind == SEG_OPT_TS && v->ts_spec) {
+		tsv_format(&v->val, a, sizeof(a));
+		tsv_format(&v->ecr, b, sizeof(b));
+		return snprintf(item, cap, "TS val %s ecr %s", a, b);
+	}
+	if (o->kind != SEG_OPT_SACK || !v->sack_rel)
+		return 0;
+	len = (size_t)snprintf(item, cap, "sack");
+	for (int k = 0; k < o->u.sack.n && len < cap; k++)
+		len += (size_t)snprintf(item + len, cap - len, " %u-%u (relative)", o->u.sack.b[k].left,
+					o->u.sack.b[k].right);
+	return 1;
 }
 
 /* The expected options as the case wrote them: a kind expected with any
@@ -50,7 +110,8 @@ static size_t spec_opts_format(const struct tc_segspec *sp, char *buf, size_t ca
 
 		one.nopts = 1;
 		one.opts[0] = sp->opts[i];
-		seg_opts_format(&one, item, sizeof(item));
+		if (!optval_format(&sp->opts[i], &sp->optv[i], item, sizeof(item)))
+			seg_opts_format(&one, item, sizeof(item));
 		if (sp->opt_anyval[i]) {
 			item[strcspn(item, " ")] = '\0'; /* the kind's name only */
 			strncat(item, " (any value)", sizeof(item) - strlen(item) - 1);
@@ -80,10 +141,24 @@ static void differ(struct engine_diff *d, const char *field, const char *fmt, ..
 					   field[0] ? field : "", field[0] ? ": " : "", msg);
 }
 
-static void match_opts(const struct tc_segspec *sp, const struct tc_seg *got, struct engine_diff *d)
+/* " (peer TSval 1234, target's first TSval 5678)" */
+static const char *ts_context(const struct engine_isn *isn, char *buf, size_t cap)
+{
+	char p[16] = "none yet", t[16] = "none yet";
+
+	if (isn->peer_ts_known)
+		snprintf(p, sizeof(p), "%u", isn->peer_ts);
+	if (isn->target_ts_known)
+		snprintf(t, sizeof(t), "%u", isn->target_ts0);
+	snprintf(buf, cap, " (peer's latest TSval %s, target's first TSval %s)", p, t);
+	return buf;
+}
+
+static void match_opts(const struct tc_segspec *sp, const struct tc_seg *got, const struct engine_isn *isn,
+		       struct engine_diff *d)
 {
 	int gi = 0, si = 0;
-	char want[512], have[512];
+	char want[512], have[512], ctx[128];
 
 	for (;;) {
 		while (si < sp->nopts && is_padding(&sp->opts[si]))
@@ -93,14 +168,16 @@ static void match_opts(const struct tc_segspec *sp, const struct tc_seg *got, st
 		if (si == sp->nopts && gi == got->nopts)
 			return;
 		if (si == sp->nopts || gi == got->nopts ||
-		    !opt_equal(&sp->opts[si], &got->opts[gi], sp->opt_anyval[si]))
+		    !opt_equal(&sp->opts[si], &sp->optv[si], &got->opts[gi], sp->opt_anyval[si], isn))
 			break;
 		si++;
 		gi++;
 	}
 	spec_opts_format(sp, want, sizeof(want));
 	seg_opts_format(got, have, sizeof(have));
-	differ(d, "options", "expected [%s], got [%s]", want, have);
+	/* what `peer` and `+N~T` stood for on this connection */
+	differ(d, "options", "expected [%s], got [%s]%s", want, have,
+	       isn->peer_ts_known || isn->target_ts_known ? ts_context(isn, ctx, sizeof(ctx)) : "");
 }
 
 static void mismatch_num(struct engine_diff *d, const char *field, uint32_t want, uint32_t got)
@@ -217,7 +294,7 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		mismatch_num(d, "urp", sp->urp, got->urp);
 	match_payload(sp, got, d);
 	if (sp->fields & TC_F_OPTS)
-		match_opts(sp, got, d);
+		match_opts(sp, got, isn, d);
 	if (got->bad_csum)
 		differ(d, "", "the segment's checksum is wrong");
 	if (d->n > 1 && strlen(d->summary) + 40 < sizeof(d->summary))

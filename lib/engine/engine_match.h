@@ -13,6 +13,11 @@ struct engine_isn {
 	uint32_t target; /* expect.seq counts from here */
 	bool win0_known;
 	uint16_t win0; /* expect.win_rel counts from here: the target's SYN window */
+	/* RFC 7323 timestamps as the case may name them (`ts val V ecr E`) */
+	bool peer_ts_known;
+	uint32_t peer_ts; /* `peer`: the latest TSval the injector sent */
+	bool target_ts_known;
+	uint32_t target_ts0; /* `+N~T` counts from here: the target's first TSval */
 };
 
 /* Every field of a segment that differs from an expect step. */

@@ -299,7 +299,7 @@ void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
 /* 9293 3.10.1 OPEN, passive */
 int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us)
 {
-	(void)now_us;
+	s->now_us = now_us;
 	if (port == 0)
 		return -EINVAL;
 	if (refstack_listener_find(s, port))
@@ -355,6 +355,7 @@ int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *
 {
 	struct refstack_conn *c;
 
+	s->now_us = now_us;
 	if (!raddr || raddr->family != s->cfg.addr.family || rport == 0)
 		return -EINVAL;
 	if (lport == 0) {
@@ -412,6 +413,7 @@ int refstack_send(struct refstack *s, struct refstack_conn *c, const uint8_t *da
 {
 	uint32_t space, n;
 
+	s->now_us = now_us;
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
 	switch (c->state) {
@@ -453,7 +455,7 @@ int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, siz
 {
 	uint32_t n, free_space, grow, threshold;
 
-	(void)now_us;
+	s->now_us = now_us;
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
 	n = cap < c->rcv_len ? (uint32_t)cap : c->rcv_len;
@@ -497,6 +499,7 @@ int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, siz
 /* 9293 3.10.4 CLOSE, the half that queues the FIN */
 int refstack_shutdown(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
+	s->now_us = now_us;
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
 	switch (c->state) {
@@ -556,7 +559,7 @@ int refstack_close(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 /* 9293 3.10.5 ABORT */
 int refstack_abort(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
-	(void)now_us;
+	s->now_us = now_us;
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
 	switch (c->state) {

@@ -58,7 +58,8 @@ enum refstack_state {
 	X(REFSTACK_DROP_ACK_UNACCEPTABLE, "ACK not acceptable (3.10.7.4 step 5)")     \
 	X(REFSTACK_DROP_ACK_TOO_OLD, "ACK below the challenge-ACK window (RFC 5961 5.2)") \
 	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")     \
-	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)")
+	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)") \
+	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -108,7 +109,12 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_DELACK_PAST_500MS, "delack-past-500ms", "a delayed ACK waits 600 ms, past the 0.5 s limit") \
 	X(REFSTACK_FAULT_NO_DELACK_EVERY_SECOND_SEGMENT, "no-delack-every-second-segment", "the second segment of text does not force the delayed ACK out") \
 	X(REFSTACK_FAULT_SYN_DATA_DROPPED, "syn-data-dropped", "text on a SYN is thrown away, not queued for after the handshake") \
-	X(REFSTACK_FAULT_KEEPALIVE_ON_BY_DEFAULT, "keepalive-on-by-default", "keep-alive is on (2 h) for every connection unless set otherwise")
+	X(REFSTACK_FAULT_KEEPALIVE_ON_BY_DEFAULT, "keepalive-on-by-default", "keep-alive is on (2 h) for every connection unless set otherwise") \
+	X(REFSTACK_FAULT_NO_PAWS_CHECK, "no-paws-check", "a segment with a TSval older than TS.Recent is accepted (no RFC 7323 5.3 PAWS)") \
+	X(REFSTACK_FAULT_NO_WINDOW_SCALING_APPLIED, "no-window-scaling-applied", "the peer's window field is used unscaled although window scaling was negotiated") \
+	X(REFSTACK_FAULT_TS_RECENT_FROM_ANY_SEGMENT, "ts-recent-from-any-segment", "TS.Recent is taken from every arriving segment, out-of-window and invalid ACKs too") \
+	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
+	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -183,6 +189,14 @@ struct refstack_config {
 	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
 	uint32_t iss; /* the ISS when io.iss is NULL */
 	uint32_t snd_buf; /* send buffer bytes (1..REFSTACK_SND_BUF_MAX) */
+	/* RFC 7323 and RFC 2018 options offered on a SYN (and answered on a
+	 * SYN,ACK when the peer's SYN offered them too). All off by default:
+	 * the classic RFC 9293 stack. */
+	bool wscale; /* offer window scaling (RFC 7323 2) with shift wscale_shift */
+	uint8_t wscale_shift; /* 0..14 (RFC 7323 2.3); larger values are sent as 14 */
+	bool timestamps; /* offer timestamps (RFC 7323 3) */
+	bool sack_permitted; /* offer SACK (RFC 2018 2); out-of-order text is then held and SACKed */
+	uint32_t ts_offset; /* added to the 1 ms timestamp clock (RFC 7323 5.4, 7.1) */
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif

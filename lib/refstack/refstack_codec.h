@@ -42,7 +42,8 @@ struct refstack_tx_seg {
  * options exceed 40 bytes, the packet exceeds 65535 bytes or cap. */
 size_t refstack_encode(const struct refstack_tx_seg *s, uint8_t *buf, size_t cap);
 
-/* A received segment, decoded: the header fields, the MSS option, and the
+/* A received segment, decoded: the header fields, the options the stack
+ * acts on (MSS, window scale, timestamps, SACK-permitted), and the
  * payload where it lies in the packet (valid as long as the packet is). */
 struct refstack_rx_seg {
 	struct seg_addr src, dst;
@@ -53,6 +54,13 @@ struct refstack_rx_seg {
 	uint16_t win, urp;
 	bool has_mss; /* an MSS option of length 4 came before any EOL */
 	uint16_t mss; /* the first such option's value */
+	/* RFC 7323 2.2, 3.2 and RFC 2018 2, each the first of its kind with
+	 * its right length */
+	bool has_wscale;
+	uint8_t wscale; /* the shift as sent, not yet clamped to 14 */
+	bool has_ts;
+	uint32_t ts_val, ts_ecr;
+	bool sack_perm;
 	uint16_t len; /* payload bytes */
 	const uint8_t *payload;
 	bool bad_csum; /* the TCP checksum did not verify */

@@ -60,6 +60,15 @@ static int decode_opts(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 		if (kind == SEG_OPT_MSS && olen == 4 && !out->has_mss) {
 			out->has_mss = true;
 			out->mss = get16(p + off + 2);
+		} else if (kind == SEG_OPT_WSCALE && olen == 3 && !out->has_wscale) {
+			out->has_wscale = true;
+			out->wscale = p[off + 2];
+		} else if (kind == SEG_OPT_TS && olen == 10 && !out->has_ts) {
+			out->has_ts = true;
+			out->ts_val = get32(p + off + 2);
+			out->ts_ecr = get32(p + off + 6);
+		} else if (kind == SEG_OPT_SACK_PERM && olen == 2) {
+			out->sack_perm = true;
 		}
 		off += olen;
 	}

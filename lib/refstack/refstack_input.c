@@ -169,6 +169,8 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	c->snd_wl2 = c->iss;
 	/* 9293 3.7.1: the peer's MSS option bounds what we send */
 	c->snd_mss = refstack_eff_mss(s, seg);
+	/* RFC 7323 2.2, 3.2; RFC 2018 2: what both SYNs will have offered */
+	refstack_opts_negotiate(s, c, seg);
 	/* "SND.NXT is set to ISS+1 and SND.UNA to ISS. The connection state
 	 * should be changed to SYN-RECEIVED." (set by refstack_conn_setup) */
 	refstack_set_state(s, c, REFSTACK_SYN_RECEIVED, REFSTACK_CAUSE_RCV_SYN);
@@ -233,6 +235,10 @@ static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refsta
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_up = c->rcv_nxt;
 	c->snd_mss = refstack_eff_mss(s, seg);
+	/* RFC 7323 2.2, 3.2; RFC 2018 2: our SYN offered, this one answers
+	 * (a SYN,ACK) or offers too (simultaneous open) */
+	refstack_opts_negotiate(s, c, seg);
+	/* RFC 7323 2.3: a SYN's window is never scaled */
 	c->snd_wnd = seg->win;
 	c->max_snd_wnd = seg->win;
 	c->snd_wl1 = seg->seq;
@@ -286,6 +292,19 @@ static enum step step1_seq(struct rx *rx)
 	struct refstack_conn *c = rx->c;
 	const struct refstack_rx_seg *seg = rx->seg;
 
+	/* RFC 7323 5.3 R1, before the sequence test (R2): PAWS. "Send an
+	 * acknowledgment in reply ... and drop the segment." An RST is never
+	 * rejected by its timestamp. */
+	if (refstack_paws_reject(rx->s, c, seg)) {
+		c->ack_pending = true;
+		return done(rx, REFSTACK_DROP_PAWS);
+	}
+#ifdef REFSTACK_FAULTS
+	/* fault ts-recent-from-any-segment: TS.Recent from every arrival,
+	 * before anything checked that the segment is acceptable */
+	if (refstack_fault_on(rx->s, REFSTACK_FAULT_TS_RECENT_FROM_ANY_SEGMENT) && c->ts_ok && seg->has_ts)
+		c->ts_recent = seg->ts_val;
+#endif
 	if (seq_acceptable(c, seg)) {
 		rx_trim(rx);
 		return STEP_NEXT;
@@ -449,6 +468,7 @@ static enum step ack_established(struct rx *rx)
 	struct refstack_conn *c = rx->c;
 	const struct refstack_rx_seg *seg = rx->seg;
 	uint32_t ack = seg->ack;
+	uint32_t wnd = refstack_seg_wnd(rx->s, c, seg);
 	bool window_ok;
 
 	/* "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then
@@ -463,6 +483,9 @@ static enum step ack_established(struct rx *rx)
 		c->ack_pending = true;
 		return done(rx, REFSTACK_DROP_ACK_TOO_OLD);
 	}
+	/* RFC 7323 4.3: the segment is in the window (step 1) and its ACK is
+	 * acceptable: only now may its TSval become TS.Recent */
+	refstack_ts_recent_update(rx->s, c, seg);
 	/* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
 	 * updated" (with SND.UNA as it was on arrival) */
 	window_ok = seq_leq(c->snd_una, ack);
@@ -480,11 +503,11 @@ static enum step ack_established(struct rx *rx)
 	 * SND.WL2 <- SEG.ACK." */
 	if (window_ok && (seq_lt(c->snd_wl1, seg->seq) ||
 			  (c->snd_wl1 == seg->seq && seq_leq(c->snd_wl2, ack)))) {
-		c->snd_wnd = seg->win;
+		c->snd_wnd = wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = ack;
-		if (seg->win > c->max_snd_wnd)
-			c->max_snd_wnd = seg->win;
+		if (wnd > c->max_snd_wnd)
+			c->max_snd_wnd = wnd;
 	}
 	return STEP_NEXT;
 }
@@ -511,11 +534,13 @@ static enum step step5_ack(struct rx *rx)
 		 * and continue processing with the variables below set to:
 		 * SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK" */
 		if (seq_lt(c->snd_una, seg->ack) && seq_leq(seg->ack, c->snd_nxt)) {
-			c->snd_wnd = seg->win;
+			/* RFC 7323 2.3: scaled, unless this is the SYN,ACK of a
+			 * simultaneous open */
+			c->snd_wnd = refstack_seg_wnd(s, c, seg);
 			c->snd_wl1 = seg->seq;
 			c->snd_wl2 = seg->ack;
-			if (seg->win > c->max_snd_wnd)
-				c->max_snd_wnd = seg->win;
+			if (c->snd_wnd > c->max_snd_wnd)
+				c->max_snd_wnd = c->snd_wnd;
 			refstack_enter_established(s, c,
 						   rx->syn_dup ? REFSTACK_CAUSE_RCV_SYNACK : REFSTACK_CAUSE_RCV_ACK,
 						   rx->now_us);
@@ -626,10 +651,16 @@ static enum step step7_text(struct rx *rx)
 	case REFSTACK_FIN_WAIT_1:
 	case REFSTACK_FIN_WAIT_2:
 		if (rx->seq != c->rcv_nxt) {
+			/* RFC 2018 4: with SACK on, the text is held and the
+			 * duplicate ACK reports it; its FIN is not (the peer
+			 * sends it again) */
+			bool held = c->sack_ok && refstack_ooo_put(c, rx->seq, rx->data, rx->len);
+
 			rx->len = 0;
 			rx->fin = false;
 			c->ack_pending = true;
-			rx->drop = REFSTACK_DROP_OUT_OF_ORDER;
+			if (!held)
+				rx->drop = REFSTACK_DROP_OUT_OF_ORDER;
 			return STEP_NEXT;
 		}
 		if (rx->len == 0)
@@ -641,6 +672,10 @@ static enum step step7_text(struct rx *rx)
 		refstack_rcv_put(c, rx->data, rx->len);
 		c->rcv_nxt += rx->len;
 		c->rcv_wnd -= rx->len;
+		/* RFC 2018: held text the new bytes reach is in order now;
+		 * RFC 5681 4.2: a segment that fills a gap is ACKed at once */
+		if (c->nooo && refstack_ooo_advance(c))
+			c->ack_pending = true;
 		/* "send an acknowledgment of the form:
 		 * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>" (maybe delayed, 3.8.6.3) */
 		refstack_delack_text(rx->s, c, rx->now_us);
@@ -766,6 +801,7 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 	struct refstack_rx_seg seg;
 	struct refstack_conn *c;
 
+	s->now_us = now_us;
 	if (refstack_decode(pkt, len, &seg) < 0)
 		return REFSTACK_DROP_MALFORMED;
 	if (!refstack_addr_eq(&seg.dst, &s->cfg.addr))

@@ -10,6 +10,9 @@
  *                    the sender SWS override timeout (3.8.6.2.1)
  * refstack_keepalive.c keep-alive (3.8.4)
  * refstack_ring.c    the send and receive rings (memcpy, at most two)
+ * refstack_rfc7323.c window scale and timestamps (RFC 7323): negotiation,
+ *                    scaled windows, TSopt, TS.Recent, PAWS
+ * refstack_sack.c    SACK (RFC 2018): out-of-order text held, SACK blocks
  * refstack_encode.c  segment fields -> IP packet bytes (refstack_codec.h)
  * refstack_decode.c  IP packet bytes -> segment fields (refstack_codec.h)
  * refstack_csum.c    the RFC 1071 checksum of the codec
@@ -29,6 +32,14 @@
 /* 9293 3.7.1 (MUST-15): the send MSS when the peer sent no MSS option */
 #define REFSTACK_DEFAULT_MSS_V4 536u
 #define REFSTACK_DEFAULT_MSS_V6 1220u
+/* RFC 7323 2.3: the largest shift a window scale option may mean */
+#define REFSTACK_WSCALE_MAX 14u
+/* Out-of-order ranges held for SACK (RFC 2018 4 reports at most 4) */
+#define REFSTACK_OOO_MAX 4
+
+struct refstack_range {
+	uint32_t left, right; /* [left, right) in sequence space */
+};
 
 struct refstack_conn {
 	bool used; /* the slot holds a live TCB (or a live listener) */
@@ -80,11 +91,30 @@ struct refstack_conn {
 	/* 9293 3.8.4 keep-alive: keep_idle_us 0 = off */
 	uint64_t keep_at, keep_idle_us, keep_intvl_us;
 	uint32_t keep_probes; /* unanswered so far */
+
+	/* RFC 7323 2: window scaling, on when both SYNs carried the option */
+	bool ws_ok;
+	uint8_t snd_wscale; /* Snd.Wind.Shift: the peer's windows are shifted left by it */
+	uint8_t rcv_wscale; /* Rcv.Wind.Shift: ours are shifted right by it */
+	uint32_t rcv_adv; /* the right edge last advertised (RCV.NXT + window sent) */
+	/* RFC 7323 3, 4: timestamps, on when both SYNs carried TSopt */
+	bool ts_ok;
+	uint32_t ts_recent; /* TS.Recent (4.3) */
+	uint32_t last_ack_sent; /* Last.ACK.sent (4.3): the ACK field of our last ACK */
+	/* RFC 2018 2: SACK, on when both SYNs carried SACK-permitted */
+	bool sack_ok;
+	/* RFC 2018 4: out-of-order text held in the receive ring beyond the
+	 * in-order bytes; ooo[0] holds the most recently received segment */
+	uint8_t nooo;
+	struct refstack_range ooo[REFSTACK_OOO_MAX];
 };
 
 struct refstack {
 	struct refstack_config cfg;
 	struct refstack_io io;
+	/* The now_us of the call being processed, for what every segment sent
+	 * carries of the clock (the TSval, RFC 7323 3.2). */
+	uint64_t now_us;
 	uint64_t est_counter;
 	unsigned next_slot; /* round-robin start for the next TCB */
 	uint16_t next_ephemeral;
@@ -150,6 +180,41 @@ void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t n
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 /* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
 void refstack_retransmit(struct refstack *s, struct refstack_conn *c);
+
+/* refstack_rfc7323.c */
+/* The peer's SYN (or SYN,ACK) against what we offer: ws_ok, ts_ok, sack_ok,
+ * the shifts and TS.Recent (RFC 7323 2.2, 2.3, 3.2; RFC 2018 2). */
+void refstack_opts_negotiate(const struct refstack *s, struct refstack_conn *c,
+			     const struct refstack_rx_seg *syn);
+/* SEG.WND as the peer means it: shifted by Snd.Wind.Shift except on a SYN
+ * (RFC 7323 2.3). */
+uint32_t refstack_seg_wnd(const struct refstack *s, const struct refstack_conn *c,
+			  const struct refstack_rx_seg *seg);
+/* The window field of a segment we send (RFC 7323 2.3, 9293 3.8.6.2.2). */
+uint16_t refstack_wnd_field(struct refstack_conn *c, uint16_t flags);
+/* Our timestamp clock: 1 ms ticks (RFC 7323 5.4). */
+uint32_t refstack_ts_clock(const struct refstack *s);
+/* RFC 7323 5.3 R1 (PAWS): the segment is to be dropped and ACKed. */
+bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *c,
+			  const struct refstack_rx_seg *seg);
+/* RFC 7323 4.3, 5.3 R3: TS.Recent from an acceptable segment. */
+void refstack_ts_recent_update(const struct refstack *s, struct refstack_conn *c,
+			       const struct refstack_rx_seg *seg);
+/* The options of a TCB's segment with these flags into opts (room for
+ * SEG_MAX_OPTS); returns how many, and their bytes in *bytes. */
+unsigned refstack_conn_opts(const struct refstack *s, struct refstack_conn *c, uint16_t flags,
+			    struct seg_opt *opts, uint32_t *bytes);
+
+/* refstack_sack.c */
+/* RFC 2018 4: hold out-of-order text (inside the window) and remember its
+ * range as the most recent; false when it cannot be held. */
+bool refstack_ooo_put(struct refstack_conn *c, uint32_t seq, const uint8_t *data, uint32_t len);
+/* RCV.NXT moved: take in the held ranges it reached; true when it moved
+ * further (a gap was filled, RFC 5681 4.2: ACK at once). */
+bool refstack_ooo_advance(struct refstack_conn *c);
+/* The SACK blocks to report, most recent first; returns the count. */
+unsigned refstack_sack_blocks(const struct refstack *s, const struct refstack_conn *c,
+			      struct seg_sack_block *b, unsigned max);
 
 /* refstack_timer.c */
 uint64_t refstack_rto_initial(const struct refstack *s);

@@ -53,7 +53,8 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 		      uint32_t ack, uint32_t len)
 {
 	struct refstack_tx_seg o;
-	struct seg_opt mss = {.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
+	struct seg_opt opts[SEG_MAX_OPTS];
+	uint32_t opt_bytes;
 
 	seg_start(s, &o, &c->raddr, c->lport, c->rport);
 	o.seq = seq;
@@ -62,22 +63,23 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 		o.ack = ack;
 		c->ack_pending = false;
 		c->delack_at = REFSTACK_TIMER_OFF;
+		/* RFC 7323 4.3: Last.ACK.sent, for the TS.Recent rule */
+		c->last_ack_sent = ack;
 	}
-	/* RSTs carry no window; the others RCV.WND (no window scaling) */
-	o.win = (flags & SEG_RST) ? 0 : (uint16_t)(c->rcv_wnd > 65535 ? 65535 : c->rcv_wnd);
-	/* options only on SYN and SYN-ACK: the MSS (9293 3.7.1) */
-	if ((flags & SEG_SYN) && s->cfg.mss) {
-		o.opts = &mss;
-		o.nopts = 1;
-	}
+	/* RSTs carry no window; the others RCV.WND, scaled once window
+	 * scaling is on (RFC 7323 2.3) */
+	o.win = refstack_wnd_field(c, flags);
+	/* the MSS on SYN and SYN-ACK (9293 3.7.1), and what RFC 7323 and
+	 * RFC 2018 add where negotiated */
+	o.nopts = (uint8_t)refstack_conn_opts(s, c, flags, opts, &opt_bytes);
+	o.opts = opts;
 #ifdef REFSTACK_FAULTS
 	/* fault mss-on-every-segment: one option-building path for every
 	 * segment, as a sloppy stack has it, so the MSS option rides on ACKs,
 	 * data, FINs and RSTs too; RFC 9293 3.2 and 3.7.1 allow it only on
 	 * segments with SYN set */
 	if (!(flags & SEG_SYN) && s->cfg.mss && refstack_fault_on(s, REFSTACK_FAULT_MSS_ON_EVERY_SEGMENT)) {
-		o.opts = &mss;
-		o.nopts = 1;
+		opts[o.nopts++] = (struct seg_opt){.kind = SEG_OPT_MSS, .u.mss = s->cfg.mss};
 	}
 #endif
 	/* text straight from the send ring, in at most two pieces */
@@ -127,6 +129,17 @@ void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t n
 	refstack_rexmit_start(c, now_us);
 }
 
+/* 9293 3.7.1: Eff.snd.MSS counts the TCP header with its options, so the
+ * 12 bytes of a TSopt on every segment (RFC 7323 3.2) come off the text */
+static uint32_t refstack_snd_room(const struct refstack_conn *c)
+{
+	uint32_t room = c->snd_mss;
+
+	if (c->ts_ok)
+		room = room > 12 + 1 ? room - 12 : 1;
+	return room;
+}
+
 static bool can_send_text(enum refstack_state st)
 {
 	switch (st) {
@@ -164,8 +177,9 @@ static uint32_t sws_allows(const struct refstack *s, const struct refstack_conn 
 	bool in_flight = c->snd_nxt != c->snd_una;
 
 	(void)s;
-	/* (1) a maximum-sized segment can be sent */
-	if (n >= c->snd_mss)
+	/* (1) a maximum-sized segment can be sent (its text less the
+	 * options every segment carries: refstack_snd_room) */
+	if (n >= refstack_snd_room(c))
 		return n;
 	/* 3.7.4 Nagle: "If there is unacknowledged data (i.e., SND.NXT >
 	 * SND.UNA), then the sending TCP endpoint buffers all user data
@@ -245,8 +259,8 @@ void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_u
 
 		if (n > usable)
 			n = usable;
-		if (n > c->snd_mss)
-			n = c->snd_mss;
+		if (n > refstack_snd_room(c))
+			n = refstack_snd_room(c);
 		if (n)
 			n = sws_allows(s, c, n, unsent);
 		if (send_text(s, c, n, unsent, usable, now_us) == 0)
@@ -263,8 +277,8 @@ uint32_t refstack_out_force(struct refstack *s, struct refstack_conn *c, uint64_
 	uint32_t unsent = refstack_unsent(c), usable = usable_window(c);
 	uint32_t n = unsent < usable ? unsent : usable;
 
-	if (n > c->snd_mss)
-		n = c->snd_mss;
+	if (n > refstack_snd_room(c))
+		n = refstack_snd_room(c);
 	if (!can_send_text(c->state) || c->fin_sent)
 		return 0;
 	return send_text(s, c, n, unsent, usable, now_us);
@@ -328,8 +342,8 @@ void refstack_retransmit(struct refstack *s, struct refstack_conn *c)
 	}
 	data_end = c->fin_sent ? c->fin_seq : c->snd_nxt;
 	n = seq_lt(c->snd_una, data_end) ? data_end - c->snd_una : 0;
-	if (n > c->snd_mss)
-		n = c->snd_mss;
+	if (n > refstack_snd_room(c))
+		n = refstack_snd_room(c);
 	fin = c->fin_sent && c->snd_una + n == c->fin_seq;
 	if (n == 0 && !fin)
 		return;

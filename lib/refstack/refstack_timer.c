@@ -129,6 +129,7 @@ static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t
 
 void refstack_timers(struct refstack *s, uint64_t now_us)
 {
+	s->now_us = now_us;
 	for (unsigned i = 0; i < REFSTACK_MAX_CONNS; i++) {
 		struct refstack_conn *c = &s->conns[i];
 

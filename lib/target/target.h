@@ -50,6 +50,9 @@ struct tc_target_conf {
 	struct seg_addr target_addr, peer_addr;
 	uint16_t port, peer_port;
 	const struct tc_case_conf *case_conf; /* may be NULL */
+	/* The case's `profile:`; TC_SP_UNSET: the target's default. A target
+	 * without that profile fails open with TC_ERR_UNSUPPORTED (a SKIP). */
+	enum tc_stack_profile profile;
 	unsigned worker; /* which parallel worker runs the case (0-based, < jobs) */
 };
 

@@ -185,6 +185,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.peer_port, TC_DEFAULT_PEER_PORT);
 	assert_int_equal(c.peer_isn, TC_DEFAULT_PEER_ISN);
 	assert_int_equal(c.conf.fields, 0);
+	assert_int_equal(c.profile, TC_SP_UNSET);
 	assert_int_equal(c.nsteps, 1);
 	assert_int_equal(c.steps[0].kind, TC_STEP_WAIT);
 	assert_dur(&c.steps[0].u.dur, TC_DUR_ABS, 0, 0);
@@ -597,7 +598,7 @@ static const struct bad bad_rows[] = {
 	{"missing rfc", "name: n\nsteps: [{wait: 1s}]\n", 1, 1, "missing required key 'rfc' in the case"},
 	{"missing steps", HEAD, 1, 1, "missing required key 'steps' in the case"},
 	{"unknown top key", STEPS "  - wait: 1s\ntimeout: 1\n", 5, 1,
-	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requirements, requires, port, peer_port, peer_isn, config, deviations, skip, steps, description"},
+	 "unknown key 'timeout' in the case; expected one of: name, rfc, tags, requirements, requires, profile, port, peer_port, peer_isn, config, deviations, skip, steps, description"},
 	{"duplicate key", "name: a\nname: b\n", 2, 1, "duplicate key 'name' in the case"},
 	{"key not a scalar", "? [a]\n: b\n", 1, 3, "the case: expected a key name, found a list"},
 	{"key with NUL", "\"na\\0me\": x\n", 1, 1, "unknown key 'na?me' in the case"},
@@ -763,7 +764,32 @@ static const struct bad bad_rows[] = {
 	{"opts sackOK arg", STEPS "  - send: {flags: S, options: [sackOK 1]}\n", 4, 32, "options: 'sackOK 1': takes no value"},
 	{"opts nop arg", STEPS "  - send: {flags: S, options: [nop nop]}\n", 4, 32, "options: 'nop nop': takes no value"},
 	{"opts sack five", STEPS "  - expect: {options: [sack 1:2 3:4 5:6 7:8 9:10]}\n", 4, 24, "sack takes 1..4 blocks LEFT:RIGHT"},
-	{"opts sack dash", STEPS "  - send: {flags: A, options: [sack 1-2]}\n", 4, 32, "sack takes 1..4 blocks"},
+	{"opts sack mixed", STEPS "  - send: {flags: A, options: [sack 1-2 3:4]}\n", 4, 32,
+	 "options: 'sack 1-2 3:4': sack blocks are all LEFT:RIGHT (absolute) or all LEFT-RIGHT (relative)"},
+	{"opts sack no sep", STEPS "  - send: {flags: A, options: [sack 12]}\n", 4, 32,
+	 "sack takes 1..4 blocks LEFT:RIGHT (absolute) or LEFT-RIGHT (relative to the ISN)"},
+	{"opts sack rel range", STEPS "  - expect: {options: [sack 1-4294967296]}\n", 4, 24, "sack takes 1..4 blocks"},
+	{"opts sack rel neg", STEPS "  - expect: {options: [sack -1-5]}\n", 4, 24, "sack takes 1..4 blocks"},
+	/* ts val V ecr E */
+	{"opts ts val peer in send", STEPS "  - send: {flags: A, options: [ts val peer ecr 0]}\n", 4, 32,
+	 "options: 'ts val peer ecr 0': ts val V ecr E in a send: V a number 0..4294967295, E a number or target"},
+	{"opts ts val any in send", STEPS "  - send: {flags: A, options: [ts val 1 ecr any]}\n", 4, 32, "in a send: V a number"},
+	{"opts ts val rel in send", STEPS "  - send: {flags: A, options: [ts val +1~2 ecr 0]}\n", 4, 32, "in a send: V a number"},
+	{"opts ts target as val", STEPS "  - send: {flags: A, options: [ts val target ecr 0]}\n", 4, 32, "in a send: V a number"},
+	{"opts ts target in expect", STEPS "  - expect: {options: [ts val 1 ecr target]}\n", 4, 24,
+	 "options: 'ts val 1 ecr target': ts val V ecr E: V and E each a number 0..4294967295, any, peer or +N~T"},
+	{"opts ts rel empty", STEPS "  - expect: {options: [ts val + ecr 0]}\n", 4, 24, "any, peer or +N~T"},
+	{"opts ts rel bad tol", STEPS "  - expect: {options: [ts val +1~x ecr 0]}\n", 4, 24, "any, peer or +N~T"},
+	{"opts ts rel range", STEPS "  - expect: {options: [ts val +4294967296 ecr 0]}\n", 4, 24, "any, peer or +N~T"},
+	{"opts ts val word", STEPS "  - expect: {options: [ts value 1 ecr 0]}\n", 4, 24,
+	 "ts takes two values 0..4294967295: TSval TSecr, or val V ecr E"},
+	{"opts ts val four", STEPS "  - expect: {options: [ts val 1 ecr]}\n", 4, 24, "or val V ecr E"},
+	/* profile */
+	{"profile unknown", HEAD "profile: modern\nsteps: [{wait: 1s}]\n", 3, 10,
+	 "profile: unknown profile 'modern'; expected one of: minimal, default"},
+	{"profile list", HEAD "profile: [minimal]\nsteps: [{wait: 1s}]\n", 3, 10, "profile: expected a single value, found a list"},
+	{"profile dup", HEAD "profile: minimal\nprofile: default\nsteps: [{wait: 1s}]\n", 4, 1, "duplicate key 'profile' in the case"},
+	{"profile case", HEAD "profile: Minimal\nsteps: [{wait: 1s}]\n", 3, 10, "unknown profile 'Minimal'"},
 	{"opts sack range", STEPS "  - send: {flags: A, options: [sack 1:4294967296]}\n", 4, 32, "sack takes 1..4 blocks"},
 	{"opts sack empty right", STEPS "  - send: {flags: A, options: [\"sack 1:\"]}\n", 4, 32, "sack takes 1..4 blocks"},
 	{"opts ts one", STEPS "  - send: {flags: A, options: [ts 1]}\n", 4, 32, "ts takes two values 0..4294967295: TSval TSecr"},
@@ -842,6 +868,53 @@ static bool check_bad(const struct bad *row)
 		return false;
 	}
 	return true;
+}
+
+/* profile: and the option values beyond numbers: relative SACK blocks and
+ * `ts val V ecr E` with any, peer, +N~T and (in a send) target. */
+static void test_profile_and_option_values(void **state)
+{
+	struct tc_case c;
+	const struct tc_segspec *e, *sd;
+
+	(void)state;
+	load_ok(HEAD "profile: default\nsteps:\n"
+		     "  - send: {flags: A, options: [ts val 7 ecr target, \"sack 1-101 201-0x12d\"]}\n"
+		     "  - expect: {options: [ts val +1000~20 ecr peer, ts val any ecr 5, ts 1 2, sack 3-4]}\n"
+		     "  - expect: {options: [sack 5:6, ts val +3 ecr any]}\n",
+		&c);
+	assert_int_equal(c.profile, TC_SP_DEFAULT);
+	assert_int_equal(c.profile_loc.line, 3);
+	assert_int_equal(c.profile_loc.col, 10);
+	sd = &c.steps[0].u.seg;
+	assert_true(sd->optv[0].ts_spec);
+	assert_int_equal(sd->opts[0].u.ts.val, 7);
+	assert_int_equal(sd->optv[0].val.kind, TC_TSV_NUM);
+	assert_int_equal(sd->optv[0].ecr.kind, TC_TSV_TARGET);
+	assert_true(sd->optv[1].sack_rel);
+	assert_int_equal(sd->opts[1].u.sack.n, 2);
+	assert_int_equal(sd->opts[1].u.sack.b[1].left, 201);
+	assert_int_equal(sd->opts[1].u.sack.b[1].right, 301);
+	e = &c.steps[1].u.seg;
+	assert_int_equal(e->nopts, 4);
+	assert_int_equal(e->optv[0].val.kind, TC_TSV_REL);
+	assert_int_equal(e->optv[0].val.v, 1000);
+	assert_int_equal(e->optv[0].val.tol, 20);
+	assert_int_equal(e->optv[0].ecr.kind, TC_TSV_PEER);
+	assert_int_equal(e->optv[1].val.kind, TC_TSV_ANY);
+	assert_int_equal(e->optv[1].ecr.kind, TC_TSV_NUM);
+	assert_int_equal(e->opts[1].u.ts.ecr, 5);
+	assert_false(e->optv[2].ts_spec);
+	assert_int_equal(e->opts[2].u.ts.val, 1);
+	assert_true(e->optv[3].sack_rel);
+	e = &c.steps[2].u.seg;
+	assert_false(e->optv[0].sack_rel);
+	assert_int_equal(e->optv[1].val.tol, 0);
+	assert_int_equal(e->optv[1].val.v, 3);
+	casefile_free(&c);
+	load_ok(HEAD "profile: minimal\nsteps: [{wait: 1s}]\n", &c);
+	assert_int_equal(c.profile, TC_SP_MINIMAL);
+	casefile_free(&c);
 }
 
 static void test_bad_inputs(void **state)
@@ -1230,6 +1303,7 @@ int main(void)
 		cmocka_unit_test(test_len_without_data),
 		cmocka_unit_test(test_app_and_state),
 		cmocka_unit_test(test_overrides_and_deviations),
+		cmocka_unit_test(test_profile_and_option_values),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_too_many_steps),
 		cmocka_unit_test(test_error_after_steps),

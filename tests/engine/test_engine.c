@@ -751,6 +751,198 @@ static void test_options_missing_one(void **state)
 	assert_verdict(t, TC_FAIL, 0, "options expected [mss 1460,sackOK], got [mss 1460]");
 }
 
+/* ---- RFC 7323 timestamps and RFC 2018 SACK blocks as cases name them -- */
+
+static void add_ts(struct tc_seg *s, uint32_t val, uint32_t ecr)
+{
+	struct seg_opt o = {.kind = SEG_OPT_TS};
+
+	o.u.ts.val = val;
+	o.u.ts.ecr = ecr;
+	assert_int_equal(seg_add_opt(s, &o), 0);
+}
+
+static void add_sack(struct tc_seg *s, uint32_t left, uint32_t right)
+{
+	struct seg_opt o = {.kind = SEG_OPT_SACK};
+
+	o.u.sack.n = 1;
+	o.u.sack.b[0].left = left;
+	o.u.sack.b[0].right = right;
+	assert_int_equal(seg_add_opt(s, &o), 0);
+}
+
+static const char send_ts77[] = "steps:\n  - send: {flags: A, options: [ts val 77 ecr 0]}\n";
+
+static void test_ts_ecr_peer_match(void **state)
+{
+	struct t *t = *state;
+	char body[256];
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), 9, 77);
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, options: [ts val any ecr peer]}\n", send_ts77);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_ts_ecr_peer_mismatch(void **state)
+{
+	struct t *t = *state;
+	char body[256];
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), 9, 76);
+	snprintf(body, sizeof(body), "%s  - expect: {flags: A, options: [ts val any ecr peer]}\n", send_ts77);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 1,
+		       "options expected [TS val any ecr peer], got [TS val 9 ecr 76] (peer's latest TSval 77,");
+}
+
+/* `peer` is the latest TSval sent, not the first */
+static void test_ts_ecr_peer_is_latest(void **state)
+{
+	struct t *t = *state;
+	char body[384];
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), 9, 77);
+	snprintf(body, sizeof(body), "%s  - send: {flags: A, options: [ts val 78 ecr 0]}\n"
+		 "  - expect: {flags: A, options: [ts val any ecr peer]}\n", send_ts77);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 2, "got [TS val 9 ecr 77] (peer's latest TSval 78,");
+}
+
+static void test_ts_ecr_peer_before_any_send(void **state)
+{
+	struct t *t = *state;
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), 9, 0);
+	run(t, "steps:\n  - expect: {flags: A, options: [ts val any ecr peer]}\n");
+	assert_verdict(t, TC_FAIL, 0, "(peer's latest TSval none yet, target's first TSval 9)");
+}
+
+static void test_ts_val_any_checks_ecr(void **state)
+{
+	struct t *t = *state;
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), 9, 4);
+	run(t, "steps:\n  - expect: {flags: A, options: [ts val any ecr 5]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [TS val any ecr 5], got [TS val 9 ecr 4]");
+}
+
+/* +N~T: from the target's first TSval, T ticks either side */
+static void run_ts_rel(struct t *t, uint32_t first, uint32_t later, const char *spec)
+{
+	char body[256];
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), first, 0);
+	add_ts(fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1), later, 0);
+	snprintf(body, sizeof(body),
+		 "steps:\n  - expect: {flags: S, options: [ts val +0 ecr 0]}\n  - expect: {flags: A, options: [ts val %s ecr 0]}\n",
+		 spec);
+	run(t, body);
+}
+
+static void test_ts_rel_late_edge(void **state)
+{
+	run_ts_rel(*state, 1000, 1105, "+100~5");
+	assert_verdict(*state, TC_PASS, -1, "");
+}
+
+static void test_ts_rel_past_late_edge(void **state)
+{
+	run_ts_rel(*state, 1000, 1106, "+100~5");
+	assert_verdict(*state, TC_FAIL, 1, "options expected [TS val +100~5 ecr 0], got [TS val 1106 ecr 0]");
+}
+
+static void test_ts_rel_early_edge(void **state)
+{
+	run_ts_rel(*state, 1000, 1095, "+100~5");
+	assert_verdict(*state, TC_PASS, -1, "");
+}
+
+static void test_ts_rel_past_early_edge(void **state)
+{
+	run_ts_rel(*state, 1000, 1094, "+100~5");
+	assert_verdict(*state, TC_FAIL, 1, "got [TS val 1094 ecr 0]");
+}
+
+static void test_ts_rel_exact_without_tolerance(void **state)
+{
+	run_ts_rel(*state, 1000, 1101, "+100");
+	assert_verdict(*state, TC_FAIL, 1, "got [TS val 1101 ecr 0]");
+}
+
+/* RFC 7323 5.2: modulo 2^32 */
+static void test_ts_rel_wraps(void **state)
+{
+	run_ts_rel(*state, 4294967290u, 10, "+16~0");
+	assert_verdict(*state, TC_PASS, -1, "");
+}
+
+static void test_sack_relative_to_peer_isn(void **state)
+{
+	struct t *t = *state;
+
+	add_sack(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), FAKE_PEER_ISN + 101, FAKE_PEER_ISN + 151);
+	run(t, "steps:\n  - expect: {flags: A, options: [sack 101-151]}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_sack_relative_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	add_sack(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), FAKE_PEER_ISN + 101, FAKE_PEER_ISN + 152);
+	run(t, "steps:\n  - expect: {flags: A, options: [sack 101-151]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [sack 101-151 (relative)], got [sack");
+}
+
+static void test_sack_absolute_stays_absolute(void **state)
+{
+	struct t *t = *state;
+
+	add_sack(fake_emit(t->f, 1 * MS, SEG_ACK, 1, 1), FAKE_PEER_ISN + 101, FAKE_PEER_ISN + 151);
+	run(t, "steps:\n  - expect: {flags: A, options: [sack 101:151]}\n");
+	assert_verdict(t, TC_FAIL, 0, "options expected [sack 1 {101:151}]");
+}
+
+/* a send's `ecr target` echoes the target's latest TSval */
+static void test_send_ecr_target(void **state)
+{
+	struct t *t = *state;
+
+	add_ts(fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0), 4242, 0);
+	add_ts(fake_emit(t->f, 2 * MS, SEG_ACK, 1, 1), 4300, 0);
+	run(t, "steps:\n  - expect: {flags: S}\n  - send: {flags: SA, options: [ts val 1 ecr target]}\n"
+	       "  - expect: {flags: A}\n  - send: {flags: A, options: [ts val 2 ecr target]}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->ninj, 2);
+	assert_int_equal(t->f->inj[0].opts[0].u.ts.val, 1);
+	assert_int_equal(t->f->inj[0].opts[0].u.ts.ecr, 4242);
+	assert_int_equal(t->f->inj[1].opts[0].u.ts.ecr, 4300);
+}
+
+/* a send's relative SACK blocks count from the target's ISN */
+static void test_send_sack_relative(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "steps:\n  - expect: {flags: S}\n  - send: {flags: A, options: [sack 1-11]}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->inj[0].opts[0].u.sack.b[0].left, FAKE_ISN + 1);
+	assert_int_equal(t->f->inj[0].opts[0].u.sack.b[0].right, FAKE_ISN + 11);
+}
+
+/* the case's profile reaches the target */
+static void test_profile_reaches_target(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "profile: default\nsteps: [{wait: 1ms}]\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->conf.profile, TC_SP_DEFAULT);
+}
+
 static void test_payload_length_mismatch(void **state)
 {
 	struct t *t = *state;
@@ -1608,6 +1800,23 @@ int main(void)
 		T(test_options_any_value),
 		T(test_options_any_value_wrong_kind),
 		T(test_options_missing_one),
+		T(test_ts_ecr_peer_match),
+		T(test_ts_ecr_peer_mismatch),
+		T(test_ts_ecr_peer_is_latest),
+		T(test_ts_ecr_peer_before_any_send),
+		T(test_ts_val_any_checks_ecr),
+		T(test_ts_rel_late_edge),
+		T(test_ts_rel_past_late_edge),
+		T(test_ts_rel_early_edge),
+		T(test_ts_rel_past_early_edge),
+		T(test_ts_rel_exact_without_tolerance),
+		T(test_ts_rel_wraps),
+		T(test_sack_relative_to_peer_isn),
+		T(test_sack_relative_mismatch),
+		T(test_sack_absolute_stays_absolute),
+		T(test_send_ecr_target),
+		T(test_send_sack_relative),
+		T(test_profile_reaches_target),
 		T(test_payload_length_mismatch),
 		T(test_payload_bytes_mismatch),
 		T(test_every_differing_field_listed),

@@ -43,9 +43,12 @@ static const struct tc_profile linux_profile = {
 	.late_pct = 13,
 };
 
-/* The namespace's TCP is pinned so the host's defaults never leak into a
- * verdict: the cases are written for a plain RFC 9293 stack, without
- * timestamps, SACK, window scaling or ECN unless a case asks. */
+/* The `minimal` profile: the namespace's TCP pinned to a plain RFC 9293
+ * stack, without timestamps, SACK, window scaling or ECN, so the host's
+ * defaults never leak into a verdict. The `default` profile (and a case
+ * naming none) gives every one of these the value it had when the
+ * namespace was new, the kernel's own configuration, except those in
+ * default_pinned. */
 static const struct {
 	const char *name, *value;
 } pinned_sysctls[] = {
@@ -65,6 +68,23 @@ static const struct {
 	/* no RTT or cwnd learnt by an earlier case on this namespace */
 	{"net.ipv4.tcp_no_metrics_save", "1"},
 };
+#define LINUX_NPINNED (sizeof(pinned_sysctls) / sizeof(pinned_sysctls[0]))
+
+/* What the `default` profile pins all the same, for runs independent of
+ * each other and exact: no metrics kept from an earlier case (a learnt
+ * RTT would change RTOs), and no SYN cookies (a fresh namespace has
+ * tcp_syncookies 1: should a listen queue ever overflow, the cookie
+ * SYN,ACK's TSval carries the encoded options instead of the clock and
+ * drops SACK and window scaling without timestamps). */
+static const char *const default_pinned[] = {"net.ipv4.tcp_no_metrics_save", "net.ipv4.tcp_syncookies"};
+
+static bool default_pins(const char *name)
+{
+	for (size_t i = 0; i < sizeof(default_pinned) / sizeof(default_pinned[0]); i++)
+		if (strcmp(default_pinned[i], name) == 0)
+			return true;
+	return false;
+}
 
 /* What a worker keeps from case to case: making namespaces, a capture and
  * a tracefs instance costs about 100 ms, mostly in the kernel's teardown
@@ -84,6 +104,8 @@ struct linux_env {
 	struct linux_diag *diag;
 	struct linux_trace *trace;
 	uint16_t trace_port;
+	/* pinned_sysctls' values in the namespace when it was new */
+	char fresh[LINUX_NPINNED][32];
 };
 
 /* The run: one env per worker, each touched only by its worker's thread;
@@ -130,6 +152,12 @@ static int env_make(struct linux_env *e, unsigned worker, bool keep, struct tc_e
 	e->diag = linux_diag_open(e->ns.target.ns_fd, err);
 	if (!e->diag)
 		goto fail;
+	/* the kernel's own configuration, before any case pins anything */
+	for (size_t i = 0; i < LINUX_NPINNED; i++) {
+		if (netns_sysctl_get(e->ns.target.ns_fd, pinned_sysctls[i].name, e->fresh[i], sizeof(e->fresh[i]), err))
+			goto fail;
+		e->fresh[i][strcspn(e->fresh[i], "\n")] = '\0';
+	}
 	e->ready = true;
 	return 0;
 fail:
@@ -265,13 +293,19 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 	return 0;
 }
 
-static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, struct tc_err *err)
+static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, enum tc_stack_profile prof,
+		       struct tc_err *err)
 {
 	char v[32];
 
-	for (size_t i = 0; i < sizeof(pinned_sysctls) / sizeof(pinned_sysctls[0]); i++)
-		if (netns_sysctl_set(t->env->ns.target.ns_fd, pinned_sysctls[i].name, pinned_sysctls[i].value, err))
+	for (size_t i = 0; i < LINUX_NPINNED; i++) {
+		const char *name = pinned_sysctls[i].name;
+		const char *value = prof == TC_SP_MINIMAL || default_pins(name) ? pinned_sysctls[i].value
+										 : t->env->fresh[i];
+
+		if (netns_sysctl_set(t->env->ns.target.ns_fd, name, value, err))
 			return -1;
+	}
 	if (cc && (cc->fields & TC_C_SYN_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->syn_retries);
 		if (netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
@@ -319,7 +353,7 @@ static struct tc_target *linux_open(struct tc_target_run *runbase, const struct 
 
 	if (!t->env->ready && env_make(t->env, conf->worker, run->keep_netns, err) != 0)
 		goto fail;
-	if (pin_sysctls(t, conf->case_conf, err) != 0)
+	if (pin_sysctls(t, conf->case_conf, conf->profile, err) != 0)
 		goto fail;
 	snprintf(bpf, sizeof(bpf), "tcp port %u and tcp port %u", conf->port, conf->peer_port);
 	if (wire_set_filter(t->env->wire, bpf, err) != 0)

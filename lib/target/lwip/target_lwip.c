@@ -203,6 +203,17 @@ static struct tc_target *lwip_open(struct tc_target_run *runbase, const struct t
 
 	if (check_case_conf(conf->case_conf, conf->target_addr.family, err) != 0)
 		return NULL;
+	/* The `default` profile means window scale, SACK-permitted and
+	 * timestamps offered, as a modern stack: Debian's build has window
+	 * scaling only (LWIP_WND_SCALE 1; LWIP_TCP_TIMESTAMPS and
+	 * LWIP_TCP_SACK_OUT keep opt.h's 0). Its `minimal` is that build, the
+	 * wscale on its SYN included (the cases say so per step). */
+	if (conf->profile == TC_SP_DEFAULT) {
+		tc_err_set(err, TC_ERR_UNSUPPORTED,
+			   "lwIP 2.1.3 (Debian's build) has no `default` profile: no timestamps (LWIP_TCP_TIMESTAMPS 0) "
+			   "and no SACK (LWIP_TCP_SACK_OUT 0), only window scaling");
+		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		tc_err_set(err, TC_ERR_NOMEM, "lwip target: out of memory");

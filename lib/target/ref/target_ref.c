@@ -144,6 +144,25 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 	}
 }
 
+/* A TSval clock that wraps 296 ms into a case (virtual time starts at
+ * 1 s), so timestamps are compared modulo 2^32 (RFC 7323 5.2) or fail. */
+#define REF_TS_OFFSET 4294966000u
+
+/* The case's `profile:`. minimal (and a case naming none): RFC 9293 alone,
+ * no option but the MSS. default: window scale (shift 7, as Linux offers
+ * for its default buffers), SACK-permitted and timestamps offered, as a
+ * modern stack does. */
+static void apply_stack_profile(struct refstack_config *cfg, enum tc_stack_profile p)
+{
+	if (p != TC_SP_DEFAULT)
+		return;
+	cfg->wscale = true;
+	cfg->wscale_shift = 7;
+	cfg->sack_permitted = true;
+	cfg->timestamps = true;
+	cfg->ts_offset = REF_TS_OFFSET;
+}
+
 static struct tc_target_run *ref_run_open(const struct tc_run_conf *conf, struct tc_err *err)
 {
 	struct ref_run *run = calloc(1, sizeof(*run));
@@ -216,6 +235,7 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	/* RFC 6691 2: the MSS of a 1500-byte Ethernet MTU less the fixed IP
 	 * and TCP headers, so 1460 on IPv4 and 1440 on IPv6. */
 	cfg.mss = conf->target_addr.family == 6 ? 1440 : 1460;
+	apply_stack_profile(&cfg, conf->profile);
 	t->prof = ref_profile_default;
 	apply_case_conf(&cfg, &t->prof, conf->case_conf);
 	/* a case with a longer MSL keeps timers past the default silence */
