@@ -78,3 +78,17 @@ void ref_setup_config(struct refstack_config *cfg, struct tc_profile *prof, cons
 	if (prof->quiet_us < 2 * prof->msl_us && base_prof->quiet_us >= 2 * base_prof->msl_us)
 		prof->quiet_us = 2 * prof->msl_us;
 }
+
+#ifdef REFSTACK_FAULTS
+const char *const *ref_setup_fault_names(void)
+{
+	static const char *const names[] = {
+#define REF_FAULT_NAME(e, name, desc) name,
+		REFSTACK_FAULT_LIST(REF_FAULT_NAME)
+#undef REF_FAULT_NAME
+		NULL,
+	};
+
+	return names + 1; /* past "none" */
+}
+#endif

@@ -29,4 +29,9 @@ void ref_setup_config(struct refstack_config *cfg, struct tc_profile *prof, cons
 
 enum tc_state ref_setup_state(enum refstack_state st);
 
+#ifdef REFSTACK_FAULTS
+/* The seeded faults' names, NULL-terminated, "none" left out. */
+const char *const *ref_setup_fault_names(void);
+#endif
+
 #endif

@@ -331,19 +331,6 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 	return &((struct target_ref *)base)->prof;
 }
 
-#ifdef REFSTACK_FAULTS
-static const char *const *ref_faults(void)
-{
-	static const char *const names[] = {
-#define REF_FAULT_NAME(e, name, desc) name,
-		REFSTACK_FAULT_LIST(REF_FAULT_NAME)
-#undef REF_FAULT_NAME
-		NULL,
-	};
-
-	return names + 1; /* past "none" */
-}
-#endif
 
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
@@ -362,6 +349,6 @@ const struct tc_target_ops target_ref_ops = {
 	.sleep_until = ref_sleep_until,
 	.profile = ref_profile,
 #ifdef REFSTACK_FAULTS
-	.faults = ref_faults,
+	.faults = ref_setup_fault_names,
 #endif
 };
