@@ -148,9 +148,10 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 			put(&l, " %u", (unsigned)act->port);
 		break;
 	case TC_APP_SEND:
-		if (act->len)
+		if (act->len) {
+			put(&l, " ");
 			put_quoted(&l, act->data, act->len);
-		else
+		} else
 			put(&l, " %" PRIu32, act->n);
 		break;
 	case TC_APP_RECV:
