@@ -78,10 +78,62 @@ exit $status
 INSIDE
 unshare -n sh "$tmp/inside.sh" "$prog" "$drive" "$tmp" || status=1
 
-# nothing of ours is left: no agent process, no veth
+# --stack ref on a veth whose far end is a real kernel: it must answer that
+# kernel's ARP and neighbour solicitations itself and take its connections.
+a=tcagent-$$-a
+b=tcagent-$$-b
+cleanup_ns() {
+	[ -n "${ref_pid:-}" ] && kill "$ref_pid" 2>/dev/null && wait "$ref_pid" 2>/dev/null
+	ip netns del "$a" 2>/dev/null
+	ip netns del "$b" 2>/dev/null
+}
+trap 'cleanup_ns; rm -rf "$tmp"' EXIT
+if ip netns add "$a" 2>/dev/null && ip netns add "$b"; then
+	ip -n "$a" link add tca type veth peer name tcb netns "$b"
+	ip netns exec "$a" sysctl -qw net.ipv6.conf.tca.disable_ipv6=1
+	ip -n "$a" link set lo up
+	ip -n "$a" link set tca up
+	ip netns exec "$b" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.tcb.accept_dad=0
+	ip -n "$b" addr add 192.0.2.2/24 dev tcb
+	ip -n "$b" addr add 2001:db8::2/64 dev tcb nodad
+	ip -n "$b" link set tcb up
+	ip netns exec "$a" "$prog" agent --listen 127.0.0.1:7002 --token-file "$tmp/token" --stack ref \
+		--netdev tca --address 192.0.2.1 --address 2001:db8::1 2>"$tmp/ref.err" &
+	ref_pid=$!
+	sleep 0.5
+	for fam in 4 6; do
+		if [ "$fam" = 4 ]; then me=192.0.2.2 it=192.0.2.1; else me=2001:db8::2 it=2001:db8::1; fi
+		ip netns exec "$b" python3 -c "
+import socket, sys, time
+fam = socket.AF_INET if '$fam' == '4' else socket.AF_INET6
+for _ in range(40):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('$me', 40001)); s.settimeout(1.0)
+    try:
+        s.connect(('$it', 8080)); s.send(b'hello'); time.sleep(1); sys.exit(0)
+    except OSError:
+        s.close(); time.sleep(0.1)
+sys.exit(1)" &
+		peer=$!
+		ip netns exec "$a" "$drive" listen 127.0.0.1:7002 "$tmp/token" "$fam" "$me" ||
+			{ echo "agent: FAIL: the ref agent took no IPv$fam connection from a kernel: $(cat "$tmp/ref.err")"; status=1; }
+		wait "$peer"
+	done
+	ip -n "$b" neigh show dev tcb | grep -q "192.0.2.1 .*lladdr" || { echo "agent: FAIL: no ARP answer from the ref agent"; status=1; }
+	ip -n "$b" neigh show dev tcb | grep -q "2001:db8::1 .*lladdr" || { echo "agent: FAIL: no neighbour advertisement from the ref agent"; status=1; }
+	echo "agent: the ref agent answers ARP and neighbour solicitations: $(ip -n "$b" neigh show dev tcb | tr '\n' ';')"
+	cleanup_ns
+	ref_pid=
+else
+	echo "agent: SKIP the ref agent part: ip netns add failed"
+fi
+
+# nothing of ours is left: no agent process, no namespace
 if pgrep -f "$prog agent --listen 127.0.0.1:7000" >/dev/null 2>&1; then
 	echo "agent: FAIL: an agent process is left"
 	status=1
 fi
+ip netns list 2>/dev/null | grep -q "tcagent-$$-" && { echo "agent: FAIL: a namespace is left"; status=1; }
 [ "$status" -eq 0 ] && echo "agent: the linux agent works, refuses bad tokens and is reported when dead"
 exit "$status"

@@ -89,6 +89,15 @@ struct agent_link *agent_link_open(const char *ifname, const struct seg_addr *ow
 		return NULL;
 	}
 	memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
+	/* A kernel on the other end of a veth hands over its segments with the
+	 * checksum still to be filled in (checksum offload): the aux data
+	 * says so, and the checksum is completed here. */
+	int one = 1;
+	if (setsockopt(l->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+		tc_err_set(err, TC_ERR_SYSTEM, "PACKET_AUXDATA on %s: %s", ifname, strerror(errno));
+		agent_link_close(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -265,15 +274,65 @@ static int handle_ns(struct agent_link *l, const uint8_t *f, size_t len, struct 
 	return send_frame(l, ETH_HDR + 40 + mlen, err) ? -1 : 2;
 }
 
+/* The TCP checksum of an IP packet whose sender left it to the hardware
+ * (no IPv4 options or IPv6 extension headers are expected from a kernel's
+ * own TCP segments; anything else is left as it is). */
+static void complete_tcp_csum(uint8_t *ip, size_t len)
+{
+	uint32_t sum = 0;
+	size_t hl, tl;
+	uint8_t *tcp;
+
+	if ((ip[0] >> 4) == 4) {
+		hl = (size_t)(ip[0] & 15) * 4;
+		if (ip[9] != 6 || len < hl + 20)
+			return;
+		tl = len - hl;
+		for (int i = 12; i < 20; i += 2)
+			sum += get16(ip + i);
+	} else {
+		hl = 40;
+		if (ip[6] != 6 || len < hl + 20)
+			return;
+		tl = len - hl;
+		for (int i = 8; i < 40; i += 2)
+			sum += get16(ip + i);
+	}
+	tcp = ip + hl;
+	sum += 6 + (uint32_t)(tl >> 16) + (uint32_t)(tl & 0xffff);
+	put16(tcp + 16, 0);
+	for (size_t i = 0; i + 1 < tl; i += 2)
+		sum += get16(tcp + i);
+	if (tl & 1)
+		sum += (uint32_t)tcp[tl - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(tcp + 16, (uint16_t)~sum);
+}
+
 int agent_link_recv(struct agent_link *l, const uint8_t **ip, size_t *len, struct tc_err *err)
 {
 	struct sockaddr_ll from;
-	socklen_t fl = sizeof(from);
 	struct seg_addr src, dst;
+	union {
+		struct cmsghdr h;
+		uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = {.iov_base = l->rx, .iov_len = sizeof(l->rx)};
+	struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	bool csum_not_ready = false;
 	ssize_t n;
 	uint16_t type;
 
-	n = recvfrom(l->fd, l->rx, sizeof(l->rx), 0, (struct sockaddr *)&from, &fl);
+	n = recvmsg(l->fd, &mh, 0);
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+			struct tpacket_auxdata aux;
+
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			csum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+		}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -307,6 +366,12 @@ int agent_link_recv(struct agent_link *l, const uint8_t **ip, size_t *len, struc
 		return 2;
 	}
 	neigh_put(l, &src, l->rx + 6, false);
+	/* a short frame may carry Ethernet padding after the IP packet */
+	size_t iplen = type == ETH_P_IP ? get16(l->rx + ETH_HDR + 2) : (size_t)get16(l->rx + ETH_HDR + 4) + 40;
+	if (iplen < (size_t)n - ETH_HDR)
+		n = (ssize_t)(iplen + ETH_HDR);
+	if (csum_not_ready)
+		complete_tcp_csum(l->rx + ETH_HDR, (size_t)n - ETH_HDR);
 	*ip = l->rx + ETH_HDR;
 	*len = (size_t)n - ETH_HDR;
 	return 1;

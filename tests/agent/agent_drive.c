@@ -4,7 +4,10 @@
  * agent uses). For tests/agent.sh.
  *   agent-drive session HOST:PORT TOKEN_FILE   the whole exchange
  *   agent-drive hello HOST:PORT TOKEN_FILE     HELLO only (exit 0 if accepted)
- *   agent-drive dead HOST:PORT TOKEN_FILE PID  kill PID after CASE-BEGIN, then an action must fail */
+ *   agent-drive dead HOST:PORT TOKEN_FILE PID  kill PID after CASE-BEGIN, then an action must fail
+ *   agent-drive listen HOST:PORT TOKEN_FILE FAMILY PEER
+ *       listen on 8080 for PEER port 40001 and wait up to 5 s for ESTABLISHED
+ *       (a --stack ref agent, a kernel connecting to it: ARP / NDP and the handshake) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -197,8 +200,46 @@ static int dead(const char *hp, const char *tok, pid_t pid)
 	return failures ? 1 : 0;
 }
 
+static int listen_for(const char *hp, const char *tok, int family, const char *peer_text)
+{
+	struct tc_err err = {0};
+	struct agent_client *c = agent_connect(hp, tok, &err);
+	struct tc_transitions tr;
+	struct seg_addr peer;
+	enum tc_state st = TC_CLOSED;
+	struct tc_app a = {.verb = TC_APP_LISTEN};
+
+	if (!c) {
+		printf("agent-drive: FAIL: %s\n", err.msg);
+		return 1;
+	}
+	seg_addr_parse(peer_text, &peer);
+	CHECK(agent_case_begin(c, family, PORT, &peer, PEER_PORT, &err) == 0, "CASE-BEGIN: %s", err.msg);
+	CHECK(agent_app(c, &a, 100000, &err) == 0, "listen: %s", err.msg);
+	for (int i = 0; i < 100 && st != TC_ESTABLISHED; i++) {
+		if (agent_state(c, &st, &tr, &err) != 0) {
+			CHECK(0, "STATE: %s", err.msg);
+			break;
+		}
+		for (int k = 0; k < tr.n; k++)
+			printf("agent-drive: IPv%d transition %s -> %s\n", family, tc_state_name(tr.from[k]),
+			       tc_state_name(tr.to[k]));
+		pause_ms(50);
+	}
+	CHECK(st == TC_ESTABLISHED, "IPv%d: no connection from %s in 5 s (state %s)", family, peer_text, tc_state_name(st));
+	a.verb = TC_APP_ACCEPT;
+	CHECK(agent_app(c, &a, 100000, &err) == 0, "accept: %s", err.msg);
+	a = (struct tc_app){.verb = TC_APP_RECV, .n = 5};
+	CHECK(agent_app(c, &a, 2000000, &err) == 0, "recv 5 from the kernel peer: %s", err.msg);
+	CHECK(agent_case_end(c, &err) == 0, "CASE-END: %s", err.msg);
+	agent_close(c);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && strcmp(argv[1], "listen") == 0)
+		return listen_for(argv[2], argv[3], atoi(argv[4]), argv[5]);
 	if (argc == 4 && strcmp(argv[1], "session") == 0)
 		return session(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "hello") == 0)
