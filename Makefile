@@ -65,6 +65,8 @@ LIB_FAULT_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj-faults/%.o)
 HARNESS_OBJ    := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 HARNESS_FAULT_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj-faults/%.o)
 TEST_BIN       := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Drives an agent in tests/agent.sh (no cmocka: a program of its own).
+AGENT_DRIVE    := $(BUILD)/tests/agent-drive
 # Unit tests of the seeded faults themselves, built against the faults library.
 FAULT_TEST_BIN := $(BUILD)/tests-faults/refstack/test_faults
 
@@ -79,11 +81,11 @@ REFSTACK_HDR   := lib/refstack/refstack.h lib/refstack/refstack_codec.h lib/seg/
 REFSTACK_BENCH := $(BUILD)/bench/refstack
 
 
-.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap remote linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE refstack-pc bench-refstack install-lib uninstall-lib
+.PHONY: all run check unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports html pcap remote agent suite-refnet faults-refnet linux asan tsan bench bench-memory bench-linux install clean programs tests manpage install-test uninstall help FORCE refstack-pc bench-refstack install-lib uninstall-lib
 # The programs only: they need no cmocka and no tshark. The test programs
 # are built by the test goals (or `make tests`).
 all programs: $(PROG) $(PROG_FAULTS)
-tests: $(TEST_BIN) $(FAULT_TEST_BIN)
+tests: $(TEST_BIN) $(FAULT_TEST_BIN) $(AGENT_DRIVE)
 
 # Where the program looks for the suite when `tcpconform run` is given no
 # PATH and nothing else names a folder (harness/cases_dir.c). Only the one
@@ -143,7 +145,7 @@ run: $(PROG)
 
 # Unit tests, then the suite, then the proofs that the suite can fail and
 # that bad input is refused.
-check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap refstack-pc remote linux
+check: unit suite faults badinput engine-mutants outputs coverage select junit case-schema suite-lwip reports manpage install-test html pcap refstack-pc remote agent suite-refnet faults-refnet linux
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -217,6 +219,25 @@ $(REMOTE_HOST): tests/remote/remote_host.c $(BUILD)/libtc.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
 remote: $(PROG) $(REMOTE_HOST)
 	tests/remote.sh $(BUILD)
+$(AGENT_DRIVE): tests/agent/agent_drive.c $(BUILD)/libtc.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libtc.a $(LDLIBS) -o $@
+
+# `tcpconform agent --stack linux` in a namespace, driven through the client
+# (root; says SKIP without namespaces).
+agent: $(PROG) $(AGENT_DRIVE)
+	tests/agent.sh $(BUILD)
+
+# The whole suite on ref-net (the reference stack as an agent process on a
+# veth, real time; about 2 minutes, most of it TIME-WAIT waits in parallel).
+suite-refnet: $(PROG)
+	@if unshare -n true 2>/dev/null; then echo "$(PROG) run --target ref-net cases/"; \
+		$(PROG) run --target ref-net -q cases/; \
+	else echo "suite-refnet: SKIP cannot create a network namespace"; fi
+
+# The seeded faults caught on ref-net, through the wire (root).
+faults-refnet: $(PROG) $(PROG_FAULTS)
+	tests/faults-refnet.sh $(BUILD)
 
 # The linux target on the real kernel (root; says SKIP without it).
 linux: $(PROG)
@@ -294,7 +315,8 @@ help:
 	@echo '  all (default)  the programs: $(PROG), $(PROG_FAULTS)'
 	@echo '  run            build, then the whole suite against the reference stack'
 	@echo '  check          every test (the CI command); unit, suite, faults, badinput,'
-	@echo '                 engine-mutants, outputs, manpage, install-test, linux one by one'
+	@echo '                 engine-mutants, outputs, manpage, install-test, agent, suite-refnet,'
+	@echo '                 faults-refnet, linux one by one'
 	@echo '  tests          the test programs (cmocka)'
 	@echo '  asan, tsan     check under the sanitizers'
 	@echo '  bench, bench-memory, bench-linux   benchmarks'
@@ -336,4 +358,4 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(LIB_FAULT_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_FAULT_OBJ:.o=.d)
 # test programs are compiled in one go; their headers are tracked too
--include $(TEST_BIN:=.d) $(FAULT_TEST_BIN:=.d)
+-include $(TEST_BIN:=.d) $(FAULT_TEST_BIN:=.d) $(AGENT_DRIVE:=.d)

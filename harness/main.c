@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_agent.h"
 #include "cmd_coverage.h"
 #include "cmd_run.h"
 #include "run_opts.h"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 		"  list-targets            the targets this build knows\n"
 		"  coverage [PATH...]      RFC 9293's requirements (Appendix B) and the cases\n"
 		"                          that check each (see `tcpconform coverage --help`)\n"
+		"  agent [OPTIONS]         on the stack's host: application actions and states\n"
+		"                          for a harness (see `tcpconform agent --help`)\n"
 		"  help [COMMAND]          this text, or COMMAND's\n"
 		"\n"
 		"options:\n"
@@ -78,6 +81,10 @@ static int help(int argc, char **argv)
 		list_targets_usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "agent") == 0) {
+		agent_usage(stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "coverage") == 0) {
 		coverage_usage(stdout);
 		return 0;
@@ -89,6 +96,10 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* The agent is a plain single-threaded server: default signal actions
+	 * end it, and its helpers die with it (PR_SET_PDEATHSIG). */
+	if (argc >= 2 && strcmp(argv[1], "agent") == 0)
+		return cmd_agent(argc - 1, argv + 1);
 	signals_install();
 	if (argc < 2) {
 		usage(stderr);

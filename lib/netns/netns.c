@@ -391,7 +391,7 @@ int netns_pair_create(struct netns_pair *p, const struct netns_pair_conf *conf, 
 	if (conf->keep && (keep_ns(p, &p->target, "target", conf->worker, NETNS_HELD_MNT_TARGET, err) < 0 ||
 			   keep_ns(p, &p->harness, "harness", conf->worker, NETNS_HELD_MNT_HARNESS, err) < 0))
 		goto fail;
-	if (make_names(p, conf, err) < 0 || netns_link_setup(p, conf->worker, err) < 0)
+	if (make_names(p, conf, err) < 0 || netns_link_setup(p, conf, err) < 0)
 		goto fail;
 	return 0;
 fail:

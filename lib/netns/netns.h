@@ -49,6 +49,11 @@ struct netns_pair_conf {
 	 * most IFNAMSIZ - 1 bytes; NULL means "tcv<pid % 100000>". The kernel
 	 * rejects names with '/', ':' or white space. */
 	const char *ifname_prefix;
+	/* The target end gets no address, no neighbours and no IPv6: the
+	 * target namespace's kernel then owns nothing on the link and drops
+	 * whatever arrives, for a stack of our own on a packet socket there
+	 * (the ref-net target) that plays the target addresses instead. */
+	bool bare_target;
 };
 
 /* One end of the veth and the namespace it lives in. */

@@ -24,7 +24,7 @@ int netns_restore(int saved, struct tc_err *err);
 
 /* netns_link.c: the veth, its addresses, neighbours, sysctls and links up,
  * on a pair whose namespaces and names exist. Fills ifindex and mac. */
-int netns_link_setup(struct netns_pair *p, unsigned worker, struct tc_err *err);
+int netns_link_setup(struct netns_pair *p, const struct netns_pair_conf *conf, struct tc_err *err);
 
 /* netns_ethtool.c: merging, splitting and checksum offloads off, then
  * checked off; names any that stayed on. */

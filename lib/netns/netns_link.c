@@ -383,7 +383,7 @@ static int iface_sysctl(int ns_fd, const char *family, const char *ifname, const
 }
 
 /* Before the links go up, so nothing is sent under the old settings. */
-static int set_sysctls(const struct netns_pair *p, struct tc_err *err)
+static int set_sysctls(const struct netns_pair *p, bool bare_target, struct tc_err *err)
 {
 	int t = p->target.ns_fd, h = p->harness.ns_fd;
 
@@ -404,6 +404,8 @@ static int set_sysctls(const struct netns_pair *p, struct tc_err *err)
 	    iface_sysctl(t, "ipv6", p->target.ifname, "accept_dad", "0", err) < 0 ||
 	    iface_sysctl(t, "ipv6", p->target.ifname, "router_solicitations", "0", err) < 0)
 		return -1;
+	if (bare_target && iface_sysctl(t, "ipv6", p->target.ifname, "disable_ipv6", "1", err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -423,21 +425,22 @@ static int fill_end(struct nl *nl, struct netns_end *e, struct tc_err *err)
 	return 0;
 }
 
-static int setup(struct nl *tnl, struct nl *hnl, struct netns_pair *p, unsigned worker, struct tc_err *err)
+static int setup(struct nl *tnl, struct nl *hnl, struct netns_pair *p, const struct netns_pair_conf *conf,
+		 struct tc_err *err)
 {
 	struct link_info lo;
 
-	if (make_veth(hnl, p, worker, err) < 0)
+	if (make_veth(hnl, p, conf->worker, err) < 0)
 		return -1;
 	if (fill_end(hnl, &p->harness, err) < 0 || fill_end(tnl, &p->target, err) < 0)
 		return -1;
-	if (set_sysctls(p, err) < 0)
+	if (set_sysctls(p, conf->bare_target, err) < 0)
 		return -1;
 	if (netns_offloads_off(p->target.ns_fd, p->target.ifname, err) < 0 ||
 	    netns_offloads_off(p->harness.ns_fd, p->harness.ifname, err) < 0)
 		return -1;
-	if (add_addr(tnl, &p->target, &p->target.addr4, err) < 0 ||
-	    add_addr(tnl, &p->target, &p->target.addr6, err) < 0)
+	if (!conf->bare_target && (add_addr(tnl, &p->target, &p->target.addr4, err) < 0 ||
+				   add_addr(tnl, &p->target, &p->target.addr6, err) < 0))
 		return -1;
 	if (get_link(tnl, "lo", &lo, err) < 0 || link_up(tnl, lo.ifindex, "lo", err) < 0)
 		return -1;
@@ -448,19 +451,21 @@ static int setup(struct nl *tnl, struct nl *hnl, struct netns_pair *p, unsigned 
 		return -1;
 	/* After the link is up: taking a link down flushes even permanent
 	 * entries. */
+	if (conf->bare_target)
+		return 0;
 	if (add_neigh(tnl, &p->target, &p->harness.addr4, p->harness.mac, err) < 0 ||
 	    add_neigh(tnl, &p->target, &p->harness.addr6, p->harness.mac, err) < 0)
 		return -1;
 	return 0;
 }
 
-int netns_link_setup(struct netns_pair *p, unsigned worker, struct tc_err *err)
+int netns_link_setup(struct netns_pair *p, const struct netns_pair_conf *conf, struct tc_err *err)
 {
 	struct nl tnl = {0}, hnl = {0};
 	int rc = -1;
 
 	if (nl_open(&tnl, p->target.ns_fd, "target", err) == 0 && nl_open(&hnl, p->harness.ns_fd, "harness", err) == 0)
-		rc = setup(&tnl, &hnl, p, worker, err);
+		rc = setup(&tnl, &hnl, p, conf, err);
 	/* The sockets hold their namespaces: closed on every path, or a failed
 	 * pair would outlive its descriptors. */
 	nl_close(&tnl);

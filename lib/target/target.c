@@ -5,6 +5,7 @@
 #include "linux/target_linux.h"
 #include "ref/target_ref.h"
 #include "remote/target_remote.h"
+#include "refnet/target_refnet.h"
 #ifdef TC_HAVE_LWIP
 #include "lwip/target_lwip.h"
 #endif
@@ -13,6 +14,7 @@ static const struct tc_target_ops *const all_targets[] = {
 	&target_ref_ops,
 	&target_linux_ops,
 	&target_remote_ops,
+	&target_refnet_ops,
 #ifdef TC_HAVE_LWIP
 	&target_lwip_ops,
 #endif

@@ -14,6 +14,7 @@
 
 #include "../../netns/netns.h"
 #include "../../wire/wire.h"
+#include "../veth/veth_wire.h"
 #include "linux_app.h"
 #include "linux_diag.h"
 #include "linux_trace.h"
@@ -99,8 +100,7 @@ static bool default_pins(const char *name)
 
 struct linux_env {
 	bool ready;
-	struct netns_pair ns;
-	struct wire *wire;
+	struct veth_wire vw; /* the pair and the wire on its harness end */
 	struct linux_diag *diag;
 	struct linux_trace *trace;
 	uint16_t trace_port;
@@ -132,8 +132,7 @@ static void env_destroy(struct linux_env *e)
 {
 	linux_trace_close(e->trace);
 	linux_diag_close(e->diag);
-	wire_close(e->wire);
-	netns_pair_destroy(&e->ns);
+	veth_wire_destroy(&e->vw);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -142,19 +141,14 @@ static int env_make(struct linux_env *e, unsigned worker, bool keep, struct tc_e
 	struct netns_pair_conf nc = {.worker = worker, .keep = keep};
 
 	memset(e, 0, sizeof(*e));
-	e->ns.orig_fd = e->ns.target.ns_fd = e->ns.harness.ns_fd = -1;
-	if (netns_pair_create(&e->ns, &nc, err) != 0)
+	if (veth_wire_make(&e->vw, &nc, err) != 0)
 		return -1;
-	/* the filter is set per case */
-	e->wire = wire_open(&e->ns, NULL, err);
-	if (!e->wire)
-		goto fail;
-	e->diag = linux_diag_open(e->ns.target.ns_fd, err);
+	e->diag = linux_diag_open(e->vw.ns.target.ns_fd, err);
 	if (!e->diag)
 		goto fail;
 	/* the kernel's own configuration, before any case pins anything */
 	for (size_t i = 0; i < LINUX_NPINNED; i++) {
-		if (netns_sysctl_get(e->ns.target.ns_fd, pinned_sysctls[i].name, e->fresh[i], sizeof(e->fresh[i]), err))
+		if (netns_sysctl_get(e->vw.ns.target.ns_fd, pinned_sysctls[i].name, e->fresh[i], sizeof(e->fresh[i]), err))
 			goto fail;
 		e->fresh[i][strcspn(e->fresh[i], "\n")] = '\0';
 	}
@@ -256,7 +250,7 @@ static void linux_run_signal_cleanup(struct tc_target_run *base)
 
 	linux_trace_remove_all_signal_safe(run->trace_reg);
 	for (unsigned i = 0; i < run->nenvs; i++)
-		netns_pair_unname_signal_safe(&run->envs[i].ns);
+		netns_pair_unname_signal_safe(&run->envs[i].vw.ns);
 }
 
 static const struct tc_profile *linux_default_profile(void)
@@ -303,18 +297,18 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, en
 		const char *value = prof == TC_SP_MINIMAL || default_pins(name) ? pinned_sysctls[i].value
 										 : t->env->fresh[i];
 
-		if (netns_sysctl_set(t->env->ns.target.ns_fd, name, value, err))
+		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, name, value, err))
 			return -1;
 	}
 	if (cc && (cc->fields & TC_C_SYN_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->syn_retries);
-		if (netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
-		    netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
+		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_syn_retries", v, err) ||
+		    netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
 			return -1;
 	}
 	if (cc && (cc->fields & TC_C_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->retries);
-		if (netns_sysctl_set(t->env->ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
+		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
 			return -1;
 	}
 	return 0;
@@ -326,8 +320,6 @@ static struct tc_target *linux_open(struct tc_target_run *runbase, const struct 
 	struct linux_run *run = (struct linux_run *)runbase;
 	struct target_linux *t;
 	struct linux_app_conf ac = {0};
-	char bpf[64];
-
 	if (conf->worker >= run->nenvs) {
 		tc_err_set(err, TC_ERR_USAGE, "linux target: worker %u of a run with %u", conf->worker,
 			   run->nenvs);
@@ -355,12 +347,11 @@ static struct tc_target *linux_open(struct tc_target_run *runbase, const struct 
 		goto fail;
 	if (pin_sysctls(t, conf->case_conf, conf->profile, err) != 0)
 		goto fail;
-	snprintf(bpf, sizeof(bpf), "tcp port %u and tcp port %u", conf->port, conf->peer_port);
-	if (wire_set_filter(t->env->wire, bpf, err) != 0)
+	if (veth_wire_set_case(&t->env->vw, conf->port, conf->peer_port, err) != 0)
 		goto fail;
 	if (env_trace_for(run, t->env, conf->port, err) != 0)
 		goto fail;
-	ac.target_ns_fd = t->env->ns.target.ns_fd;
+	ac.target_ns_fd = t->env->vw.ns.target.ns_fd;
 	ac.family = t->family;
 	ac.local = t->local;
 	ac.peer = t->peer;
@@ -391,7 +382,7 @@ static int linux_inject(struct tc_target *base, const struct tc_seg *s, struct t
 {
 	struct target_linux *t = (struct target_linux *)base;
 
-	if (wire_inject(t->env->wire, s, err) != 0) {
+	if (wire_inject(t->env->vw.wire, s, err) != 0) {
 		t->broken = true;
 		return -1;
 	}
@@ -402,7 +393,7 @@ static int linux_capture(struct tc_target *base, uint64_t deadline_us, struct tc
 			 uint64_t *at_us, struct tc_err *err)
 {
 	struct target_linux *t = (struct target_linux *)base;
-	int rc = wire_capture(t->env->wire, deadline_us, out, at_us, err);
+	int rc = wire_capture(t->env->vw.wire, deadline_us, out, at_us, err);
 
 	/* a malformed segment from the kernel is a finding, not a broken env */
 	if (rc < 0 && err->code != TC_ERR_SEG_PARSE)
@@ -442,15 +433,8 @@ static uint64_t linux_now(struct tc_target *base)
 
 static int linux_sleep_until(struct tc_target *base, uint64_t t_us, struct tc_err *err)
 {
-	struct timespec ts = {.tv_sec = (time_t)(t_us / 1000000u), .tv_nsec = (long)(t_us % 1000000u) * 1000};
-	int rc;
-
 	(void)base;
-	while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
-		;
-	if (rc != 0)
-		return tc_err_set(err, TC_ERR_SYSTEM, "clock_nanosleep: %s", strerror(rc));
-	return 0;
+	return veth_wire_sleep_until(t_us, err);
 }
 
 static const struct tc_profile *linux_profile_get(struct tc_target *base)
@@ -462,7 +446,7 @@ static const struct tc_profile *linux_profile_get(struct tc_target *base)
 static int linux_save_pcap(struct tc_target *base, const struct capfile_request *req, const char *path,
 			   struct tc_err *err)
 {
-	return wire_pcap_write(((struct target_linux *)base)->env->wire, req, path, err);
+	return wire_pcap_write(((struct target_linux *)base)->env->vw.wire, req, path, err);
 }
 
 const struct tc_target_ops target_linux_ops = {

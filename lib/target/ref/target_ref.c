@@ -8,16 +8,11 @@
 
 #include "../../refstack/refstack.h"
 #include "../../seg/seg.h" /* seg_build and seg_parse: the byte path of a real wire */
+#include "ref_setup.h"
 #include "target_ref.h"
 
 #define REF_QUEUE 64
 #define REF_PKT_MAX (SEG_MAX_PAYLOAD + 128)
-
-/* Virtual time starts away from zero so a "time 0" bug cannot hide. */
-#define REF_EPOCH_US 1000000ull
-/* A default ISS near the top of sequence space, so data and FIN cross the
- * 2^32 wrap in the cases and relative numbering is exercised. */
-#define REF_DEFAULT_ISS 4294967000u
 
 struct ref_pkt {
 	uint64_t at_us;
@@ -47,24 +42,6 @@ struct target_ref {
 	struct tc_transitions trans;
 };
 
-static enum tc_state ref_state_to_tc(enum refstack_state st)
-{
-	switch (st) {
-	case REFSTACK_CLOSED: return TC_CLOSED;
-	case REFSTACK_LISTEN: return TC_LISTEN;
-	case REFSTACK_SYN_SENT: return TC_SYN_SENT;
-	case REFSTACK_SYN_RECEIVED: return TC_SYN_RECEIVED;
-	case REFSTACK_ESTABLISHED: return TC_ESTABLISHED;
-	case REFSTACK_FIN_WAIT_1: return TC_FIN_WAIT_1;
-	case REFSTACK_FIN_WAIT_2: return TC_FIN_WAIT_2;
-	case REFSTACK_CLOSE_WAIT: return TC_CLOSE_WAIT;
-	case REFSTACK_CLOSING: return TC_CLOSING;
-	case REFSTACK_LAST_ACK: return TC_LAST_ACK;
-	case REFSTACK_TIME_WAIT: return TC_TIME_WAIT;
-	}
-	return TC_CLOSED;
-}
-
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct target_ref *t = ctx;
@@ -89,78 +66,9 @@ static void ref_transition(void *ctx, const struct refstack_conn *c, enum refsta
 	(void)cause;
 	if (refstack_conn_lport(c) != t->port || t->trans.n == TC_MAX_TRANSITIONS)
 		return;
-	t->trans.from[t->trans.n] = ref_state_to_tc(from);
-	t->trans.to[t->trans.n] = ref_state_to_tc(to);
+	t->trans.from[t->trans.n] = ref_setup_state(from);
+	t->trans.to[t->trans.n] = ref_setup_state(to);
 	t->trans.n++;
-}
-
-static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof,
-			    const struct tc_case_conf *cc)
-{
-	if (!cc)
-		return;
-	/* Durations in the config may name profile values: resolve them
-	 * against the defaults, before any of them changes. */
-	struct tc_profile base = *prof;
-
-	if (cc->fields & TC_C_MSL)
-		cfg->msl_us = prof->msl_us = tc_dur_us(&cc->msl, &base);
-	if (cc->fields & TC_C_RTO)
-		cfg->rto_initial_us = prof->rto_us = tc_dur_us(&cc->rto, &base);
-	if (cc->fields & TC_C_RTO_MIN)
-		cfg->rto_min_us = prof->rto_min_us = tc_dur_us(&cc->rto_min, &base);
-	if (cc->fields & TC_C_RTO_MAX)
-		cfg->rto_max_us = prof->rto_max_us = tc_dur_us(&cc->rto_max, &base);
-	if (cc->fields & TC_C_DELACK)
-		cfg->delack_us = prof->delack_us = tc_dur_us(&cc->delack, &base);
-	if (cc->fields & TC_C_WINDOW)
-		cfg->rcv_wnd = cc->window;
-	if (cc->fields & TC_C_MSS)
-		cfg->mss = cc->mss;
-	if (cc->fields & TC_C_ISS)
-		cfg->iss = cc->iss;
-	if (cc->fields & TC_C_SYN_RETRIES)
-		cfg->syn_retries = cc->syn_retries;
-	if (cc->fields & TC_C_RETRIES)
-		cfg->retries = cc->retries;
-	/* 9293 3.8.6.3: delayed ACKs with the stack's own delay unless the
-	 * case pins one; the stack keeps any delay under 0.5 s (MUST-40) */
-	if ((cc->fields & TC_C_DELAYED_ACK) && !(cc->fields & TC_C_DELACK))
-		cfg->delack_us = cc->delayed_ack ? REFSTACK_DELACK_ON_US : 0;
-	if (cfg->delack_us > REFSTACK_DELACK_MAX_US)
-		cfg->delack_us = REFSTACK_DELACK_MAX_US;
-	prof->delack_us = cfg->delack_us;
-	/* 9293 3.7.4: the Nagle algorithm (off on ref unless asked for) */
-	if (cc->fields & TC_C_NAGLE)
-		cfg->nagle = cc->nagle;
-	/* 9293 3.8.4: keep-alive; with a duration, probes repeat at it too */
-	if (cc->fields & TC_C_KEEPALIVE) {
-		cfg->keepalive_us = 0;
-		cfg->keepalive_intvl_us = 0;
-		if (cc->keepalive_mode == TC_KEEPALIVE_DEFAULT)
-			cfg->keepalive_us = REFSTACK_DEFAULT_KEEPALIVE_US;
-		if (cc->keepalive_mode == TC_KEEPALIVE_AFTER)
-			cfg->keepalive_us = cfg->keepalive_intvl_us = tc_dur_us(&cc->keepalive, &base);
-	}
-}
-
-/* A TSval clock that wraps 296 ms into a case (virtual time starts at
- * 1 s), so timestamps are compared modulo 2^32 (RFC 7323 5.2) or fail. */
-#define REF_TS_OFFSET 4294966000u
-
-/* The case's `profile:`. minimal (and a case naming none): RFC 9293 alone,
- * no option but the MSS. default: window scale (shift 7, as Linux offers
- * for its default buffers), SACK-permitted and timestamps offered, as a
- * modern stack does. */
-static void apply_stack_profile(struct refstack_config *cfg, enum tc_stack_profile p)
-{
-	if (p != TC_SP_DEFAULT)
-		return;
-	cfg->wscale = true;
-	cfg->wscale_shift = 7;
-	cfg->sack_permitted = true;
-	cfg->timestamps = true;
-	cfg->ts_offset = REF_TS_OFFSET;
 }
 
 static struct tc_target_run *ref_run_open(const struct tc_run_conf *conf, struct tc_err *err)
@@ -195,20 +103,9 @@ static void ref_run_close(struct tc_target_run *base)
 	free(base);
 }
 
-/* The reference stack's RFC defaults (refstack_config_default). */
-static const struct tc_profile ref_profile_default = {
-	.msl_us = REFSTACK_DEFAULT_MSL_US,
-	.rto_us = REFSTACK_DEFAULT_RTO_US,
-	.rto_min_us = REFSTACK_DEFAULT_RTO_MIN_US,
-	.rto_max_us = REFSTACK_DEFAULT_RTO_MAX_US,
-	.delack_us = REFSTACK_DEFAULT_DELACK_US,
-	.tolerance_us = 0, /* virtual time is exact */
-	.quiet_us = 2 * REFSTACK_DEFAULT_MSL_US, /* free in virtual time: past every timer */
-};
-
 static const struct tc_profile *ref_default_profile(void)
 {
-	return &ref_profile_default;
+	return ref_setup_default_profile();
 }
 
 static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc_target_conf *conf,
@@ -229,18 +126,8 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
 
-	refstack_config_default(&cfg);
-	cfg.addr = conf->target_addr;
-	cfg.iss = REF_DEFAULT_ISS;
-	/* RFC 6691 2: the MSS of a 1500-byte Ethernet MTU less the fixed IP
-	 * and TCP headers, so 1460 on IPv4 and 1440 on IPv6. */
-	cfg.mss = conf->target_addr.family == 6 ? 1440 : 1460;
-	apply_stack_profile(&cfg, conf->profile);
-	t->prof = ref_profile_default;
-	apply_case_conf(&cfg, &t->prof, conf->case_conf);
-	/* a case with a longer MSL keeps timers past the default silence */
-	if (t->prof.quiet_us < 2 * t->prof.msl_us)
-		t->prof.quiet_us = 2 * t->prof.msl_us;
+	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
+			 conf->profile);
 #ifdef REFSTACK_FAULTS
 	cfg.fault = ((struct ref_run *)runbase)->fault;
 #endif
@@ -420,7 +307,7 @@ static int ref_state(struct tc_target *base, enum tc_state *out, struct tc_trans
 
 	(void)err;
 	if (c)
-		*out = ref_state_to_tc(refstack_conn_state(c));
+		*out = ref_setup_state(refstack_conn_state(c));
 	else
 		*out = refstack_listening(t->stack, t->port) ? TC_LISTEN : TC_CLOSED;
 	if (since)
@@ -446,19 +333,6 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 	return &((struct target_ref *)base)->prof;
 }
 
-#ifdef REFSTACK_FAULTS
-static const char *const *ref_faults(void)
-{
-	static const char *const names[] = {
-#define REF_FAULT_NAME(e, name, desc) name,
-		REFSTACK_FAULT_LIST(REF_FAULT_NAME)
-#undef REF_FAULT_NAME
-		NULL,
-	};
-
-	return names + 1; /* past "none" */
-}
-#endif
 
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
@@ -477,6 +351,6 @@ const struct tc_target_ops target_ref_ops = {
 	.sleep_until = ref_sleep_until,
 	.profile = ref_profile,
 #ifdef REFSTACK_FAULTS
-	.faults = ref_faults,
+	.faults = ref_setup_fault_names,
 #endif
 };

@@ -1,0 +1,395 @@
+/* --stack ref: the bundled stack (lib/refstack) in real time behind a
+ * packet socket (agent_link). One refstack per case, made at CASE-BEGIN
+ * with the case's config (ref_setup, as the ref target does) and freed at
+ * CASE-END; between cases no stack answers, so nothing is sent. Its clock
+ * is CLOCK_MONOTONIC and its timers run from the session's poll()
+ * timeouts; actions that must wait (accept, recv, send on a full buffer)
+ * keep servicing the link and the timers until they can finish or their
+ * deadline passes. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../refstack/refstack.h"
+#include "../target/ref/ref_setup.h"
+#include "agent_link.h"
+#include "agent_stack.h"
+
+struct agent_ref {
+	struct agent_stack base;
+	struct agent_ref_conf conf;
+	struct agent_link *link;
+#ifdef REFSTACK_FAULTS
+	enum refstack_fault fault;
+#endif
+	/* during a case */
+	struct refstack *stack;
+	int family;
+	struct seg_addr peer;
+	uint16_t port, peer_port;
+	struct tc_transitions trans;
+	bool trans_overflow;
+	/* the first send failure since the last state read (no MAC for the
+	 * peer): told with the next answer rather than lost */
+	char send_error[256];
+	uint8_t buf[SEG_MAX_PAYLOAD];
+};
+
+static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct agent_ref *s = ctx;
+	struct tc_err e = {0};
+
+	if (agent_link_send_ip(s->link, pkt, len, &e) != 0 && !s->send_error[0])
+		snprintf(s->send_error, sizeof(s->send_error), "%.200s", e.msg);
+}
+
+static void ref_transition(void *ctx, const struct refstack_conn *c, enum refstack_state from, enum refstack_state to,
+			   enum refstack_cause cause)
+{
+	struct agent_ref *s = ctx;
+
+	(void)cause;
+	if (refstack_conn_lport(c) != s->port)
+		return;
+	if (s->trans.n == TC_MAX_TRANSITIONS) {
+		s->trans_overflow = true;
+		return;
+	}
+	s->trans.from[s->trans.n] = ref_setup_state(from);
+	s->trans.to[s->trans.n] = ref_setup_state(to);
+	s->trans.n++;
+}
+
+/* Every frame already queued, then every timer due. */
+static int rs_service(struct agent_stack *base, struct tc_err *err)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+	const uint8_t *ip;
+	size_t len;
+	int rc;
+
+	while ((rc = agent_link_recv(s->link, &ip, &len, err)) != 0) {
+		if (rc < 0)
+			return -1;
+		/* between cases, or another family: nobody answers */
+		if (rc == 1 && s->stack && (ip[0] >> 4) == s->family)
+			(void)refstack_input(s->stack, ip, len, agent_now_us());
+	}
+	if (s->stack) {
+		uint64_t now = agent_now_us();
+
+		if (refstack_next_deadline(s->stack) <= now)
+			refstack_timers(s->stack, now);
+	}
+	return 0;
+}
+
+static int rs_poll_fd(struct agent_stack *base)
+{
+	return agent_link_fd(((struct agent_ref *)base)->link);
+}
+
+static uint64_t rs_next_deadline(struct agent_stack *base)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+
+	return s->stack ? refstack_next_deadline(s->stack) : UINT64_MAX;
+}
+
+/* Services the link and the timers until deadline_us or a frame or timer
+ * has been handled; 0 when the deadline passed. */
+static int rs_wait(struct agent_ref *s, uint64_t deadline_us, struct tc_err *err)
+{
+	uint64_t now = agent_now_us(), until = deadline_us, next = rs_next_deadline(&s->base);
+	struct pollfd p = {.fd = agent_link_fd(s->link), .events = POLLIN};
+	int ms;
+
+	if (now >= deadline_us)
+		return 0;
+	if (next < until)
+		until = next;
+	ms = until <= now ? 0 : (int)((until - now + 999) / 1000);
+	if (poll(&p, 1, ms) < 0 && errno != EINTR)
+		return tc_err_set(err, TC_ERR_SYSTEM, "poll: %s", strerror(errno));
+	if (rs_service(&s->base, err))
+		return -1;
+	return 1;
+}
+
+static int rs_case_begin(struct agent_stack *base, const struct agent_case *c, struct tc_err *err)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+	const struct seg_addr *own = c->family == 4 ? (s->conf.have4 ? &s->conf.addr4 : NULL)
+						   : (s->conf.have6 ? &s->conf.addr6 : NULL);
+	struct refstack_config cfg;
+	struct tc_profile prof;
+	struct refstack_io io = {.ctx = s, .output = ref_output, .transition = ref_transition};
+	char a[64];
+
+	if (!own)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "this agent has no IPv%d address (--address)", c->family);
+	if (c->has_local && !seg_addr_eq(&c->local, own))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "this agent's IPv%d address is %s, not the case's", c->family,
+				  seg_addr_format(own, a, sizeof(a)));
+	/* protocol 1 carries no profile: the minimal one (ref-net refuses others) */
+	ref_setup_config(&cfg, &prof, ref_setup_default_profile(), own, &c->conf, TC_SP_MINIMAL);
+#ifdef REFSTACK_FAULTS
+	cfg.fault = s->fault;
+#endif
+	s->stack = refstack_new(&cfg, &io);
+	if (!s->stack)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "the reference stack refuses the case's config");
+	s->family = c->family;
+	s->peer = c->peer;
+	s->port = c->local_port;
+	s->peer_port = c->peer_port;
+	s->trans.n = 0;
+	s->trans_overflow = false;
+	s->send_error[0] = '\0';
+	return 0;
+}
+
+static void fill_pattern(uint8_t *buf, size_t n, size_t offset)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)('a' + (offset + i) % 26);
+}
+
+static int stack_error(const char *verb, int rc, struct tc_err *err)
+{
+	return tc_err_set(err, TC_ERR_TARGET, "%s failed: %s", verb, strerror(-rc));
+}
+
+static int rs_send(struct agent_ref *s, struct refstack_conn *c, const struct tc_app *act, uint64_t deadline_us,
+		   struct tc_err *err)
+{
+	uint32_t total = act->len ? act->len : act->n, sent = 0;
+
+	while (sent < total) {
+		uint32_t chunk = total - sent;
+		const uint8_t *p;
+		int rc;
+
+		if (act->len) {
+			p = act->data + sent;
+		} else {
+			if (chunk > sizeof(s->buf))
+				chunk = sizeof(s->buf);
+			fill_pattern(s->buf, chunk, sent);
+			p = s->buf;
+		}
+		rc = refstack_send(s->stack, c, p, chunk, agent_now_us());
+		if (rc < 0 && rc != -ENOBUFS && rc != -EAGAIN)
+			return stack_error("send", rc, err);
+		if (rc > 0) {
+			sent += (uint32_t)rc;
+			continue;
+		}
+		rc = rs_wait(s, deadline_us, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	if (sent < total)
+		return tc_err_set(err, TC_ERR_TARGET, "send: only %u of %u bytes queued", sent, total);
+	return 0;
+}
+
+static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, uint64_t deadline_us,
+		   struct tc_err *err)
+{
+	uint32_t got = 0;
+
+	while (got < want) {
+		size_t cap = want - got < sizeof(s->buf) ? want - got : sizeof(s->buf);
+		int rc = refstack_recv(s->stack, c, s->buf, cap, agent_now_us());
+
+		if (rc < 0)
+			return stack_error("recv", rc, err);
+		if (rc > 0) {
+			got += (uint32_t)rc;
+			continue;
+		}
+		if (refstack_conn_eof(c))
+			break;
+		rc = rs_wait(s, deadline_us, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	if (got < want)
+		return tc_err_set(err, TC_ERR_TARGET, "recv: %u bytes expected, %u readable%s", want, got,
+				  refstack_conn_eof(c) ? " (end of stream)" : "");
+	return 0;
+}
+
+static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+	const char *verb = tc_app_verb_name(act->verb);
+	uint64_t now = agent_now_us();
+	uint64_t deadline_us = timeout_us > UINT64_MAX - now ? UINT64_MAX : now + timeout_us;
+	uint16_t port = act->port ? act->port : s->port;
+	struct refstack_conn *c = NULL;
+	int rc = 0;
+
+	switch (act->verb) {
+	case TC_APP_LISTEN:
+		rc = refstack_listen(s->stack, port, now);
+		break;
+	case TC_APP_CLOSE_LISTENER:
+		rc = refstack_close_listener(s->stack, port, now);
+		break;
+	case TC_APP_CONNECT:
+		rc = refstack_connect(s->stack, s->port, &s->peer, s->peer_port, now, &c);
+		break;
+	case TC_APP_ACCEPT:
+		while ((rc = refstack_accept(s->stack, s->port, &c)) == -EAGAIN) {
+			int w = rs_wait(s, deadline_us, err);
+
+			if (w < 0)
+				return -1;
+			if (w == 0)
+				return tc_err_set(err, TC_ERR_TARGET,
+						  "accept: no established connection is waiting on port %u", s->port);
+		}
+		break;
+	case TC_APP_SEND:
+	case TC_APP_RECV:
+	case TC_APP_SHUTDOWN:
+	case TC_APP_CLOSE:
+	case TC_APP_ABORT:
+		c = refstack_find(s->stack, s->port, &s->peer, s->peer_port);
+		if (!c)
+			return tc_err_set(err, TC_ERR_TARGET, "%s: there is no connection", verb);
+		break;
+	case TC_APP__COUNT:
+		return tc_err_set(err, TC_ERR_TARGET, "unknown application action");
+	}
+	switch (act->verb) {
+	case TC_APP_SEND:
+		return rs_send(s, c, act, deadline_us, err);
+	case TC_APP_RECV:
+		return rs_recv(s, c, act->n, deadline_us, err);
+	case TC_APP_SHUTDOWN:
+		rc = refstack_shutdown(s->stack, c, now);
+		break;
+	case TC_APP_CLOSE:
+		rc = refstack_close(s->stack, c, now);
+		break;
+	case TC_APP_ABORT:
+		rc = refstack_abort(s->stack, c, now);
+		break;
+	default:
+		break;
+	}
+	return rc < 0 ? stack_error(verb, rc, err) : 0;
+}
+
+static int rs_state(struct agent_stack *base, enum tc_state *out, struct tc_transitions *since, struct tc_err *err)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+	struct refstack_conn *c;
+
+	if (s->send_error[0]) {
+		tc_err_set(err, TC_ERR_SYSTEM, "the stack could not send: %s", s->send_error);
+		s->send_error[0] = '\0';
+		return -1;
+	}
+	if (s->trans_overflow)
+		return tc_err_set(err, TC_ERR_SYSTEM, "more than %d transitions between two state reads",
+				  TC_MAX_TRANSITIONS);
+	c = refstack_find(s->stack, s->port, &s->peer, s->peer_port);
+	if (c)
+		*out = ref_setup_state(refstack_conn_state(c));
+	else
+		*out = refstack_listening(s->stack, s->port) ? TC_LISTEN : TC_CLOSED;
+	if (since)
+		*since = s->trans;
+	s->trans.n = 0;
+	return 0;
+}
+
+static void rs_case_end(struct agent_stack *base)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+
+	/* Its connections vanish with it, without a segment: the case is
+	 * over, and nothing may reach the wire that no step asked for. */
+	refstack_free(s->stack);
+	s->stack = NULL;
+}
+
+static void rs_free(struct agent_stack *base)
+{
+	struct agent_ref *s = (struct agent_ref *)base;
+
+	rs_case_end(base);
+	agent_link_close(s->link);
+	free(s);
+}
+
+static const struct agent_stack_ops ref_ops = {
+	.name = "ref",
+	.transitions = true,
+	.case_begin = rs_case_begin,
+	.app = rs_app,
+	.state = rs_state,
+	.case_end = rs_case_end,
+	.poll_fd = rs_poll_fd,
+	.next_deadline_us = rs_next_deadline,
+	.service = rs_service,
+	.free = rs_free,
+};
+
+struct agent_stack *agent_stack_ref_new(const struct agent_ref_conf *conf, struct tc_err *err)
+{
+	struct agent_ref *s;
+
+	if (!conf->ifname) {
+		tc_err_set(err, TC_ERR_USAGE, "--stack ref needs --netdev IFACE");
+		return NULL;
+	}
+	if (!conf->have4 && !conf->have6) {
+		tc_err_set(err, TC_ERR_USAGE, "--stack ref needs its own address (--address, IPv4 and/or IPv6)");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		tc_err_set(err, TC_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->base.ops = &ref_ops;
+	s->conf = *conf;
+#ifdef REFSTACK_FAULTS
+	if (conf->fault && refstack_fault_parse(conf->fault, &s->fault) != 0) {
+		tc_err_set(err, TC_ERR_USAGE, "unknown fault '%s' (tcpconform-faults run --list-faults lists them)",
+			   conf->fault);
+		free(s);
+		return NULL;
+	}
+#else
+	if (conf->fault) {
+		tc_err_set(err, TC_ERR_USAGE, "this build has no seeded faults; use tcpconform-faults");
+		free(s);
+		return NULL;
+	}
+#endif
+	s->link = agent_link_open(conf->ifname, conf->have4 ? &conf->addr4 : NULL, conf->have6 ? &conf->addr6 : NULL,
+				  err);
+	if (!s->link) {
+		free(s);
+		return NULL;
+	}
+	for (int i = 0; i < conf->nneigh; i++)
+		if (agent_link_add_neigh(s->link, &conf->neigh_addr[i], conf->neigh_mac[i], err)) {
+			rs_free(&s->base);
+			return NULL;
+		}
+	return &s->base;
+}
