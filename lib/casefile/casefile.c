@@ -173,11 +173,6 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
 			return cf_fail_at(cf, st->loc.line, st->loc.col,
 					  "send_urgent: list urgent in requires:, so a target without urgent data "
 					  "skips the case");
-		if ((a->verb == TC_APP_SETSOCKOPT || a->verb == TC_APP_GETSOCKOPT) &&
-		    !(c->requires_sockopts & (1u << a->opt)))
-			return cf_fail_at(cf, st->loc.line, st->loc.col,
-					  "%s %s: list %s in requires:, so a target without it skips the case",
-					  tc_app_verb_name(a->verb), tc_sockopt_name(a->opt), tc_sockopt_name(a->opt));
 	}
 	return 0;
 }

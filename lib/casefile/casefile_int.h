@@ -73,8 +73,11 @@ int cf_load_app(struct cf *cf, yaml_node_t *n, struct tc_app *app);
 /* An app step's `returns` / `error` (either may be NULL), also in `on:`. */
 int cf_load_app_expect(struct cf *cf, yaml_node_t *returns, yaml_node_t *error, struct tc_app_expect *x);
 int cf_load_app_error(struct cf *cf, yaml_node_t *v, const char *what, int *out);
-/* Every setsockopt, getsockopt and send_urgent of the case is covered by
- * its `requires:`, so a target without the option skips the case. */
+/* Every send_urgent of the case is covered by its `requires: [urgent]`,
+ * so a target without urgent data skips the case. (A socket option may be
+ * needed on some targets only, `on: T: {skip: true}`: a case lists the
+ * options it cannot do without in `requires:`, a target without one fails
+ * the step naming it.) */
 int cf_check_app_requires(struct cf *cf, const struct tc_case *c);
 /* `on:` of a step whose kind is known: per-target expectations. */
 int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out);
