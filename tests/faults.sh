@@ -27,7 +27,7 @@ rc=$?
 
 faults=$("$faulty" run --list-faults)
 [ -n "$faults" ] || fail "no faults listed"
-for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-synrcvd short-msl no-syn-retransmit mss-on-every-segment; do
+for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-synrcvd short-msl no-syn-retransmit mss-on-every-segment urgent-pointer-last-octet rst-error-lost; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 
