@@ -244,6 +244,50 @@ mk bad/app-arg.yaml <<EOF
 $head
 steps: [{app: close now}]
 EOF
+mk bad/app-error-unknown.yaml <<EOF
+# bad: steps/0/error
+$head
+steps: [{app: recv 1, error: EOOPS}]
+EOF
+mk bad/app-returns-and-error.yaml <<EOF
+# bad: steps/0
+$head
+steps: [{app: recv 1, returns: 0, error: EPIPE}]
+EOF
+mk bad/app-setsockopt-unknown.yaml <<EOF
+# bad: steps/0/app
+$head
+steps: [{app: setsockopt SO_FOO 1}]
+EOF
+mk bad/app-override-returns-and-error.yaml <<EOF
+# bad: steps/0/on/linux
+$head
+steps:
+  - app: send 1
+    on: {linux: {reason: r, returns: 1, error: EPIPE}}
+EOF
+mk good/app-results.yaml <<EOF
+$head
+requires: [app, urgent, TCP_NODELAY]
+steps:
+  - app: connect-result
+    error: ECONNREFUSED
+  - app: recv 3
+    data: abc
+  - app: recv 10
+    returns: 0
+  - app: recv_atleast 5
+  - app: send_urgent 1048576
+  - app: shutdown rdwr
+  - app: setsockopt TCP_NODELAY 0
+  - app: setsockopt SO_LINGER -1
+  - app: getsockopt TCP_NODELAY
+    returns: 1
+  - app: poll readable none within 1.5rto
+  - app: send 1
+    error: EPIPE
+    on: {linux: {reason: r, error: ECONNRESET}, lwip: {reason: s, returns: 1}}
+EOF
 mk bad/port-zero.yaml <<EOF
 # bad: port
 $head

@@ -12,7 +12,7 @@
 # ENGINE_MUTANTS_JOBS: mutants tried at once (default: the CPUs, at most 4).
 set -u
 me=engine-mutants
-engine_files="lib/engine/engine.c lib/engine/engine_match.c"
+engine_files="lib/engine/engine.c lib/engine/engine_match.c lib/engine/engine_app.c"
 
 # Rebuilds the engine test in tree $1 (BUILD=$rel), output to $2.
 rebuild() {

@@ -284,12 +284,21 @@ int agent_case_begin(struct agent_client *c, int family, uint16_t local_port, co
 	return agent_case_begin_conf(c, &ac, NULL, err);
 }
 
-int agent_app(struct agent_client *c, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+int agent_app(struct agent_client *c, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+	      struct tc_err *err)
 {
 	uint64_t wait = timeout_us > UINT64_MAX - AGENT_APP_GRACE_US ? UINT64_MAX : timeout_us + AGENT_APP_GRACE_US;
+	struct tc_app_result scratch;
 
-	return exchange(c, tc_app_verb_name(act->verb), agent_fmt_app(c->line, sizeof(c->line), act, timeout_us, err),
-			wait, err);
+	if (exchange(c, tc_app_verb_name(act->verb), agent_fmt_app(c->line, sizeof(c->line), act, timeout_us, err),
+		     wait, err))
+		return -1;
+	if (agent_parse_result(c->reply.text, res ? res : &scratch, err) != 0) {
+		c->broken = true;
+		tc_err_prefix(err, "agent %s", c->name);
+		return -1;
+	}
+	return 0;
 }
 
 int agent_state(struct agent_client *c, enum tc_state *out, struct tc_transitions *since, struct tc_err *err)

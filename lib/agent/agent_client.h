@@ -43,7 +43,8 @@ int agent_case_begin_conf(struct agent_client *c, const struct agent_case *ac, c
 			  struct tc_err *err);
 
 /* One application action; the agent may wait up to timeout_us for it. */
-int agent_app(struct agent_client *c, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err);
+int agent_app(struct agent_client *c, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+	      struct tc_err *err);
 
 /* The case connection's state and (since may be NULL) the transitions
  * since the last read; none when the stack cannot tell (agent_transitions). */

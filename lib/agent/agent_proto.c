@@ -1,5 +1,6 @@
 /* The agent protocol's codec. See agent_proto.h and docs/agent-protocol.md. */
 #include "agent_proto.h"
+#include "../case/tc_errno.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -670,4 +671,76 @@ bool agent_token_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 		diff |= (uint8_t)(x ^ y);
 	}
 	return diff == 0;
+}
+
+void agent_fmt_result(char *buf, size_t cap, const struct tc_app_result *res)
+{
+	size_t n = 0;
+	int w;
+
+	buf[0] = '\0';
+	if (res->err_no) {
+		snprintf(buf, cap, "errno=%s", tc_errno_name(res->err_no));
+		return;
+	}
+	w = snprintf(buf, cap, "value=%" PRId64 " more=%d", res->value, res->more ? 1 : 0);
+	if (w < 0 || (size_t)w >= cap)
+		return;
+	n = (size_t)w;
+	if (res->ndata && n + 6 < cap) {
+		memcpy(buf + n, " data=", 6);
+		n += 6;
+		for (uint16_t i = 0; i < res->ndata && i < AGENT_RESULT_DATA && n + 3 < cap; i++)
+			n += (size_t)snprintf(buf + n, cap - n, "%02x", res->data[i]);
+	}
+}
+
+
+int agent_parse_result(const char *words, struct tc_app_result *res, struct tc_err *err)
+{
+	const char *p = words;
+
+	memset(res, 0, sizeof(*res));
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char w[2 * AGENT_RESULT_DATA + 16];
+
+		if (len >= sizeof(w))
+			return tc_err_set(err, TC_ERR_SYSTEM, "APP result: a word of %zu bytes", len);
+		memcpy(w, p, len);
+		w[len] = '\0';
+		if (strncmp(w, "errno=", 6) == 0) {
+			if (tc_errno_parse(w + 6, &res->err_no) != 0)
+				return tc_err_set(err, TC_ERR_SYSTEM, "APP result: unknown errno '%s'", w + 6);
+		} else if (strncmp(w, "value=", 6) == 0) {
+			char *e;
+			long long v = strtoll(w + 6, &e, 10);
+
+			if (*e)
+				return tc_err_set(err, TC_ERR_SYSTEM, "APP result: '%s' is not value=N", w);
+			res->value = v;
+		} else if (strcmp(w, "more=1") == 0 || strcmp(w, "more=0") == 0) {
+			res->more = w[5] == '1';
+		} else if (strncmp(w, "data=", 5) == 0) {
+			size_t hl = len - 5;
+
+			if (hl % 2 || hl / 2 > AGENT_RESULT_DATA)
+				return tc_err_set(err, TC_ERR_SYSTEM, "APP result: malformed data");
+			for (size_t i = 0; i < hl / 2; i++) {
+				int hi = hexval(w[5 + 2 * i]), lo = hexval(w[6 + 2 * i]);
+
+				if (hi < 0 || lo < 0)
+					return tc_err_set(err, TC_ERR_SYSTEM, "APP result: malformed data");
+				res->data[i] = (uint8_t)(hi << 4 | lo);
+			}
+			res->ndata = (uint16_t)(hl / 2);
+		} else {
+			return tc_err_set(err, TC_ERR_SYSTEM, "APP result: unknown word '%s'", w);
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
 }

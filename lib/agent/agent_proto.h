@@ -114,6 +114,13 @@ int agent_parse_req(const char *line, struct agent_req *out, enum agent_errclass
 /* ---- answers ---- */
 
 int agent_fmt_ok(char *buf, size_t cap, const char *words);
+/* An APP call's result as the words of its OK: "errno=NAME" when it
+ * failed, else "value=N" and for a read "more=0|1 data=HEX" (at most
+ * AGENT_RESULT_DATA bytes of it). */
+#define AGENT_RESULT_DATA 256
+void agent_fmt_result(char *buf, size_t cap, const struct tc_app_result *res);
+/* The words back into res; -1 with err on a malformed one. */
+int agent_parse_result(const char *words, struct tc_app_result *res, struct tc_err *err);
 int agent_fmt_err(char *buf, size_t cap, enum agent_errclass cls, const char *msg);
 int agent_parse_reply(const char *line, struct agent_reply *out, struct tc_err *err);
 

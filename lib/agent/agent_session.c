@@ -131,11 +131,17 @@ static void request(struct session *s, const char *line)
 			fail(s, AGENT_ERR_ORDER, "APP outside a case: CASE-BEGIN first");
 			return;
 		}
-		if (st->ops->app(st, &r.act, r.timeout_us, &e) != 0) {
-			fail(s, class_of(&e), e.msg);
-			return;
+		{
+			struct tc_app_result res = {0};
+			char words[AGENT_LINE_MAX];
+
+			if (st->ops->app(st, &r.act, r.timeout_us, &res, &e) != 0) {
+				fail(s, class_of(&e), e.msg);
+				return;
+			}
+			agent_fmt_result(words, sizeof(words), &res);
+			ok(s, words);
 		}
-		ok(s, NULL);
 		return;
 	case AGENT_REQ_STATE: {
 		struct tc_transitions tr = {0};

@@ -25,7 +25,10 @@ struct agent_stack_ops {
 	bool transitions; /* STATE answers carry the transitions since the last read */
 	int (*case_begin)(struct agent_stack *s, const struct agent_case *c, struct tc_err *err);
 	/* Waits up to timeout_us where the action must (accept, recv, send). */
-	int (*app)(struct agent_stack *s, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err);
+	/* What the call returned goes into *res (an errno is a result, not a
+	 * failure); a failure of the stack itself is -1 with err. */
+	int (*app)(struct agent_stack *s, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+		   struct tc_err *err);
 	int (*state)(struct agent_stack *s, enum tc_state *out, struct tc_transitions *since, struct tc_err *err);
 	/* Every socket and every trace of the case goes. */
 	void (*case_end)(struct agent_stack *s);

@@ -132,9 +132,10 @@ static int lx_case_begin(struct agent_stack *base, const struct agent_case *c, s
 	return s->app ? 0 : -1;
 }
 
-static int lx_app(struct agent_stack *base, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+static int lx_app(struct agent_stack *base, const struct tc_app *act, uint64_t timeout_us,
+			 struct tc_app_result *res, struct tc_err *err)
 {
-	return linux_app_do(((struct agent_linux *)base)->app, act, timeout_us, err);
+	return linux_app_do(((struct agent_linux *)base)->app, act, timeout_us, res, err);
 }
 
 static int lx_state(struct agent_stack *base, enum tc_state *out, struct tc_transitions *since, struct tc_err *err)

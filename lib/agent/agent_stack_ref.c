@@ -158,13 +158,10 @@ static void fill_pattern(uint8_t *buf, size_t n, size_t offset)
 		buf[i] = (uint8_t)('a' + (offset + i) % 26);
 }
 
-static int stack_error(const char *verb, int rc, struct tc_err *err)
-{
-	return tc_err_set(err, TC_ERR_TARGET, "%s failed: %s", verb, strerror(-rc));
-}
-
+/* The bytes queued go into res->value and a refusal's errno into
+ * res->err_no: the application's answers, judged by the engine. */
 static int rs_send(struct agent_ref *s, struct refstack_conn *c, const struct tc_app *act, uint64_t deadline_us,
-		   struct tc_err *err)
+		   struct tc_app_result *res, struct tc_err *err)
 {
 	uint32_t total = act->len ? act->len : act->n, sent = 0;
 
@@ -182,8 +179,10 @@ static int rs_send(struct agent_ref *s, struct refstack_conn *c, const struct tc
 			p = s->buf;
 		}
 		rc = refstack_send(s->stack, c, p, chunk, agent_now_us());
-		if (rc < 0 && rc != -ENOBUFS && rc != -EAGAIN)
-			return stack_error("send", rc, err);
+		if (rc < 0 && rc != -ENOBUFS && rc != -EAGAIN) {
+			res->err_no = -rc;
+			return 0;
+		}
 		if (rc > 0) {
 			sent += (uint32_t)rc;
 			continue;
@@ -194,13 +193,14 @@ static int rs_send(struct agent_ref *s, struct refstack_conn *c, const struct tc
 		if (rc == 0)
 			break;
 	}
-	if (sent < total)
-		return tc_err_set(err, TC_ERR_TARGET, "send: only %u of %u bytes queued", sent, total);
+	res->value = sent;
 	return 0;
 }
 
+/* Up to want bytes, waiting for them until the deadline; what was read
+ * (and its first bytes), whether more stayed readable, or the errno. */
 static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, uint64_t deadline_us,
-		   struct tc_err *err)
+		   struct tc_app_result *res, struct tc_err *err)
 {
 	uint32_t got = 0;
 
@@ -208,9 +208,17 @@ static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, 
 		size_t cap = want - got < sizeof(s->buf) ? want - got : sizeof(s->buf);
 		int rc = refstack_recv(s->stack, c, s->buf, cap, agent_now_us());
 
-		if (rc < 0)
-			return stack_error("recv", rc, err);
+		if (rc < 0) {
+			res->err_no = -rc;
+			return 0;
+		}
 		if (rc > 0) {
+			if (got < sizeof(res->data)) {
+				size_t k = (size_t)rc < sizeof(res->data) - got ? (size_t)rc : sizeof(res->data) - got;
+
+				memcpy(res->data + got, s->buf, k);
+				res->ndata = (uint16_t)(got + k);
+			}
 			got += (uint32_t)rc;
 			continue;
 		}
@@ -222,13 +230,13 @@ static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, 
 		if (rc == 0)
 			break;
 	}
-	if (got < want)
-		return tc_err_set(err, TC_ERR_TARGET, "recv: %u bytes expected, %u readable%s", want, got,
-				  refstack_conn_eof(c) ? " (end of stream)" : "");
+	res->value = got;
+	res->more = refstack_conn_readable(c) > 0;
 	return 0;
 }
 
-static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+		  struct tc_err *err)
 {
 	struct agent_ref *s = (struct agent_ref *)base;
 	const char *verb = tc_app_verb_name(act->verb);
@@ -270,12 +278,16 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 		break;
 	case TC_APP__COUNT:
 		return tc_err_set(err, TC_ERR_TARGET, "unknown application action");
+	default:
+		/* connect-result, socket options, poll, urgent: not in the
+		 * agent's ref stack yet */
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "%s: not in the agent's ref stack yet", verb);
 	}
 	switch (act->verb) {
 	case TC_APP_SEND:
-		return rs_send(s, c, act, deadline_us, err);
+		return rs_send(s, c, act, deadline_us, res, err);
 	case TC_APP_RECV:
-		return rs_recv(s, c, act->n, deadline_us, err);
+		return rs_recv(s, c, act->n, deadline_us, res, err);
 	case TC_APP_SHUTDOWN:
 		rc = refstack_shutdown(s->stack, c, now);
 		break;
@@ -288,7 +300,10 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 	default:
 		break;
 	}
-	return rc < 0 ? stack_error(verb, rc, err) : 0;
+	/* the call's errno is the application's answer (9293 3.10) */
+	if (rc < 0)
+		res->err_no = -rc;
+	return 0;
 }
 
 static int rs_state(struct agent_stack *base, enum tc_state *out, struct tc_transitions *since, struct tc_err *err)

@@ -1,5 +1,7 @@
 #include "tc_case.h"
 
+#include <string.h>
+
 static const char *const app_verb_names[TC_APP__COUNT] = {
 	[TC_APP_LISTEN] = "listen",
 	[TC_APP_CONNECT] = "connect",
@@ -10,7 +12,32 @@ static const char *const app_verb_names[TC_APP__COUNT] = {
 	[TC_APP_CLOSE] = "close",
 	[TC_APP_ABORT] = "abort",
 	[TC_APP_CLOSE_LISTENER] = "close-listener",
+	[TC_APP_CONNECT_RESULT] = "connect-result",
+	[TC_APP_SETSOCKOPT] = "setsockopt",
+	[TC_APP_GETSOCKOPT] = "getsockopt",
+	[TC_APP_POLL] = "poll",
 };
+
+static const char *const sockopt_names[TC_SO__COUNT] = {
+#define TC_SOCKOPT_NAME(e, name, meaning) [e] = name,
+	TC_SOCKOPT_LIST(TC_SOCKOPT_NAME)
+#undef TC_SOCKOPT_NAME
+};
+
+const char *tc_sockopt_name(enum tc_sockopt o)
+{
+	return (unsigned)o < TC_SO__COUNT ? sockopt_names[o] : "?";
+}
+
+int tc_sockopt_parse(const char *name, enum tc_sockopt *out)
+{
+	for (int i = 0; i < TC_SO__COUNT; i++)
+		if (strcmp(name, sockopt_names[i]) == 0) {
+			*out = (enum tc_sockopt)i;
+			return 0;
+		}
+	return -1;
+}
 
 const char *tc_app_verb_name(enum tc_app_verb v)
 {

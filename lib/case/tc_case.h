@@ -115,20 +115,93 @@ enum tc_app_verb {
 	TC_APP_LISTEN, /* listen [PORT] */
 	TC_APP_CONNECT, /* connect: from the case's port to the peer */
 	TC_APP_ACCEPT,
-	TC_APP_SEND, /* send N | send "text" */
-	TC_APP_RECV, /* recv N: expect exactly N bytes to be readable */
-	TC_APP_SHUTDOWN, /* shutdown: SHUT_WR, a FIN after queued data */
+	TC_APP_SEND, /* send N | send "text" | send_urgent N | send_urgent "text" */
+	TC_APP_RECV, /* recv N | recv "text" | recv_atleast N: read N bytes */
+	TC_APP_SHUTDOWN, /* shutdown [wr|rd|rdwr]: SHUT_WR by default */
 	TC_APP_CLOSE, /* close the connection */
 	TC_APP_ABORT, /* abort: RST (SO_LINGER 0, RFC 9293 3.10.5) */
 	TC_APP_CLOSE_LISTENER, /* close-listener */
+	TC_APP_CONNECT_RESULT, /* connect-result: the outcome of the pending connect */
+	TC_APP_SETSOCKOPT, /* setsockopt NAME VALUE */
+	TC_APP_GETSOCKOPT, /* getsockopt NAME: returns its value */
+	TC_APP_POLL, /* poll readable|writable [none] [within DURATION] */
 	TC_APP__COUNT
 };
+
+/* shutdown's direction (SHUT_WR is RFC 9293 3.10.4's CLOSE of the sending
+ * side; RFC 9293 has no receive-side shutdown). */
+enum tc_shut { TC_SHUT_WR, TC_SHUT_RD, TC_SHUT_RDWR };
+
+/* The socket options a case may set or read (the Linux names; a target
+ * states which it has, lib/target ops->sockopts, and a case that needs one
+ * lists it in `requires:`). */
+#define TC_SOCKOPT_LIST(X)                                                             \
+	X(TC_SO_TCP_NODELAY, "TCP_NODELAY", "1 disables the Nagle algorithm (RFC 9293 3.7.4, MUST-17)") \
+	X(TC_SO_KEEPALIVE, "SO_KEEPALIVE", "1 turns keep-alives on (RFC 9293 3.8.4, MUST-24)") \
+	X(TC_SO_TCP_KEEPIDLE, "TCP_KEEPIDLE", "seconds idle before the first keep-alive (MUST-27)") \
+	X(TC_SO_TCP_KEEPINTVL, "TCP_KEEPINTVL", "seconds between keep-alives") \
+	X(TC_SO_TCP_KEEPCNT, "TCP_KEEPCNT", "keep-alives unanswered before the connection is dropped") \
+	X(TC_SO_RCVBUF, "SO_RCVBUF", "receive buffer bytes") \
+	X(TC_SO_SNDBUF, "SO_SNDBUF", "send buffer bytes") \
+	X(TC_SO_TCP_MAXSEG, "TCP_MAXSEG", "the MSS: set before the SYN; read: the effective send MSS (RFC 9293 3.7.1)") \
+	X(TC_SO_LINGER, "SO_LINGER", "seconds to linger on close, -1 off; 0 makes close an ABORT (RFC 9293 3.10.5)") \
+	X(TC_SO_TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", "milliseconds unacknowledged data may wait: R2 (RFC 9293 3.8.3, MUST-21)") \
+	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)")
+
+enum tc_sockopt {
+#define TC_SOCKOPT_ENUM(e, name, meaning) e,
+	TC_SOCKOPT_LIST(TC_SOCKOPT_ENUM)
+#undef TC_SOCKOPT_ENUM
+	TC_SO__COUNT
+};
+
+/* poll: what must be ready */
+enum tc_poll_what { TC_POLL_READABLE, TC_POLL_WRITABLE };
+
+/* What an app step expects of the call's result, beyond the verb's own
+ * default (send: every byte queued; recv: exactly N bytes read; poll:
+ * ready). */
+enum tc_app_expect_field {
+	TC_AX_RETURNS = 1u << 0, /* returns: V */
+	TC_AX_ERROR = 1u << 1, /* error: ENAME */
+};
+
+struct tc_app_expect {
+	unsigned fields; /* enum tc_app_expect_field bits */
+	int64_t returns;
+	int error; /* an errno value (lib/case/tc_errno.h) */
+};
+
+/* The largest count `send N` and `recv N` take for a filler pattern: 1 MiB
+ * (the text forms stay within SEG_MAX_PAYLOAD bytes). */
+#define TC_APP_SEND_MAX (1u << 20)
 
 struct tc_app {
 	enum tc_app_verb verb;
 	uint16_t port; /* listen; 0 = the case's port */
 	uint32_t n; /* send / recv byte count */
-	uint16_t len; /* send: bytes in data (text form) */
+	uint16_t len; /* send: bytes in data (text form); recv: bytes expected (text or data:) */
+	uint8_t data[SEG_MAX_PAYLOAD];
+	bool urgent; /* send_urgent: the bytes are urgent (RFC 9293 3.8.5) */
+	bool at_least; /* recv_atleast: more may stay readable */
+	enum tc_shut shut; /* shutdown */
+	enum tc_sockopt opt; /* setsockopt, getsockopt */
+	int64_t optval; /* setsockopt */
+	enum tc_poll_what poll; /* poll */
+	bool poll_none; /* poll ... none: expect it not ready */
+	bool has_within; /* poll ... within DURATION */
+	struct tc_dur within; /* poll: how long readiness may take */
+	uint64_t within_us; /* poll: `within` resolved by the engine before the call */
+	struct tc_app_expect x;
+};
+
+/* What a target reports of one application call. */
+struct tc_app_result {
+	int err_no; /* 0: the call succeeded; else the errno it failed with */
+	int64_t value; /* bytes queued (send) or read (recv, 0 at end of stream), an
+			* option's value (getsockopt), 1 ready / 0 not (poll) */
+	bool more; /* recv: bytes were still readable after those read */
+	uint16_t ndata; /* recv: the first bytes read, kept in data */
 	uint8_t data[SEG_MAX_PAYLOAD];
 };
 
@@ -158,8 +231,9 @@ struct tc_override {
 		struct tc_segspec seg;
 		struct tc_dur dur; /* wait, expect_none */
 		enum tc_state state; /* state */
+		struct tc_app_expect app; /* app: returns / error on this target */
 	} u;
-	bool has_value; /* dur or state given */
+	bool has_value; /* dur, state or an app result given */
 };
 
 struct tc_step {
@@ -248,6 +322,7 @@ enum tc_require {
 	TC_REQ_OPEN_PORT = 1u << 3,
 	/* The case needs a port nobody listens on, and no `app` step. */
 	TC_REQ_CLOSED_PORT = 1u << 4,
+	TC_REQ_URGENT = 1u << 5, /* sending urgent data (send_urgent) */
 };
 
 #define TC_MAX_RFC 8
@@ -283,6 +358,7 @@ struct tc_case {
 	struct tc_loc requires_loc; /* where `requires:` is written */
 	enum tc_stack_profile profile;
 	struct tc_loc profile_loc; /* where `profile:` is written */
+	unsigned requires_sockopts; /* 1u << enum tc_sockopt: options the case cannot do without */
 	struct tc_case_conf conf;
 	uint16_t port; /* the target's port; default 8080 */
 	uint16_t peer_port; /* the injector's port; default 40000 */
@@ -302,6 +378,9 @@ struct tc_case {
 #define TC_DEFAULT_PEER_ISN 1000000u
 
 const char *tc_app_verb_name(enum tc_app_verb v);
+const char *tc_sockopt_name(enum tc_sockopt o);
+/* -1 for an unknown name */
+int tc_sockopt_parse(const char *name, enum tc_sockopt *out);
 const char *tc_step_kind_name(enum tc_step_kind k);
 
 #endif

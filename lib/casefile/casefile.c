@@ -134,6 +134,7 @@ static const struct {
 	{"virtual-time", TC_REQ_VIRTUAL_TIME},
 	{"open-port", TC_REQ_OPEN_PORT},
 	{"closed-port", TC_REQ_CLOSED_PORT},
+	{"urgent", TC_REQ_URGENT},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -143,14 +144,39 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 
 	if (cf_string(cf, item, "requires", &s))
 		return -1;
+	enum tc_sockopt opt;
+
 	for (size_t i = 0; i < sizeof(requirements) / sizeof(requirements[0]); i++) {
 		if (strcmp(s, requirements[i].name) == 0) {
 			c->requires |= requirements[i].bit;
 			return 0;
 		}
 	}
-	return cf_fail(cf, item, "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port",
+	/* a socket option the case sets or reads */
+	if (tc_sockopt_parse(s, &opt) == 0) {
+		c->requires_sockopts |= 1u << opt;
+		return 0;
+	}
+	return cf_fail(cf, item,
+		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, "
+		       "or a socket option (TCP_NODELAY, SO_LINGER, ...)",
 		       cf_found(item, shown, sizeof(shown)));
+}
+
+int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
+{
+	for (int i = 0; i < c->nsteps; i++) {
+		const struct tc_step *st = &c->steps[i];
+		const struct tc_app *a = &st->u.app;
+
+		if (st->kind != TC_STEP_APP)
+			continue;
+		if (a->verb == TC_APP_SEND && a->urgent && !(c->requires & TC_REQ_URGENT))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "send_urgent: list urgent in requires:, so a target without urgent data "
+					  "skips the case");
+	}
+	return 0;
 }
 
 static int k_requires(struct cf *cf, yaml_node_t *v, void *obj)
@@ -466,7 +492,7 @@ static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 	c->peer_isn = TC_DEFAULT_PEER_ISN;
 	if (cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c))
 		return -1;
-	if (check_port_needs(cf, c))
+	if (check_port_needs(cf, c) || cf_check_app_requires(cf, c))
 		return -1;
 	return cf_check_deviations(cf, c);
 }

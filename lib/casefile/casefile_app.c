@@ -1,18 +1,26 @@
 /* Application actions: one string per step, "VERB ARGS", as a person
- * would say it ("listen 8080", "send 100", "send \"GET /\"", "close"). */
+ * would say it ("listen 8080", "send 100", "send \"GET /\"", "close",
+ * "setsockopt TCP_NODELAY 1", "poll readable within 200ms"). */
 #include "casefile_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#define VERB_LIST                                                                      \
-	"listen [PORT], connect, accept, send N, send \"text\", recv N, shutdown, close, " \
-	"abort, close-listener"
+#define VERB_LIST                                                                               \
+	"listen [PORT], connect, connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
+	"recv N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, "        \
+	"setsockopt NAME VALUE, getsockopt NAME, poll readable|writable [none] [within DURATION]"
 
 enum app_arg {
 	ARG_NONE,
 	ARG_PORT, /* optional */
 	ARG_SEND, /* a count or "text" */
-	ARG_COUNT,
+	ARG_RECV, /* a count or "text" */
+	ARG_COUNT, /* a count */
+	ARG_SHUT, /* optional wr, rd, rdwr */
+	ARG_SETOPT, /* NAME VALUE */
+	ARG_GETOPT, /* NAME */
+	ARG_POLL, /* readable|writable [none] [within DURATION] */
 };
 
 static const struct {
@@ -24,11 +32,17 @@ static const struct {
 	{"connect", TC_APP_CONNECT, ARG_NONE},
 	{"accept", TC_APP_ACCEPT, ARG_NONE},
 	{"send", TC_APP_SEND, ARG_SEND},
-	{"recv", TC_APP_RECV, ARG_COUNT},
-	{"shutdown", TC_APP_SHUTDOWN, ARG_NONE},
+	{"send_urgent", TC_APP_SEND, ARG_SEND},
+	{"recv", TC_APP_RECV, ARG_RECV},
+	{"recv_atleast", TC_APP_RECV, ARG_COUNT},
+	{"shutdown", TC_APP_SHUTDOWN, ARG_SHUT},
 	{"close", TC_APP_CLOSE, ARG_NONE},
 	{"abort", TC_APP_ABORT, ARG_NONE},
 	{"close-listener", TC_APP_CLOSE_LISTENER, ARG_NONE},
+	{"connect-result", TC_APP_CONNECT_RESULT, ARG_NONE},
+	{"setsockopt", TC_APP_SETSOCKOPT, ARG_SETOPT},
+	{"getsockopt", TC_APP_GETSOCKOPT, ARG_GETOPT},
+	{"poll", TC_APP_POLL, ARG_POLL},
 };
 
 struct appctx {
@@ -128,6 +142,75 @@ static int parse_text(struct appctx *a, const char *p, struct tc_app *app)
 	return 0;
 }
 
+/* The next blank-separated word of p into buf; returns what follows it. */
+static const char *next_word(const char *p, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	p = skip_space(p);
+	while (*p && !is_space(*p)) {
+		if (n + 1 < cap)
+			buf[n++] = *p;
+		p++;
+	}
+	buf[n] = '\0';
+	return skip_space(p);
+}
+
+static bool word_is(const char *w, const char *want)
+{
+	return strcmp(w, want) == 0;
+}
+
+static int parse_sockopt(struct appctx *a, const char *p, bool with_value, struct tc_app *app)
+{
+	char name[32], list[512];
+	size_t o = 0;
+
+	p = next_word(p, name, sizeof(name));
+	if (tc_sockopt_parse(name, &app->opt) != 0) {
+		for (int i = 0; i < TC_SO__COUNT && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+					      tc_sockopt_name((enum tc_sockopt)i));
+		return cf_fail(a->cf, a->node, "app: %s: unknown socket option '%s'; expected one of: %s", a->shown,
+			       name, list);
+	}
+	if (!with_value)
+		return *p ? bad(a, "getsockopt takes only the option's name") : 0;
+	if (arg_int(p, -1, INT32_MAX, &app->optval))
+		return bad(a, "setsockopt takes NAME VALUE, VALUE an integer -1..2147483647");
+	return 0;
+}
+
+static int parse_poll(struct appctx *a, const char *p, struct tc_app *app)
+{
+	char w[32];
+	const char *why;
+
+	p = next_word(p, w, sizeof(w));
+	if (word_is(w, "readable"))
+		app->poll = TC_POLL_READABLE;
+	else if (word_is(w, "writable"))
+		app->poll = TC_POLL_WRITABLE;
+	else
+		return bad(a, "poll takes readable or writable");
+	p = next_word(p, w, sizeof(w));
+	if (word_is(w, "none")) {
+		app->poll_none = true;
+		p = next_word(p, w, sizeof(w));
+	}
+	if (word_is(w, "within")) {
+		p = next_word(p, w, sizeof(w));
+		if (cf_parse_dur(w, &app->within, &why) != 0)
+			return cf_fail(a->cf, a->node, "app: %s: within: %s", a->shown, why);
+		app->has_within = true;
+		p = next_word(p, w, sizeof(w));
+	}
+	if (w[0] || *p)
+		return bad(a, "poll takes readable|writable [none] [within DURATION]");
+	return 0;
+}
+
 static int parse_arg(struct appctx *a, enum app_arg arg, const char *p, struct tc_app *app)
 {
 	int64_t v;
@@ -145,15 +228,34 @@ static int parse_arg(struct appctx *a, enum app_arg arg, const char *p, struct t
 	case ARG_SEND:
 		if (*p == '"')
 			return parse_text(a, p, app);
-		if (arg_int(p, 1, SEG_MAX_PAYLOAD, &v))
-			return bad(a, "send takes a byte count 1..2048 or \"text\"");
+		if (arg_int(p, 1, TC_APP_SEND_MAX, &v))
+			return bad(a, "send takes a byte count 1..1048576 or \"text\"");
 		app->n = (uint32_t)v;
 		return 0;
+	case ARG_RECV:
+		if (*p == '"')
+			return parse_text(a, p, app);
+		/* fall through */
 	case ARG_COUNT:
 		if (arg_int(p, 0, UINT32_MAX, &v))
-			return bad(a, "recv takes a byte count 0..4294967295");
+			return bad(a, "recv takes a byte count 0..4294967295 (or \"text\"; recv_atleast a count)");
 		app->n = (uint32_t)v;
 		return 0;
+	case ARG_SHUT: {
+		char w[16];
+
+		p = next_word(p, w, sizeof(w));
+		if (*p || !(w[0] == '\0' || word_is(w, "wr") || word_is(w, "rd") || word_is(w, "rdwr")))
+			return bad(a, "shutdown takes wr, rd or rdwr (nothing: wr)");
+		app->shut = word_is(w, "rd") ? TC_SHUT_RD : word_is(w, "rdwr") ? TC_SHUT_RDWR : TC_SHUT_WR;
+		return 0;
+	}
+	case ARG_SETOPT:
+		return parse_sockopt(a, p, true, app);
+	case ARG_GETOPT:
+		return parse_sockopt(a, p, false, app);
+	case ARG_POLL:
+		return parse_poll(a, p, app);
 	}
 	return bad(a, "internal: unknown argument kind");
 }
@@ -175,6 +277,8 @@ int cf_load_app(struct cf *cf, yaml_node_t *n, struct tc_app *app)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strlen(verbs[i].name) == len && memcmp(verbs[i].name, p, len) == 0) {
 			app->verb = verbs[i].verb;
+			app->urgent = strcmp(verbs[i].name, "send_urgent") == 0;
+			app->at_least = strcmp(verbs[i].name, "recv_atleast") == 0;
 			return parse_arg(&a, verbs[i].arg, skip_space(end), app);
 		}
 	}

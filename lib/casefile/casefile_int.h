@@ -70,6 +70,15 @@ int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c);
 int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segspec *s);
 int cf_load_opts(struct cf *cf, yaml_node_t *seq, bool expect, struct tc_segspec *s);
 int cf_load_app(struct cf *cf, yaml_node_t *n, struct tc_app *app);
+/* An app step's `returns` / `error` (either may be NULL), also in `on:`. */
+int cf_load_app_expect(struct cf *cf, yaml_node_t *returns, yaml_node_t *error, struct tc_app_expect *x);
+int cf_load_app_error(struct cf *cf, yaml_node_t *v, const char *what, int *out);
+/* Every send_urgent of the case is covered by its `requires: [urgent]`,
+ * so a target without urgent data skips the case. (A socket option may be
+ * needed on some targets only, `on: T: {skip: true}`: a case lists the
+ * options it cannot do without in `requires:`, a target without one fails
+ * the step naming it.) */
+int cf_check_app_requires(struct cf *cf, const struct tc_case *c);
 /* `on:` of a step whose kind is known: per-target expectations. */
 int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out);
 int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st);

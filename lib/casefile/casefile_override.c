@@ -83,8 +83,34 @@ static const struct cf_key dur_keys[] = {
 static const struct cf_key state_keys[] = {
 	{"reason", k_reason, true}, {"skip", k_skip, false}, {"state", k_state, false},
 };
+/* An app step's result on this target: returns or error, which replace
+ * the step's (a stack may answer a call differently and still keep to the
+ * RFC: a send after the peer's RST). */
+static int k_app_returns(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_override *o = obj;
+
+	if (o->u.app.fields & TC_AX_ERROR)
+		return cf_fail(cf, v, "returns: give returns or error, not both");
+	o->has_value = true;
+	return cf_load_app_expect(cf, v, NULL, &o->u.app);
+}
+
+static int k_app_error(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_override *o = obj;
+
+	if (o->u.app.fields & TC_AX_RETURNS)
+		return cf_fail(cf, v, "error: give returns or error, not both");
+	o->has_value = true;
+	return cf_load_app_expect(cf, NULL, v, &o->u.app);
+}
+
 static const struct cf_key app_keys[] = {
-	{"reason", k_reason, true}, {"skip", k_skip, true},
+	{"reason", k_reason, true},
+	{"skip", k_skip, false},
+	{"returns", k_app_returns, false},
+	{"error", k_app_error, false},
 };
 
 /* A segment override accepts the step's own keys (none required: only
@@ -123,7 +149,9 @@ static int load_one(struct cf *cf, yaml_node_t *map, const struct tc_step *st, s
 			return -1;
 		break;
 	case TC_STEP_APP:
-		return cf_walk_map(cf, map, "an app override", app_keys, 2, o);
+		if (cf_walk_map(cf, map, "an app override", app_keys, 4, o))
+			return -1;
+		break;
 	}
 	if (!o->skip && !o->has_value)
 		return cf_fail(cf, map, "override: give the value this target expects, or skip: true");

@@ -2,6 +2,7 @@
  * expect share one segment template; the tables below say which keys each
  * accepts. */
 #include "casefile_int.h"
+#include "../case/tc_errno.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,8 @@ int cf_load_segspec(struct cf *cf, yaml_node_t *map, bool expect, struct tc_segs
 struct step_read {
 	struct tc_step *st;
 	yaml_node_t *on;
+	/* an app step's result keys, read once the kind is known */
+	yaml_node_t *returns, *error, *data;
 	bool has_kind;
 };
 
@@ -339,18 +342,112 @@ static int st_on(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int st_returns(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	(void)cf;
+	((struct step_read *)obj)->returns = v;
+	return 0;
+}
+
+static int st_error(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	(void)cf;
+	((struct step_read *)obj)->error = v;
+	return 0;
+}
+
+static int st_data(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	(void)cf;
+	((struct step_read *)obj)->data = v;
+	return 0;
+}
+
 static const struct cf_key step_keys[] = {
 	{"send", st_send, false},   {"expect", st_expect, false}, {"expect_none", st_expect_none, false},
 	{"state", st_state, false}, {"app", st_app, false},	  {"wait", st_wait, false},
-	{"on", st_on, false},
+	{"on", st_on, false},	    {"returns", st_returns, false}, {"error", st_error, false},
+	{"data", st_data, false},
 };
-/* The kind keys: all but the last, `on`. */
-#define NKINDS (NKEYS(step_keys) - 1)
+/* The kind keys: the first six; `on` and an app step's result keys follow. */
+#define NKINDS 6
 
-static bool is_on_key(const yaml_node_t *k)
+static bool is_kind_key(const yaml_node_t *k)
 {
-	return k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 2 &&
-	       memcmp(k->data.scalar.value, "on", 2) == 0;
+	if (!k || k->type != YAML_SCALAR_NODE)
+		return true;
+	for (size_t i = NKINDS; i < NKEYS(step_keys); i++)
+		if (k->data.scalar.length == strlen(step_keys[i].name) &&
+		    memcmp(k->data.scalar.value, step_keys[i].name, k->data.scalar.length) == 0)
+			return false;
+	return true;
+}
+
+int cf_load_app_error(struct cf *cf, yaml_node_t *v, const char *what, int *out)
+{
+	char shown[64];
+	const char *s;
+
+	if (cf_string(cf, v, what, &s))
+		return -1;
+	if (tc_errno_parse(s, out) == 0)
+		return 0;
+	return cf_fail(cf, v, "%s: unknown error %s; expected one of: %s", what, cf_found(v, shown, sizeof(shown)),
+		       tc_errno_names());
+}
+
+/* returns and error: what the call must give back. One or the other: a
+ * call that fails returns nothing. */
+int cf_load_app_expect(struct cf *cf, yaml_node_t *returns, yaml_node_t *error, struct tc_app_expect *x)
+{
+	if (returns && error)
+		return cf_fail(cf, error, "error: give returns or error, not both (a failed call returns nothing)");
+	if (returns) {
+		if (cf_int(cf, returns, "returns", INT32_MIN, UINT32_MAX, &x->returns))
+			return -1;
+		x->fields |= TC_AX_RETURNS;
+	}
+	if (error) {
+		if (cf_load_app_error(cf, error, "error", &x->error))
+			return -1;
+		x->fields |= TC_AX_ERROR;
+	}
+	return 0;
+}
+
+/* recv's data: the bytes it must read (the count must agree). */
+static int load_recv_data(struct cf *cf, yaml_node_t *v, struct tc_app *a)
+{
+	const char *text;
+	size_t len;
+
+	if (a->verb != TC_APP_RECV || a->at_least)
+		return cf_fail(cf, v, "data: only recv N takes data (the bytes it must read)");
+	if (a->len)
+		return cf_fail(cf, v, "data: recv \"text\" gives the bytes already");
+	if (cf_scalar(cf, v, "data", &text, &len))
+		return -1;
+	if (len == 0 || len > SEG_MAX_PAYLOAD)
+		return cf_fail(cf, v, "data: %zu bytes; give 1..%d", len, SEG_MAX_PAYLOAD);
+	if (len != a->n)
+		return cf_fail(cf, v, "data: %zu bytes, but recv reads %u", len, (unsigned)a->n);
+	memcpy(a->data, text, len);
+	a->len = (uint16_t)len;
+	return 0;
+}
+
+static int load_app_results(struct cf *cf, struct step_read *rd)
+{
+	struct tc_step *st = rd->st;
+	yaml_node_t *first = rd->returns ? rd->returns : rd->error ? rd->error : rd->data;
+
+	if (!first)
+		return 0;
+	if (st->kind != TC_STEP_APP)
+		return cf_fail(cf, first, "returns, error and data (beside the step's kind) belong to app steps only");
+	if (cf_load_app_expect(cf, rd->returns, rd->error, &st->u.app.x))
+		return -1;
+	return rd->data ? load_recv_data(cf, rd->data, &st->u.app) : 0;
 }
 
 static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
@@ -366,7 +463,7 @@ static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
 			       cf_found(n, shown, sizeof(shown)));
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = cf_node(cf, p->key);
-		if (is_on_key(k))
+		if (!is_kind_key(k))
 			continue;
 		if (kinds++ == 1 && first && k)
 			return cf_fail(cf, k, "a step has exactly one of: %s; %s follows %s", list,
@@ -375,9 +472,11 @@ static int load_step(struct cf *cf, yaml_node_t *n, struct tc_step *st)
 		first = k;
 	}
 	if (kinds == 0)
-		return cf_fail(cf, n, "%s; expected one of: %s", cf_len(n) ? "a step with only 'on'" : "empty step",
-			       list);
+		return cf_fail(cf, n, "%s; expected one of: %s",
+			       cf_len(n) ? "a step with only 'on' (or an app step's results)" : "empty step", list);
 	if (cf_walk_map(cf, n, "a step", step_keys, NKEYS(step_keys), &rd))
+		return -1;
+	if (load_app_results(cf, &rd))
 		return -1;
 	return rd.on ? cf_load_overrides(cf, rd.on, st) : 0;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_app.h"
 #include "engine_match.h"
 #include "engine_pcap.h"
 
@@ -475,16 +476,28 @@ static enum tc_verdict step_state(struct run *run, int i, enum tc_state want)
 	return TC_PASS;
 }
 
-static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *a)
+/* The call is made, then judged: its errno, what it returned, what a recv
+ * read (engine_app.c). */
+static enum tc_verdict step_app(struct run *run, int i, const struct tc_app *step_act)
 {
 	struct tc_err err = {0};
+	struct tc_app a = *step_act;
+	struct tc_app_result res;
+	char what[128], why[512];
 
-	trace(run, "  app %s", tc_app_verb_name(a->verb));
+	/* poll's `within` is a duration of the target's profile */
+	a.within_us = a.has_within ? tc_dur_us(&a.within, run->prof) : 0;
+	engine_app_format(&a, what, sizeof(what));
+	trace(run, "  app %s", what);
 	uint64_t start = target_now(run->t);
-	if (target_app(run->t, a, &err) != 0)
+	if (target_app(run->t, &a, &res, &err) != 0)
 		return conclude(run, err.code == TC_ERR_TARGET ? TC_FAIL : TC_ERROR, i, "app %s: %s",
-				tc_app_verb_name(a->verb), err.msg);
+				tc_app_verb_name(a.verb), err.msg);
 	set_anchor(run, i, start, target_now(run->t));
+	trace(run, "  app %s: errno %d, returned %lld%s", what, res.err_no, (long long)res.value,
+	      res.more ? ", more readable" : "");
+	if (engine_app_judge(&a, &res, why, sizeof(why)) != 0)
+		return conclude(run, TC_FAIL, i, "app %s: %s", what, why);
 	return TC_PASS;
 }
 
@@ -567,6 +580,9 @@ static void apply_override(struct tc_step *tmp, const struct tc_override *o)
 		tmp->u.state = o->u.state;
 		break;
 	case TC_STEP_APP:
+		/* returns or error replace the step's (skip is handled before) */
+		if (o->has_value)
+			tmp->u.app.x = o->u.app;
 		break;
 	}
 }
@@ -725,7 +741,8 @@ static enum tc_verdict check_leftovers(struct run *run)
 /* What the case needs and the run lacks. A case that needs only an open
  * (closed) port runs without application control on a run that offers
  * one; its state steps are then informational. */
-static unsigned target_missing(const struct tc_case *c, unsigned caps, const char **what)
+static unsigned target_missing(const struct tc_case *c, unsigned caps, const struct tc_target_ops *ops,
+			       const char **what, char *optbuf, size_t optcap)
 {
 	static const struct {
 		unsigned req, cap, port_cap;
@@ -737,6 +754,7 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const cha
 		/* with application control a target makes either port itself */
 		{TC_REQ_OPEN_PORT, TC_CAP_APP | TC_CAP_OPEN_PORT, 0, "a listening port"},
 		{TC_REQ_CLOSED_PORT, TC_CAP_APP | TC_CAP_CLOSED_PORT, 0, "a closed port"},
+		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent)"},
 	};
 	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
 	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |
@@ -750,6 +768,12 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const cha
 		*what = needs[k].what;
 		return needs[k].req;
 	}
+	for (int o = 0; o < TC_SO__COUNT; o++)
+		if ((c->requires_sockopts & (1u << o)) && !(ops->sockopts & (1u << o))) {
+			snprintf(optbuf, optcap, "the socket option %s", tc_sockopt_name((enum tc_sockopt)o));
+			*what = optbuf;
+			return 1;
+		}
 	return 0;
 }
 
@@ -824,7 +848,9 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	memset(r, 0, sizeof(*r));
 	r->failed_step = -1;
 	run.override_name = target_run_override_name(o->run);
-	if (target_missing(c, caps, &missing))
+	char optbuf[64];
+
+	if (target_missing(c, caps, ops, &missing, optbuf, sizeof(optbuf)))
 		return conclude(&run, TC_SKIP, -1, "target %s lacks %s", ops->name, missing);
 	for (int k = 0; k < c->nskips; k++)
 		if (strcmp(c->skips[k].target, run.override_name) == 0)

@@ -264,6 +264,10 @@ void refstack_snd_acked(struct refstack_conn *c)
 {
 	uint32_t n;
 
+	/* 9293 3.8.5: the urgent data is acknowledged: urgent mode ends */
+	if (c->snd_urg && !seq_lt(c->snd_una, c->snd_up))
+		c->snd_urg = false;
+
 	if (!seq_gt(c->snd_una, c->snd_buf_seq))
 		return;
 	n = c->snd_una - c->snd_buf_seq;
@@ -449,6 +453,26 @@ int refstack_send(struct refstack *s, struct refstack_conn *c, const uint8_t *da
 	return (int)n;
 }
 
+/* 9293 3.10.2 SEND, URGENT flag: "If the urgent flag is set, then SND.UP
+ * <- SND.NXT and set the urgent pointer in the outgoing segments"; with
+ * queued text SND.NXT is where the queue ends, the octet after the urgent
+ * data (3.8.5). The pointer is set before the bytes go out, so the first
+ * segment carrying them carries URG too. */
+int refstack_send_urgent(struct refstack *s, struct refstack_conn *c, const uint8_t *data,
+			 size_t len, uint64_t now_us)
+{
+	uint32_t space;
+
+	if (!c || !c->used || c->listener || len == 0)
+		return refstack_send(s, c, data, len, now_us);
+	space = c->snd_cap - c->snd_len;
+	if (space && (c->state == REFSTACK_ESTABLISHED || c->state == REFSTACK_CLOSE_WAIT) && !c->fin_queued) {
+		c->snd_up = c->snd_buf_seq + c->snd_len + (len < space ? (uint32_t)len : space);
+		c->snd_urg = true;
+	}
+	return refstack_send(s, c, data, len, now_us);
+}
+
 /* 9293 3.10.3 RECEIVE */
 int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, size_t cap,
 		  uint64_t now_us)
@@ -632,4 +656,36 @@ bool refstack_conn_eof(const struct refstack_conn *c)
 int refstack_conn_error(const struct refstack_conn *c)
 {
 	return c->error;
+}
+
+uint32_t refstack_conn_readable(const struct refstack_conn *c)
+{
+	return c->used ? c->rcv_len : 0;
+}
+
+uint32_t refstack_conn_snd_space(const struct refstack_conn *c)
+{
+	if (!c->used || c->listener || c->fin_queued)
+		return 0;
+	switch (c->state) {
+	case REFSTACK_SYN_SENT:
+	case REFSTACK_SYN_RECEIVED:
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_CLOSE_WAIT:
+		return c->snd_cap - c->snd_len;
+	case REFSTACK_CLOSED:
+	case REFSTACK_LISTEN:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		break;
+	}
+	return 0;
+}
+
+uint32_t refstack_conn_snd_mss(const struct refstack_conn *c)
+{
+	return c->snd_mss;
 }

@@ -114,7 +114,9 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_WINDOW_SCALING_APPLIED, "no-window-scaling-applied", "the peer's window field is used unscaled although window scaling was negotiated") \
 	X(REFSTACK_FAULT_TS_RECENT_FROM_ANY_SEGMENT, "ts-recent-from-any-segment", "TS.Recent is taken from every arriving segment, out-of-window and invalid ACKs too") \
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
-	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)")
+	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
+	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -263,6 +265,12 @@ int refstack_accept(struct refstack *s, uint16_t lport, struct refstack_conn **o
 /* Queue bytes; sends what window and MSS allow. Returns bytes queued or <0. */
 int refstack_send(struct refstack *s, struct refstack_conn *c, const uint8_t *data,
 		  size_t len, uint64_t now_us);
+/* SEND with the URGENT flag (9293 3.10.2, 3.8.5): queue bytes as
+ * refstack_send does and move SND.UP past them, so every segment before
+ * that point carries URG and an urgent pointer to the first octet after
+ * the urgent data (MUST-62). */
+int refstack_send_urgent(struct refstack *s, struct refstack_conn *c, const uint8_t *data,
+			 size_t len, uint64_t now_us);
 /* Read up to cap received in-order bytes; returns count (0 = none yet or
  * end of stream, see refstack_conn_eof) or <0. Opens the window again. */
 int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, size_t cap,
@@ -299,6 +307,12 @@ bool refstack_conn_eof(const struct refstack_conn *c);
 /* A reset or timeout ended it: the error the application would see
  * (0 = none, -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT). */
 int refstack_conn_error(const struct refstack_conn *c);
+/* Received in-order bytes the application has not read. */
+uint32_t refstack_conn_readable(const struct refstack_conn *c);
+/* Free send-buffer bytes (0 on a TCB that takes no more SENDs). */
+uint32_t refstack_conn_snd_space(const struct refstack_conn *c);
+/* Eff.snd.MSS (9293 3.7.1). */
+uint32_t refstack_conn_snd_mss(const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);

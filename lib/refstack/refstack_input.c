@@ -398,6 +398,14 @@ static enum step step2_rst(struct rx *rx)
 		/* 9293 3.10.7.4 step 2: "any outstanding RECEIVEs and SEND
 		 * should receive 'reset' responses ... Enter the CLOSED state,
 		 * delete the TCB" */
+#ifdef REFSTACK_FAULTS
+		/* fault rst-error-lost: the TCB goes, the application is not
+		 * told why (MUST-12) */
+		if (refstack_fault_on(s, REFSTACK_FAULT_RST_ERROR_LOST)) {
+			refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, 0);
+			break;
+		}
+#endif
 		refstack_conn_closed(s, c, REFSTACK_CAUSE_RCV_RST, -ECONNRESET);
 		break;
 	case REFSTACK_CLOSING:

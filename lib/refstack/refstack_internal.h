@@ -63,6 +63,10 @@ struct refstack_conn {
 	/* 9293 3.3.1: receive sequence variables */
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_up;
 	uint32_t snd_mss; /* Eff.snd.MSS (9293 3.7.1) */
+	/* 9293 3.3.1 SND.UP, valid while snd_urg: the first octet after the
+	 * urgent data (3.8.5, MUST-62) */
+	uint32_t snd_up;
+	bool snd_urg;
 
 	/* Send buffer: a ring of queued bytes, sent or not; the first is at
 	 * sequence number snd_buf_seq (== SND.UNA once the SYN is acked). */

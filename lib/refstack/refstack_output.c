@@ -66,6 +66,23 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 		/* RFC 7323 4.3: Last.ACK.sent, for the TS.Recent rule */
 		c->last_ack_sent = ack;
 	}
+	/* 9293 3.8.5: while urgent data is unacknowledged, a segment that
+	 * starts before SND.UP carries URG and the offset from its sequence
+	 * number to the first octet after the urgent data (MUST-62); an
+	 * offset past 65535 is sent as 65535 (RFC 6093 4: the pointer can
+	 * only point so far, the data stays urgent) */
+	if (c->snd_urg && !(flags & (SEG_SYN | SEG_RST)) && seq_lt(seq, c->snd_up)) {
+		uint32_t up = c->snd_up - seq;
+
+#ifdef REFSTACK_FAULTS
+		/* fault urgent-pointer-last-octet: RFC 793's other reading, the
+		 * pointer at the last urgent octet */
+		if (refstack_fault_on(s, REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET))
+			up--;
+#endif
+		o.flags |= SEG_URG;
+		o.urp = (uint16_t)(up > 65535 ? 65535 : up);
+	}
 	/* RSTs carry no window; the others RCV.WND, scaled once window
 	 * scaling is on (RFC 7323 2.3) */
 	o.win = refstack_wnd_field(c, flags);

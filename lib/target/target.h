@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../case/tc_case.h"
 #include "../case/tc_profile.h"
@@ -28,6 +29,7 @@ enum tc_cap {
 	 * need `open-port`, a closed one for `closed-port` (case-format.md). */
 	TC_CAP_OPEN_PORT = 1u << 3,
 	TC_CAP_CLOSED_PORT = 1u << 4,
+	TC_CAP_URGENT = 1u << 5, /* the application can send urgent data */
 };
 
 /* The run's settings, given once. */
@@ -75,6 +77,9 @@ struct tc_target_ops {
 	/* One line of what it is, for `tcpconform list-targets`. */
 	const char *description;
 	unsigned caps; /* enum tc_cap */
+	/* The socket options app setsockopt / getsockopt take here
+	 * (1u << enum tc_sockopt); a case needing another is skipped. */
+	unsigned sockopts;
 	/* At most this many workers at once (0: no limit). */
 	unsigned max_jobs;
 	/* True when cases spend their time waiting in real time rather than
@@ -120,10 +125,14 @@ struct tc_target_ops {
 	 * -1 = error. */
 	int (*capture)(struct tc_target *t, uint64_t deadline_us, struct tc_seg *out,
 		       uint64_t *at_us, struct tc_err *err);
-	/* An application action. A failure the stack is to blame for (a
-	 * connect refused when the case expects success) is TC_ERR_TARGET;
-	 * anything else (a helper process that died) is an error of the run. */
-	int (*app)(struct tc_target *t, const struct tc_app *act, struct tc_err *err);
+	/* An application action. 0 when the call was made: *res says how it
+	 * went (the errno it failed with, what it returned, the bytes a recv
+	 * read), and the engine judges that against the step. -1 when it
+	 * could not be made: TC_ERR_TARGET when the stack is to blame (there
+	 * is no connection to send on), anything else (a helper process that
+	 * died) is an error of the run. */
+	int (*app)(struct tc_target *t, const struct tc_app *act, struct tc_app_result *res,
+		   struct tc_err *err);
 	/* The current state of the case's connection (LISTEN when only a
 	 * listener is there, CLOSED when nothing is), and the transitions seen
 	 * since the last call (may be NULL). */
@@ -252,12 +261,21 @@ static inline int target_capture(struct tc_target *t, uint64_t deadline_us, stru
 	return t->ops->capture(t, deadline_us, out, at_us, err);
 }
 
-static inline int target_app(struct tc_target *t, const struct tc_app *act, struct tc_err *err)
+static inline int target_app(struct tc_target *t, const struct tc_app *act, struct tc_app_result *res,
+			     struct tc_err *err)
 {
 	if (!t->ops->app || !(target_caps(t) & TC_CAP_APP))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "target %s has no application control", t->ops->name);
-	return t->ops->app(t, act, err);
+	if ((act->verb == TC_APP_SETSOCKOPT || act->verb == TC_APP_GETSOCKOPT) &&
+	    !(t->ops->sockopts & (1u << act->opt)))
+		return tc_err_set(err, TC_ERR_TARGET, "target %s has no socket option %s (list it in requires:)",
+				  t->ops->name, tc_sockopt_name(act->opt));
+	if (act->verb == TC_APP_SEND && act->urgent && !(t->ops->caps & TC_CAP_URGENT))
+		return tc_err_set(err, TC_ERR_TARGET, "target %s cannot send urgent data (list urgent in requires:)",
+				  t->ops->name);
+	memset(res, 0, sizeof(*res));
+	return t->ops->app(t, act, res, err);
 }
 
 static inline int target_state(struct tc_target *t, enum tc_state *out, struct tc_transitions *since,

@@ -94,7 +94,7 @@ static void expect_state(struct agent_client *c, enum tc_state want, unsigned ke
 static void act(struct agent_client *c, struct tc_app a, uint64_t timeout_us, int want_code)
 {
 	struct tc_err err = {0};
-	int rc = agent_app(c, &a, timeout_us, &err);
+	int rc = agent_app(c, &a, timeout_us, NULL, &err);
 
 	if (want_code == TC_OK)
 		CHECK(rc == 0, "%s: %s", tc_app_verb_name(a.verb), err.msg);
@@ -193,7 +193,7 @@ static int dead(const char *hp, const char *tok, pid_t pid)
 	/* the test started this agent: it is ours to end */
 	kill(pid, SIGKILL);
 	pause_ms(100);
-	CHECK(agent_app(c, &a, 100000, &err) != 0 && err.code == TC_ERR_SYSTEM && strstr(err.msg, hp),
+	CHECK(agent_app(c, &a, 100000, NULL, &err) != 0 && err.code == TC_ERR_SYSTEM && strstr(err.msg, hp),
 	      "an action on a dead agent: code %s: %s", tc_err_name(err.code), err.msg);
 	printf("agent-drive: dead agent: %s\n", err.msg);
 	agent_close(c);
@@ -215,7 +215,7 @@ static int listen_for(const char *hp, const char *tok, int family, const char *p
 	}
 	seg_addr_parse(peer_text, &peer);
 	CHECK(agent_case_begin(c, family, PORT, &peer, PEER_PORT, &err) == 0, "CASE-BEGIN: %s", err.msg);
-	CHECK(agent_app(c, &a, 100000, &err) == 0, "listen: %s", err.msg);
+	CHECK(agent_app(c, &a, 100000, NULL, &err) == 0, "listen: %s", err.msg);
 	for (int i = 0; i < 100 && st != TC_ESTABLISHED; i++) {
 		if (agent_state(c, &st, &tr, &err) != 0) {
 			CHECK(0, "STATE: %s", err.msg);
@@ -228,9 +228,9 @@ static int listen_for(const char *hp, const char *tok, int family, const char *p
 	}
 	CHECK(st == TC_ESTABLISHED, "IPv%d: no connection from %s in 5 s (state %s)", family, peer_text, tc_state_name(st));
 	a.verb = TC_APP_ACCEPT;
-	CHECK(agent_app(c, &a, 100000, &err) == 0, "accept: %s", err.msg);
+	CHECK(agent_app(c, &a, 100000, NULL, &err) == 0, "accept: %s", err.msg);
 	a = (struct tc_app){.verb = TC_APP_RECV, .n = 5};
-	CHECK(agent_app(c, &a, 2000000, &err) == 0, "recv 5 from the kernel peer: %s", err.msg);
+	CHECK(agent_app(c, &a, 2000000, NULL, &err) == 0, "recv 5 from the kernel peer: %s", err.msg);
 	CHECK(agent_case_end(c, &err) == 0, "CASE-END: %s", err.msg);
 	agent_close(c);
 	return failures ? 1 : 0;

@@ -244,10 +244,12 @@ static int fake_begin(struct agent_stack *s, const struct agent_case *c, struct 
 	return 0;
 }
 
-static int fake_app(struct agent_stack *s, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+static int fake_app(struct agent_stack *s, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+		    struct tc_err *err)
 {
 	struct fake *f = (struct fake *)s;
 
+	(void)res;
 	f->apps++;
 	f->last_app = *act;
 	f->last_timeout = timeout_us;
@@ -344,7 +346,7 @@ static void test_session_through_client(void **state)
 	assert_true(agent_transitions(c));
 	seg_addr_parse("192.0.2.2", &peer);
 	/* APP before a case is out of order: a protocol error, not the stack's */
-	assert_int_equal(agent_app(c, &act, 1000, &err), -1);
+	assert_int_equal(agent_app(c, &act, 1000, NULL, &err), -1);
 	assert_int_equal(err.code, TC_ERR_SYSTEM);
 	assert_non_null(strstr(err.msg, "ORDER"));
 	assert_int_equal(f.apps, 0);
@@ -354,13 +356,13 @@ static void test_session_through_client(void **state)
 	assert_true(seg_addr_eq(&f.last_case.peer, &peer));
 	assert_int_equal(agent_case_begin(c, 4, 8080, &peer, 40001, &err), -1);
 	assert_non_null(strstr(err.msg, "ORDER"));
-	assert_int_equal(agent_app(c, &act, 123456, &err), 0);
+	assert_int_equal(agent_app(c, &act, 123456, NULL, &err), 0);
 	assert_int_equal(f.last_app.verb, TC_APP_SEND);
 	assert_int_equal(f.last_app.n, 1200);
 	assert_int_equal(f.last_timeout, 123456);
 	/* the stack's refusal is TC_ERR_TARGET with its own words */
 	act = (struct tc_app){.verb = TC_APP_ACCEPT};
-	assert_int_equal(agent_app(c, &act, 0, &err), -1);
+	assert_int_equal(agent_app(c, &act, 0, NULL, &err), -1);
 	assert_int_equal(err.code, TC_ERR_TARGET);
 	assert_string_equal(err.msg, "accept: no established connection is waiting on port 8080");
 	assert_int_equal(agent_state(c, &st, &tr, &err), 0);

@@ -568,6 +568,74 @@ static void test_app_and_state(void **state)
 	casefile_free(&c);
 }
 
+/* The new verbs, an app step's results and its per-target results. */
+static void test_app_results(void **state)
+{
+	struct tc_case c;
+	const struct tc_step *st;
+
+	(void)state;
+	load_ok(HEAD "requires: [app, urgent, TCP_NODELAY, SO_LINGER]\n"
+		     "steps:\n"
+		     "  - app: connect-result\n"
+		     "    error: ECONNREFUSED\n"
+		     "  - app: recv 10\n"
+		     "    returns: 0\n"
+		     "  - app: recv 3\n"
+		     "    data: abc\n"
+		     "  - app: recv_atleast 5\n"
+		     "  - app: 'recv \"x: y\"'\n"
+		     "  - app: send_urgent 1048576\n"
+		     "  - app: shutdown rd\n"
+		     "  - app: shutdown rdwr\n"
+		     "  - app: shutdown wr\n"
+		     "  - app: setsockopt SO_LINGER -1\n"
+		     "  - app: getsockopt TCP_NODELAY\n"
+		     "    returns: 1\n"
+		     "  - app: poll readable none within 1.5rto\n"
+		     "  - app: poll writable\n"
+		     "  - app: send 10\n"
+		     "    error: EPIPE\n"
+		     "    on: {linux: {reason: r, error: ECONNRESET}, lwip: {reason: s, returns: 3}}\n",
+		&c);
+	assert_int_equal(c.requires, TC_REQ_APP | TC_REQ_URGENT);
+	assert_int_equal(c.requires_sockopts, 1u << TC_SO_TCP_NODELAY | 1u << TC_SO_LINGER);
+	st = c.steps;
+	assert_int_equal(st[0].u.app.verb, TC_APP_CONNECT_RESULT);
+	assert_int_equal(st[0].u.app.x.fields, TC_AX_ERROR);
+	assert_int_equal(st[0].u.app.x.error, ECONNREFUSED);
+	assert_int_equal(st[1].u.app.x.fields, TC_AX_RETURNS);
+	assert_int_equal(st[1].u.app.x.returns, 0);
+	assert_int_equal(st[2].u.app.len, 3);
+	assert_memory_equal(st[2].u.app.data, "abc", 3);
+	assert_true(st[3].u.app.at_least);
+	assert_int_equal(st[3].u.app.n, 5);
+	assert_int_equal(st[4].u.app.len, 4);
+	assert_memory_equal(st[4].u.app.data, "x: y", 4);
+	assert_true(st[5].u.app.urgent);
+	assert_int_equal(st[5].u.app.n, 1048576);
+	assert_int_equal(st[6].u.app.shut, TC_SHUT_RD);
+	assert_int_equal(st[7].u.app.shut, TC_SHUT_RDWR);
+	assert_int_equal(st[8].u.app.shut, TC_SHUT_WR);
+	assert_int_equal(st[9].u.app.opt, TC_SO_LINGER);
+	assert_int_equal(st[9].u.app.optval, -1);
+	assert_int_equal(st[10].u.app.verb, TC_APP_GETSOCKOPT);
+	assert_int_equal(st[10].u.app.opt, TC_SO_TCP_NODELAY);
+	assert_int_equal(st[11].u.app.poll, TC_POLL_READABLE);
+	assert_true(st[11].u.app.poll_none);
+	assert_true(st[11].u.app.has_within);
+	assert_int_equal(st[11].u.app.within.unit, TC_DUR_RTO);
+	assert_int_equal(st[12].u.app.poll, TC_POLL_WRITABLE);
+	assert_false(st[12].u.app.poll_none);
+	assert_false(st[12].u.app.has_within);
+	assert_int_equal(st[13].novr, 2);
+	assert_int_equal(st[13].ovr[0].u.app.fields, TC_AX_ERROR);
+	assert_int_equal(st[13].ovr[0].u.app.error, ECONNRESET);
+	assert_int_equal(st[13].ovr[1].u.app.fields, TC_AX_RETURNS);
+	assert_int_equal(st[13].ovr[1].u.app.returns, 3);
+	casefile_free(&c);
+}
+
 /* Bad inputs: each row is one error at an exact position. */
 struct bad {
 	const char *name;
@@ -577,7 +645,10 @@ struct bad {
 };
 
 #define STEPS HEAD "steps:\n"
-#define VERBS "verbs: listen [PORT], connect, accept, send N, send \"text\", recv N, shutdown, close, abort, close-listener"
+#define VERBS                                                                                              \
+	"verbs: listen [PORT], connect, connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
+	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE, " \
+	"getsockopt NAME, poll readable|writable [none] [within DURATION]"
 
 static const struct bad bad_rows[] = {
 	/* the document */
@@ -626,7 +697,7 @@ static const struct bad bad_rows[] = {
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
-	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port"},
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, or a socket option"},
 	{"open-port and closed-port", HEAD "requires: [open-port, closed-port]\nsteps: [{wait: 1s}]\n", 3, 11,
 	 "requires: open-port and closed-port exclude each other"},
 	{"open-port connects", HEAD "requires: [open-port]\nsteps:\n  - app: listen\n  - app: connect\n", 6, 5,
@@ -689,7 +760,7 @@ static const struct bad bad_rows[] = {
 	{"on: no value", STEPS "  - state: CLOSED\n    on: {linux: {reason: r}}\n", 5, 17,
 	 "override: give the value this target expects, or skip: true"},
 	{"on: app without skip", STEPS "  - app: close\n    on: {linux: {reason: r}}\n", 5, 17,
-	 "missing required key 'skip' in an app override"},
+	 "override: give the value this target expects, or skip: true"},
 	{"on: wrong key for kind", STEPS "  - wait: 1s\n    on: {linux: {state: LISTEN, reason: r}}\n", 5, 18,
 	 "unknown key 'state' in a duration override"},
 	{"on: target twice", STEPS "  - wait: 1s\n    on: {linux: {skip: true, reason: r}, linux: {skip: true, reason: r}}\n", 5, 42,
@@ -819,21 +890,55 @@ static const struct bad bad_rows[] = {
 	 "FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT"},
 	{"state list", STEPS "  - state: [CLOSED]\n", 4, 12, "state: expected a single value, found a list"},
 	{"app unknown", STEPS "  - app: fly away\n", 4, 10,
-	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect, accept, send N, send \"text\", recv N, shutdown, close, abort, close-listener"},
+	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect, connect-result, accept"},
 	{"app empty", STEPS "  - app: \"\"\n", 4, 10, "app: unknown verb ''"},
 	{"app listen 0", STEPS "  - app: listen 0\n", 4, 10, "app: 'listen 0': PORT must be an integer in 1..65535; " VERBS},
 	{"app listen two", STEPS "  - app: listen 1 2\n", 4, 10, "PORT must be an integer in 1..65535"},
 	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': this verb takes no argument; " VERBS},
 	{"app close arg", STEPS "  - app: close now\n", 4, 10, "this verb takes no argument"},
-	{"app send none", STEPS "  - app: send\n", 4, 10, "send takes a byte count 1..2048 or \"text\""},
-	{"app send 0", STEPS "  - app: send 0\n", 4, 10, "send takes a byte count 1..2048"},
-	{"app send 2049", STEPS "  - app: send 2049\n", 4, 10, "send takes a byte count 1..2048"},
+	{"app send none", STEPS "  - app: send\n", 4, 10, "send takes a byte count 1..1048576 or \"text\""},
+	{"app send 0", STEPS "  - app: send 0\n", 4, 10, "send takes a byte count 1..1048576"},
+	{"app send past 1 MiB", STEPS "  - app: send 1048577\n", 4, 10, "send takes a byte count 1..1048576"},
+	/* app results and the new verbs */
+	{"app error unknown", STEPS "  - app: recv 1\n    error: EOOPS\n", 5, 12,
+	 "error: unknown error 'EOOPS'; expected one of: ECONNRESET, ECONNREFUSED, EPIPE"},
+	{"app error and returns", STEPS "  - app: recv 1\n    returns: 0\n    error: EPIPE\n", 6, 12,
+	 "error: give returns or error, not both"},
+	{"app returns range", STEPS "  - app: recv 1\n    returns: 4294967296\n", 5, 14, "returns: '4294967296' is out of range"},
+	{"app returns not int", STEPS "  - app: recv 1\n    returns: many\n", 5, 14, "returns"},
+	{"returns on a wait", STEPS "  - wait: 1s\n    returns: 0\n", 5, 14,
+	 "returns, error and data (beside the step's kind) belong to app steps only"},
+	{"data on a send verb", STEPS "  - app: send 3\n    data: abc\n", 5, 11,
+	 "data: only recv N takes data"},
+	{"data length differs", STEPS "  - app: recv 4\n    data: abc\n", 5, 11, "data: 3 bytes, but recv reads 4"},
+	{"data with recv text", STEPS "  - app: recv \"abc\"\n    data: abc\n", 5, 11,
+	 "data: recv \"text\" gives the bytes already"},
+	{"data on recv_atleast", STEPS "  - app: recv_atleast 3\n    data: abc\n", 5, 11, "data: only recv N takes data"},
+	{"app shutdown bad", STEPS "  - app: shutdown both\n", 4, 10, "shutdown takes wr, rd or rdwr (nothing: wr)"},
+	{"app setsockopt unknown", STEPS "  - app: setsockopt SO_FOO 1\n", 4, 10,
+	 "app: 'setsockopt SO_FOO 1': unknown socket option 'SO_FOO'; expected one of: TCP_NODELAY, SO_KEEPALIVE"},
+	{"app setsockopt no value", STEPS "  - app: setsockopt TCP_NODELAY\n", 4, 10,
+	 "setsockopt takes NAME VALUE, VALUE an integer -1..2147483647"},
+	{"app setsockopt -2", STEPS "  - app: setsockopt SO_LINGER -2\n", 4, 10, "setsockopt takes NAME VALUE"},
+	{"app getsockopt value", STEPS "  - app: getsockopt TCP_NODELAY 1\n", 4, 10, "getsockopt takes only the option's name"},
+	{"app poll what", STEPS "  - app: poll soon\n", 4, 10, "poll takes readable or writable"},
+	{"app poll within bad", STEPS "  - app: poll readable within 5\n", 4, 10, "app: 'poll readable within 5': within:"},
+	{"app poll trailing", STEPS "  - app: poll readable none within 1s now\n", 4, 10,
+	 "poll takes readable|writable [none] [within DURATION]"},
+	{"app recv_atleast text", STEPS "  - app: recv_atleast \"ab\"\n", 4, 10, "recv takes a byte count"},
+	{"send_urgent without requires", STEPS "  - app: send_urgent 1\n", 4, 5,
+	 "send_urgent: list urgent in requires:"},
+	{"requires unknown option", HEAD "requires: [app, SO_FOO]\n", 3, 17, "requires: unknown requirement 'SO_FOO'"},
+	{"on: app error unknown", STEPS "  - app: recv 1\n    on: {linux: {reason: r, error: EX}}\n", 5, 36,
+	 "error: unknown error 'EX'"},
+	{"on: app error and returns", STEPS "  - app: recv 1\n    on: {linux: {reason: r, error: EPIPE, returns: 0}}\n", 5,
+	 52, "returns: give returns or error, not both"},
 	{"app send empty text", STEPS "  - app: send \"\"\n", 4, 10, "the text is empty"},
 	{"app send unclosed", STEPS "  - app: send \"abc\n", 4, 10, "the text has no closing quote"},
 	{"app send escape", STEPS "  - app: send \"a\\qb\"\n", 4, 10, "unknown escape in the text"},
 	{"app send short hex", STEPS "  - app: send \"\\x4\"\n", 4, 10, "unknown escape in the text"},
 	{"app send trailing", STEPS "  - app: send \"a\" b\n", 4, 10, "unexpected words after the closing quote"},
-	{"app recv negative", STEPS "  - app: recv -1\n", 4, 10, "recv takes a byte count 0..4294967295; " VERBS},
+	{"app recv negative", STEPS "  - app: recv -1\n", 4, 10, "recv takes a byte count 0..4294967295 (or \"text\"; recv_atleast a count); " VERBS},
 	{"app list", STEPS "  - app: [listen]\n", 4, 10, "app: expected a single value, found a list"},
 	/* the first error wins */
 	{"first error", STEPS "  - wait: 5\n  - state: NOPE\n", 4, 11, "duration needs a unit"},
@@ -1302,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_expect_every_key),
 		cmocka_unit_test(test_len_without_data),
 		cmocka_unit_test(test_app_and_state),
+		cmocka_unit_test(test_app_results),
 		cmocka_unit_test(test_overrides_and_deviations),
 		cmocka_unit_test(test_profile_and_option_values),
 		cmocka_unit_test(test_bad_inputs),

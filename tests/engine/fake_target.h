@@ -40,8 +40,12 @@ struct fake_out {
 };
 
 struct fake_app_result {
-	enum tc_errcode code; /* TC_OK: the action succeeds */
+	enum tc_errcode code; /* TC_OK: the call is made */
 	const char *msg;
+	/* the call's result when it is made (has_result; else the verb's
+	 * default: send and recv their count, poll ready) */
+	bool has_result;
+	struct tc_app_result res;
 };
 
 struct fake {
@@ -75,6 +79,7 @@ struct fake {
 	int ninj;
 	struct tc_seg inj[FAKE_MAX];
 	uint64_t inj_at[FAKE_MAX]; /* relative to the case's start */
+	struct tc_app last_app; /* the last action as the engine made it */
 };
 
 static inline struct fake *fake_of(struct tc_target *t)
@@ -181,17 +186,28 @@ static inline int fake_capture(struct tc_target *t, uint64_t deadline_us, struct
 	return 0;
 }
 
-static inline int fake_app(struct tc_target *t, const struct tc_app *act, struct tc_err *err)
+static inline int fake_app(struct tc_target *t, const struct tc_app *act, struct tc_app_result *res,
+			   struct tc_err *err)
 {
 	struct fake *f = fake_of(t);
 
-	(void)act;
 	fake_tick(f);
+	if (act->verb == TC_APP_SEND || act->verb == TC_APP_RECV)
+		res->value = act->len ? act->len : act->n;
+	if (act->verb == TC_APP_RECV) {
+		res->ndata = act->len;
+		memcpy(res->data, act->data, act->len);
+	}
+	if (act->verb == TC_APP_POLL)
+		res->value = 1;
 	if (f->apppos < f->napps) {
 		const struct fake_app_result *a = &f->apps[f->apppos++];
 		if (a->code != TC_OK)
 			return tc_err_set(err, a->code, "%s", a->msg);
+		if (a->has_result)
+			*res = a->res;
 	}
+	f->last_app = *act;
 	return 0;
 }
 
@@ -232,7 +248,8 @@ static inline const struct tc_profile *fake_profile(struct tc_target *t)
 static struct tc_target_ops fake_ops_template = {
 	.name = "fake",
 	.description = "a scripted fake target for the engine tests",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
+	.sockopts = (1u << TC_SO__COUNT) - 1,
 	.default_profile = fake_default_profile,
 	.run_open = fake_run_open,
 	.run_close = fake_run_close,
@@ -290,7 +307,25 @@ static inline void fake_state_answer(struct fake *f, enum tc_state st)
 static inline void fake_app_answer(struct fake *f, enum tc_errcode code, const char *msg)
 {
 	assert_true(f->napps < FAKE_MAX);
-	f->apps[f->napps++] = (struct fake_app_result){code, msg};
+	f->apps[f->napps++] = (struct fake_app_result){.code = code, .msg = msg};
+}
+
+/* The next action is made and gives this result: errno, value, whether
+ * more bytes stayed readable, the bytes a recv read. */
+static inline void fake_app_result(struct fake *f, int err_no, int64_t value, bool more, const char *data)
+{
+	assert_true(f->napps < FAKE_MAX);
+	struct fake_app_result *a = &f->apps[f->napps++];
+	memset(a, 0, sizeof(*a));
+	a->code = TC_OK;
+	a->has_result = true;
+	a->res.err_no = err_no;
+	a->res.value = value;
+	a->res.more = more;
+	if (data) {
+		a->res.ndata = (uint16_t)strlen(data);
+		memcpy(a->res.data, data, a->res.ndata);
+	}
 }
 
 #endif

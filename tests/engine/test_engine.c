@@ -6,6 +6,7 @@
  * it does). */
 #include "fake_target.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "casefile/casefile.h"
@@ -1221,6 +1222,171 @@ static void test_app_fails_system(void **state)
 	assert_verdict(t, TC_ERROR, 0, "app connect: the helper died");
 }
 
+
+/* ---- app results: error, returns, recv's bytes, poll ------------------- */
+
+/* error: the call must fail with exactly that errno. */
+static void test_app_error_expected(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, ECONNRESET, 0, false, NULL);
+	run(t, "steps:\n  - app: recv 1\n    error: ECONNRESET\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_app_error_expected_success_fails(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 0, false, NULL);
+	run(t, "steps:\n  - app: recv 1\n    returns: 0\n  - app: recv 1\n    error: ECONNRESET\n");
+	assert_verdict(t, TC_FAIL, 1, "app recv 1: expected error ECONNRESET (connection reset");
+	assert_non_null(strstr(t->r->msg, "got success: returned 1 bytes read"));
+}
+
+static void test_app_error_other_errno_fails(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, EPIPE, 0, false, NULL);
+	run(t, "steps:\n  - app: send 3\n    error: ECONNRESET\n");
+	assert_verdict(t, TC_FAIL, 0, "expected error ECONNRESET");
+	assert_non_null(strstr(t->r->msg, "got EPIPE (connection closing"));
+}
+
+/* A call that fails where the step expects success fails the step. */
+static void test_app_unexpected_errno_fails(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, ECONNREFUSED, 0, false, NULL);
+	run(t, "steps:\n  - app: connect-result\n");
+	assert_verdict(t, TC_FAIL, 0, "app connect-result: failed with ECONNREFUSED");
+}
+
+/* returns: the value must be exactly that. */
+static void test_app_returns(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 0, false, NULL);
+	fake_app_result(t->f, 0, 2, false, "ab");
+	run(t, "steps:\n  - app: recv 10\n    returns: 0\n  - app: recv 10\n    returns: 0\n");
+	assert_verdict(t, TC_FAIL, 1, "app recv 10: returned 2 bytes read, expected 0");
+}
+
+static void test_app_getsockopt_returns(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 1000, false, NULL);
+	fake_app_result(t->f, 0, 536, false, NULL);
+	run(t, "requires: [TCP_MAXSEG]\nsteps:\n  - app: getsockopt TCP_MAXSEG\n    returns: 1000\n"
+	       "  - app: getsockopt TCP_MAXSEG\n    returns: 1000\n");
+	assert_verdict(t, TC_FAIL, 1, "app getsockopt TCP_MAXSEG: returned 536, expected 1000");
+}
+
+/* send queues every byte unless returns says otherwise. */
+static void test_app_send_short(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 4096, false, NULL);
+	run(t, "steps:\n  - app: send 65536\n");
+	assert_verdict(t, TC_FAIL, 0, "app send 65536: returned 4096 bytes queued, expected 65536");
+}
+
+/* recv N reads exactly N: fewer, or more still readable, fail it. */
+static void test_app_recv_exact(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 5, false, NULL);
+	fake_app_result(t->f, 0, 5, true, NULL);
+	run(t, "steps:\n  - app: recv 5\n  - app: recv 5\n");
+	assert_verdict(t, TC_FAIL, 1, "read 5 bytes and more were readable: expected exactly 5");
+}
+
+static void test_app_recv_fewer(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 3, false, NULL);
+	run(t, "steps:\n  - app: recv 5\n");
+	assert_verdict(t, TC_FAIL, 0, "returned 3 bytes read, expected 5");
+}
+
+static void test_app_recv_atleast(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 5, true, NULL);
+	run(t, "steps:\n  - app: recv_atleast 5\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* recv "text" and recv N + data compare the bytes read. */
+static void test_app_recv_bytes(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 5, false, "hello");
+	fake_app_result(t->f, 0, 5, false, "help!");
+	run(t, "steps:\n  - app: recv \"hello\"\n  - app: recv 5\n    data: hello\n");
+	assert_verdict(t, TC_FAIL, 1, "app recv 5: read byte 3 as 0x70 'p', expected 0x6c 'l'");
+}
+
+/* poll: ready unless `none`; within is resolved on the target's profile. */
+static void test_app_poll(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 1, false, NULL);
+	fake_app_result(t->f, 0, 1, false, NULL);
+	run(t, "steps:\n  - app: poll readable within 2rto\n  - app: poll readable none\n");
+	assert_verdict(t, TC_FAIL, 1, "app poll readable none within 0.000 ms: returned 1 (1 ready, 0 not), expected 0");
+}
+
+static void test_app_poll_within_resolved(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, 0, 0, false, NULL);
+	run(t, "steps:\n  - app: poll writable within 2rto\n");
+	assert_verdict(t, TC_FAIL, 0, "returned 0 (1 ready, 0 not), expected 1");
+	assert_int_equal(t->f->last_app.within_us, 2 * t->f->prof.rto_us);
+}
+
+/* on: TARGET: error/returns replace the step's there. */
+static void test_app_override_result(void **state)
+{
+	struct t *t = *state;
+
+	fake_app_result(t->f, EPIPE, 0, false, NULL);
+	run(t, "steps:\n  - app: send 1\n    error: ECONNRESET\n    on: {fake: {reason: r, error: EPIPE}}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* A case needing a socket option the target lacks is skipped, naming it. */
+static void test_requires_sockopt(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.sockopts = 1u << TC_SO_LINGER;
+	run(t, "requires: [SO_LINGER, TCP_NODELAY]\nsteps:\n  - app: setsockopt TCP_NODELAY 1\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks the socket option TCP_NODELAY");
+}
+
+static void test_requires_urgent(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps &= ~(unsigned)TC_CAP_URGENT;
+	run(t, "requires: [urgent]\nsteps:\n  - app: send_urgent 1\n");
+	assert_verdict(t, TC_SKIP, -1, "target fake lacks urgent data");
+}
+
 static void test_capture_error(void **state)
 {
 	struct t *t = *state;
@@ -1835,6 +2001,22 @@ int main(void)
 		T(test_state_read_error),
 		T(test_app_fails_target),
 		T(test_app_fails_system),
+		T(test_app_error_expected),
+		T(test_app_error_expected_success_fails),
+		T(test_app_error_other_errno_fails),
+		T(test_app_unexpected_errno_fails),
+		T(test_app_returns),
+		T(test_app_getsockopt_returns),
+		T(test_app_send_short),
+		T(test_app_recv_exact),
+		T(test_app_recv_fewer),
+		T(test_app_recv_atleast),
+		T(test_app_recv_bytes),
+		T(test_app_poll),
+		T(test_app_poll_within_resolved),
+		T(test_app_override_result),
+		T(test_requires_sockopt),
+		T(test_requires_urgent),
 		T(test_capture_error),
 		T(test_capture_error_in_wait),
 		T(test_capture_error_after_last_step),

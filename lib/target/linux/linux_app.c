@@ -48,6 +48,13 @@ struct la_reply {
 	int32_t so_error; /* the connection's pending error, read after a failure */
 	uint32_t count; /* bytes queued (send) or read (recv) */
 	char msg[LA_MSG_MAX];
+	/* The TCP call's own result, for the engine to judge (failed stays
+	 * for what is no call's answer: no connection, the helper's limits) */
+	int32_t call_errno;
+	int64_t value; /* bytes queued or read, an option's value, 1 ready */
+	uint32_t more; /* recv: bytes still readable */
+	uint32_t ndata;
+	uint8_t data[SEG_MAX_PAYLOAD];
 };
 
 struct linux_app {
@@ -114,6 +121,13 @@ struct la_helper {
 	struct la_listener listeners[LA_MAX_LISTENERS];
 	int nold;
 	int old[LA_MAX_OLD];
+	/* setsockopt before there is a connection: set on every socket made
+	 * or accepted from then on */
+	int npend;
+	struct {
+		enum tc_sockopt opt;
+		int64_t val;
+	} pend[TC_SO__COUNT];
 	uint8_t pattern[LA_PATTERN_LEN];
 	uint8_t scratch[65536];
 };
@@ -189,6 +203,69 @@ static int la_keepalive(int fd, const struct linux_app_conf *c, const char *verb
 	return la_setopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", c->keepalive, verb, r);
 }
 
+/* The Linux level and name of a case's socket option. */
+static void la_opt_name(enum tc_sockopt o, int *level, int *name)
+{
+	static const int map[TC_SO__COUNT][2] = {
+		[TC_SO_TCP_NODELAY] = {IPPROTO_TCP, TCP_NODELAY},
+		[TC_SO_KEEPALIVE] = {SOL_SOCKET, SO_KEEPALIVE},
+		[TC_SO_TCP_KEEPIDLE] = {IPPROTO_TCP, TCP_KEEPIDLE},
+		[TC_SO_TCP_KEEPINTVL] = {IPPROTO_TCP, TCP_KEEPINTVL},
+		[TC_SO_TCP_KEEPCNT] = {IPPROTO_TCP, TCP_KEEPCNT},
+		[TC_SO_RCVBUF] = {SOL_SOCKET, SO_RCVBUF},
+		[TC_SO_SNDBUF] = {SOL_SOCKET, SO_SNDBUF},
+		[TC_SO_TCP_MAXSEG] = {IPPROTO_TCP, TCP_MAXSEG},
+		[TC_SO_LINGER] = {SOL_SOCKET, SO_LINGER},
+		[TC_SO_TCP_USER_TIMEOUT] = {IPPROTO_TCP, TCP_USER_TIMEOUT},
+		[TC_SO_OOBINLINE] = {SOL_SOCKET, SO_OOBINLINE},
+	};
+
+	*level = map[o][0];
+	*name = map[o][1];
+}
+
+/* 0 or the errno of setsockopt. SO_LINGER's value is seconds, -1 off. */
+static int la_opt_set(int fd, enum tc_sockopt o, int64_t val)
+{
+	int level, name, v = (int)val;
+	struct linger lg = {.l_onoff = val >= 0, .l_linger = val >= 0 ? (int)val : 0};
+	int rc;
+
+	la_opt_name(o, &level, &name);
+	if (o == TC_SO_LINGER)
+		rc = setsockopt(fd, level, name, &lg, sizeof(lg));
+	else
+		rc = setsockopt(fd, level, name, &v, sizeof(v));
+	return rc == 0 ? 0 : errno;
+}
+
+static int la_opt_get(int fd, enum tc_sockopt o, int64_t *val)
+{
+	int level, name, v = 0;
+	struct linger lg = {0};
+	socklen_t len = o == TC_SO_LINGER ? sizeof(lg) : sizeof(v);
+
+	la_opt_name(o, &level, &name);
+	if (getsockopt(fd, level, name, o == TC_SO_LINGER ? (void *)&lg : (void *)&v, &len) != 0)
+		return errno;
+	*val = o == TC_SO_LINGER ? (lg.l_onoff ? lg.l_linger : -1) : v;
+	return 0;
+}
+
+/* The options a case set before its connection, on a new socket. */
+static int la_opt_pending(const struct la_helper *h, int fd, struct la_reply *r)
+{
+	for (int i = 0; i < h->npend; i++) {
+		int e = la_opt_set(fd, h->pend[i].opt, h->pend[i].val);
+
+		if (e) {
+			r->call_errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A non-blocking TCP socket with the case's options, bound to the target
  * address and port; -1 with r filled. */
 static int la_socket(const struct la_helper *h, uint16_t port, const char *verb, struct la_reply *r)
@@ -218,12 +295,13 @@ static int la_socket(const struct la_helper *h, uint16_t port, const char *verb,
 		goto fail;
 	if (c->nodelay && la_setopt_int(fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1, verb, r) < 0)
 		goto fail;
-	if (la_keepalive(fd, c, verb, r) < 0)
+	if (la_keepalive(fd, c, verb, r) < 0 || la_opt_pending(h, fd, r) < 0)
 		goto fail;
 	len = la_sockaddr(c, &c->local, port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		la_fail(r, errno, "%s: bind %s port %u", verb, seg_addr_format(&c->local, addr, sizeof(addr)),
-			port);
+		/* the application's answer (EADDRINUSE), not the helper's */
+		(void)addr;
+		r->call_errno = errno;
 		goto fail;
 	}
 	return fd;
@@ -271,7 +349,7 @@ static void la_listen(struct la_helper *h, uint16_t port, struct la_reply *r)
 	if (fd < 0)
 		return;
 	if (listen(fd, LA_BACKLOG) < 0) {
-		la_fail(r, errno, "listen: port %u", port);
+		r->call_errno = errno;
 		close(fd);
 		return;
 	}
@@ -307,8 +385,8 @@ static void la_connect(struct la_helper *h, struct la_reply *r)
 	/* EINPROGRESS: the SYN is on its way, which is all a case waits for
 	 * before it expects the SYN on the wire. */
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
-		la_fail(r, errno, "connect: %s port %u", seg_addr_format(&c->peer, addr, sizeof(addr)),
-			c->peer_port);
+		(void)addr;
+		r->call_errno = errno;
 		close(fd);
 		return;
 	}
@@ -334,7 +412,7 @@ static void la_accept(struct la_helper *h, uint64_t deadline_us, struct la_reply
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			la_fail(r, errno, "accept: port %u", port);
+			r->call_errno = errno;
 			return;
 		}
 		w = la_wait(l->fd, POLLIN, deadline_us);
@@ -349,6 +427,10 @@ static void la_accept(struct la_helper *h, uint64_t deadline_us, struct la_reply
 	}
 	/* Stated again rather than trusted to be inherited from the listener. */
 	if (h->conf->nodelay && la_setopt_int(fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1, "accept", r) < 0) {
+		close(fd);
+		return;
+	}
+	if (la_opt_pending(h, fd, r) < 0) {
 		close(fd);
 		return;
 	}
@@ -375,7 +457,9 @@ static void la_send(struct la_helper *h, const struct tc_app *act, uint64_t dead
 			if (len > LA_PATTERN_LEN - 26)
 				len = LA_PATTERN_LEN - 26;
 		}
-		n = send(h->conn, p, len, MSG_NOSIGNAL);
+		/* MSG_OOB: the urgent pointer goes past the last byte of
+		 * the call (RFC 9293 3.8.5, MUST-62) */
+		n = send(h->conn, p, len, MSG_NOSIGNAL | (act->urgent ? MSG_OOB : 0));
 		if (n > 0) {
 			sent += (uint32_t)n;
 			continue;
@@ -394,12 +478,16 @@ static void la_send(struct la_helper *h, const struct tc_app *act, uint64_t dead
 			break;
 	}
 	r->count = sent;
-	if (sent < total) {
-		la_fail(r, e, "send: only %u of %u bytes queued", sent, total);
-		la_note_so_error(h, r);
-	}
+	r->value = sent;
+	/* a short count is the engine's to judge; an error only when no
+	 * byte went (as one send() call reports it) */
+	if (sent == 0)
+		r->call_errno = e;
 }
 
+/* Up to want bytes, waiting for them until the deadline; the first are
+ * kept for the engine to compare. 0 bytes: the end of stream, the call's
+ * error, or EAGAIN when nothing came in time. */
 static void la_recv(struct la_helper *h, uint32_t want, uint64_t deadline_us, struct la_reply *r)
 {
 	uint32_t got = 0;
@@ -414,6 +502,11 @@ static void la_recv(struct la_helper *h, uint32_t want, uint64_t deadline_us, st
 			len = sizeof(h->scratch);
 		n = recv(h->conn, h->scratch, len, 0);
 		if (n > 0) {
+			if (got < sizeof(r->data)) {
+				size_t keep = sizeof(r->data) - got < (size_t)n ? sizeof(r->data) - got : (size_t)n;
+				memcpy(r->data + got, h->scratch, keep);
+				r->ndata = got + (uint32_t)keep;
+			}
 			got += (uint32_t)n;
 			continue;
 		}
@@ -435,11 +528,70 @@ static void la_recv(struct la_helper *h, uint32_t want, uint64_t deadline_us, st
 			break;
 	}
 	r->count = got;
-	if (got < want) {
-		la_fail(r, e, "recv: %u bytes expected, %u readable%s", want, got,
-			eof ? " (end of stream)" : "");
-		la_note_so_error(h, r);
+	r->value = got;
+	if (got == 0 && want > 0 && !eof)
+		r->call_errno = e ? e : EAGAIN;
+	/* more readable? Not after an error or the end: a peek would take
+	 * the pending error a later call is to report. */
+	if (!eof && !e && recv(h->conn, h->scratch, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+		r->more = 1;
+}
+
+/* Readiness within the step's `within`, checked at least once. */
+static void la_poll(struct la_helper *h, const struct tc_app *act, struct la_reply *r)
+{
+	uint64_t deadline = la_deadline(act->within_us);
+	short ev = act->poll == TC_POLL_READABLE ? POLLIN : POLLOUT;
+	struct pollfd p = {.fd = h->conn, .events = ev};
+
+	if (poll(&p, 1, 0) > 0)
+		r->value = 1;
+	else
+		r->value = la_wait(h->conn, ev, deadline) > 0;
+}
+
+/* The pending connect's outcome: it completed (0), failed (its error,
+ * SO_ERROR) or is still under way by the deadline (EINPROGRESS). */
+static void la_connect_result(struct la_helper *h, uint64_t deadline_us, struct la_reply *r)
+{
+	struct pollfd p = {.fd = h->conn, .events = POLLOUT};
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int e = 0, w;
+	socklen_t elen = sizeof(e);
+
+	w = poll(&p, 1, 0) > 0 ? 1 : la_wait(h->conn, POLLOUT, deadline_us);
+	if (getsockopt(h->conn, SOL_SOCKET, SO_ERROR, &e, &elen) == 0 && e) {
+		r->call_errno = e;
+		return;
 	}
+	if (w <= 0)
+		r->call_errno = EINPROGRESS;
+	else if (getpeername(h->conn, (struct sockaddr *)&ss, &len) < 0)
+		r->call_errno = errno;
+}
+
+static void la_sockopt(struct la_helper *h, const struct tc_app *act, struct la_reply *r)
+{
+	if (act->verb == TC_APP_GETSOCKOPT) {
+		if (h->conn < 0)
+			r->call_errno = ENOTCONN;
+		else
+			r->call_errno = la_opt_get(h->conn, act->opt, &r->value);
+		return;
+	}
+	if (h->conn >= 0) {
+		r->call_errno = la_opt_set(h->conn, act->opt, act->optval);
+		return;
+	}
+	for (int i = 0; i < h->npend; i++)
+		if (h->pend[i].opt == act->opt) {
+			h->pend[i].val = act->optval;
+			return;
+		}
+	h->pend[h->npend].opt = act->opt;
+	h->pend[h->npend].val = act->optval;
+	h->npend++;
 }
 
 static void la_serve(struct la_helper *h, const struct la_req *q, struct la_reply *r)
@@ -455,6 +607,8 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 	case TC_APP_SHUTDOWN:
 	case TC_APP_CLOSE:
 	case TC_APP_ABORT:
+	case TC_APP_CONNECT_RESULT:
+	case TC_APP_POLL:
 		if (h->conn < 0) {
 			la_fail(r, 0, "%s: there is no connection", verb);
 			return;
@@ -464,6 +618,8 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 	case TC_APP_CONNECT:
 	case TC_APP_ACCEPT:
 	case TC_APP_CLOSE_LISTENER:
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT:
 		break;
 	case TC_APP__COUNT:
 		la_fail(r, 0, "unknown application action %d", (int)act->verb);
@@ -490,10 +646,18 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 		la_recv(h, act->n, deadline_us, r);
 		break;
 	case TC_APP_SHUTDOWN:
-		if (shutdown(h->conn, SHUT_WR) < 0) {
-			la_fail(r, errno, "shutdown");
-			la_note_so_error(h, r);
-		}
+		if (shutdown(h->conn, act->shut == TC_SHUT_RD ? SHUT_RD : act->shut == TC_SHUT_RDWR ? SHUT_RDWR : SHUT_WR) < 0)
+			r->call_errno = errno;
+		break;
+	case TC_APP_CONNECT_RESULT:
+		la_connect_result(h, deadline_us, r);
+		break;
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT:
+		la_sockopt(h, act, r);
+		break;
+	case TC_APP_POLL:
+		la_poll(h, act, r);
 		break;
 	case TC_APP_CLOSE:
 		close(h->conn);
@@ -851,7 +1015,8 @@ struct linux_app *linux_app_start(const struct linux_app_conf *conf, struct tc_e
 	return a;
 }
 
-int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err)
+int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+		 struct tc_err *err)
 {
 	const char *verb = tc_app_verb_name(act->verb);
 	struct la_req q;
@@ -885,6 +1050,11 @@ int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout
 		return -1;
 	if (r.failed)
 		return la_reply_error(&r, TC_ERR_TARGET, err);
+	res->err_no = r.call_errno;
+	res->value = r.value;
+	res->more = r.more != 0;
+	res->ndata = (uint16_t)(r.ndata < sizeof(res->data) ? r.ndata : sizeof(res->data));
+	memcpy(res->data, r.data, res->ndata);
 	return 0;
 }
 

@@ -63,10 +63,14 @@ struct linux_app *linux_app_start(const struct linux_app_conf *conf, struct tc_e
 
 /* Performs one action. Where the action must wait (accept for a connection,
  * recv for its bytes, send for buffer space) the helper waits up to
- * timeout_us; 0 means "only what is possible right now". Returns 0, or -1
- * with err set (TC_ERR_TARGET when the kernel refused or the wait ran out,
- * TC_ERR_SYSTEM when the helper is gone or does not answer). */
-int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout_us, struct tc_err *err);
+ * timeout_us; 0 means "only what is possible right now". Returns 0 when
+ * the call was made, with its errno, value and the bytes a recv read in
+ * *res; -1 with err set (TC_ERR_TARGET when there is nothing to act on, no
+ * connection or no listener; TC_ERR_SYSTEM when the helper is gone or does
+ * not answer). Before a connection exists, setsockopt is kept and set on
+ * every socket listen, connect and accept make from then on. */
+int linux_app_do(struct linux_app *a, const struct tc_app *act, uint64_t timeout_us, struct tc_app_result *res,
+		 struct tc_err *err);
 
 /* Ends the helper: it closes every socket (unread data is drained first so
  * the kernel closes with a FIN, not an RST; only abort sends RST) and exits.

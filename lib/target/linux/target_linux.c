@@ -401,9 +401,13 @@ static int linux_capture(struct tc_target *base, uint64_t deadline_us, struct tc
 	return rc;
 }
 
-static int linux_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+static int linux_app(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
+		     struct tc_err *err)
 {
-	return linux_app_do(((struct target_linux *)base)->app, act, LINUX_APP_TIMEOUT_US, err);
+	/* a poll waits as long as its step says */
+	uint64_t wait = act->within_us > LINUX_APP_TIMEOUT_US ? act->within_us : LINUX_APP_TIMEOUT_US;
+
+	return linux_app_do(((struct target_linux *)base)->app, act, wait, res, err);
 }
 
 static int linux_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
@@ -452,7 +456,8 @@ static int linux_save_pcap(struct tc_target *base, const struct capfile_request 
 const struct tc_target_ops target_linux_ops = {
 	.name = "linux",
 	.description = "the local Linux kernel in network namespaces, real time (root)",
-	.caps = TC_CAP_APP | TC_CAP_STATE,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT,
+	.sockopts = (1u << TC_SO__COUNT) - 1, /* every one the case format names */
 	.max_jobs = LINUX_MAX_WORKERS,
 	.real_time = true,
 	.default_profile = linux_default_profile,

@@ -25,6 +25,8 @@ struct lwip_conn {
 	bool used; /* holds a connection, live or gone */
 	bool app_owned; /* accepted by `app: accept`, or made by connect */
 	bool eof; /* the peer's FIN was delivered */
+	bool connected; /* connect: lwIP reported the handshake done */
+	err_t err; /* why lwIP freed the PCB (on_err): ERR_RST, ERR_ABRT */
 	uint32_t rx_len;
 	uint8_t rx[APP_RX_MAX];
 };
@@ -33,6 +35,10 @@ struct lwip_app {
 	struct seg_addr local, peer;
 	uint16_t port, peer_port;
 	bool overflow;
+	/* setsockopt before a connection exists: applied at connect and
+	 * accept (-1: not set) */
+	int nodelay, keepalive;
+	int64_t linger_s; /* SO_LINGER: -1 off; 0 makes close an abort */
 	struct tcp_pcb *listeners[APP_LISTENERS];
 	struct lwip_conn conns[APP_CONNS];
 };
@@ -48,6 +54,8 @@ struct lwip_app *lwip_app_new(const struct seg_addr *local, uint16_t port,
 	app->peer = *peer;
 	app->port = port;
 	app->peer_port = peer_port;
+	app->nodelay = app->keepalive = -1;
+	app->linger_s = -1;
 	for (int i = 0; i < APP_CONNS; i++)
 		app->conns[i].app = app;
 	return app;
@@ -72,7 +80,8 @@ static int lwip_fail(struct tc_err *err, const char *verb, const char *call, err
 static void conn_clear(struct lwip_conn *c)
 {
 	c->pcb = NULL;
-	c->used = c->app_owned = c->eof = false;
+	c->used = c->app_owned = c->eof = c->connected = false;
+	c->err = ERR_OK;
 	c->rx_len = 0;
 }
 
@@ -84,9 +93,10 @@ static void on_err(void *arg, err_t e)
 {
 	struct lwip_conn *c = arg;
 
-	(void)e;
-	if (c)
+	if (c) {
 		c->pcb = NULL;
+		c->err = e;
+	}
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e)
@@ -138,6 +148,19 @@ static struct lwip_conn *conn_free_slot(struct lwip_app *app)
 	return NULL;
 }
 
+/* The options set before the connection existed. */
+static void apply_pending(const struct lwip_app *app, struct tcp_pcb *pcb)
+{
+	if (app->nodelay == 1)
+		tcp_nagle_disable(pcb);
+	else if (app->nodelay == 0)
+		tcp_nagle_enable(pcb);
+	if (app->keepalive == 1)
+		ip_set_option(pcb, SOF_KEEPALIVE);
+	else if (app->keepalive == 0)
+		ip_reset_option(pcb, SOF_KEEPALIVE);
+}
+
 /* A connection completed its handshake on one of our listeners. */
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t e)
 {
@@ -152,16 +175,20 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t e)
 		return ERR_MEM; /* lwIP aborts the connection */
 	}
 	conn_attach(c, pcb);
+	apply_pending(app, pcb);
 	return ERR_OK;
 }
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t e)
 {
-	(void)arg;
+	struct lwip_conn *c = arg;
+
 	(void)pcb;
-	(void)e;
+	if (c && e == ERR_OK)
+		c->connected = true;
 	return ERR_OK;
 }
+
 
 /* ---- the actions ---- */
 
@@ -241,6 +268,7 @@ static int do_connect(struct lwip_app *app, struct tc_err *err)
 	}
 	conn_attach(c, pcb);
 	c->app_owned = true;
+	apply_pending(app, pcb);
 	e = tcp_connect(pcb, &peer, app->peer_port, on_connected);
 	if (e != ERR_OK) {
 		conn_detach(c);
@@ -291,6 +319,10 @@ static struct lwip_conn *case_conn(struct lwip_app *app, const char *verb, struc
 		if (!c->pcb)
 			gone = true;
 	}
+	/* a connection lwIP freed: the calls on it report why */
+	for (int i = APP_CONNS - 1; gone && i >= 0; i--)
+		if (app->conns[i].used && app->conns[i].app_owned && !app->conns[i].pcb)
+			return &app->conns[i];
 	if (gone)
 		tc_err_set(err, TC_ERR_TARGET,
 			   "%s: the connection is gone (lwIP freed it: reset or timed out)", verb);
@@ -305,45 +337,157 @@ static void fill_pattern(uint8_t *buf, size_t n)
 		buf[i] = (uint8_t)('a' + i % 26);
 }
 
-static int do_send(struct lwip_conn *c, const struct tc_app *act, struct tc_err *err)
+/* The errno a call on a connection lwIP freed reports: why it went
+ * (ERR_RST: ECONNRESET; ERR_ABRT, its retransmissions given up:
+ * ECONNABORTED), or ENOTCONN when it just closed. */
+static int gone_errno(const struct lwip_conn *c)
 {
-	uint8_t buf[SEG_MAX_PAYLOAD];
+	return c->err != ERR_OK ? err_to_errno(c->err) : ENOTCONN;
+}
+
+/* Queues what fits lwIP's send buffer, as a non-blocking socket would:
+ * the count is the engine's to judge. */
+static int do_send(struct lwip_conn *c, const struct tc_app *act, struct tc_app_result *res,
+		   struct tc_err *err)
+{
+	uint8_t *buf = NULL;
 	const uint8_t *data = act->data;
-	uint32_t n = act->len;
+	uint32_t n = act->len, room;
 	err_t e;
 
-	if (!n) {
+	if (!c->pcb) {
+		res->err_no = gone_errno(c);
+		return 0;
+	}
+	if (!n)
 		n = act->n;
+	room = tcp_sndbuf(c->pcb);
+	if (n > room)
+		n = room;
+	if (n == 0) {
+		res->err_no = EAGAIN;
+		return 0;
+	}
+	if (!act->len) {
+		buf = malloc(n);
+		if (!buf)
+			return tc_err_set(err, TC_ERR_NOMEM, "send: no memory for %u bytes", n);
 		fill_pattern(buf, n);
 		data = buf;
 	}
-	if (n > tcp_sndbuf(c->pcb))
-		return tc_err_set(err, TC_ERR_TARGET, "send: only %u of %u bytes fit lwIP's send buffer",
-				  (unsigned)tcp_sndbuf(c->pcb), n);
 	e = tcp_write(c->pcb, data, (u16_t)n, TCP_WRITE_FLAG_COPY);
-	if (e != ERR_OK)
-		return lwip_fail(err, "send", "tcp_write", e);
+	free(buf);
+	if (e != ERR_OK) {
+		res->err_no = err_to_errno(e);
+		return 0;
+	}
+	res->value = n;
 	e = tcp_output(c->pcb);
 	return e == ERR_OK ? 0 : lwip_fail(err, "send", "tcp_output", e);
 }
 
-static int do_recv(struct lwip_conn *c, uint32_t n, struct tc_err *err)
+static void do_recv(struct lwip_conn *c, uint32_t want, struct tc_app_result *res)
 {
-	if (c->rx_len != n)
-		return tc_err_set(err, TC_ERR_TARGET, "recv: %u bytes expected, %u readable", n, c->rx_len);
-	c->rx_len = 0;
+	uint32_t n = want < c->rx_len ? want : c->rx_len;
+
+	if (!c->pcb && c->rx_len == 0 && !c->eof) {
+		res->err_no = gone_errno(c);
+		return;
+	}
+	memcpy(res->data, c->rx, n < sizeof(res->data) ? n : sizeof(res->data));
+	res->ndata = (uint16_t)(n < sizeof(res->data) ? n : sizeof(res->data));
+	memmove(c->rx, c->rx + n, c->rx_len - n);
+	c->rx_len -= n;
+	res->value = n;
+	res->more = c->rx_len > 0;
+	if (n == 0 && want > 0 && !c->eof)
+		res->err_no = EAGAIN;
 	/* the bytes are read: lwIP may open its window again (RFC 9293 3.8.6.2.2) */
-	while (n > 0) {
+	while (c->pcb && n > 0) {
 		u16_t chunk = n > 0xFFFFu ? 0xFFFFu : (u16_t)n;
 
 		tcp_recved(c->pcb, chunk);
 		n -= chunk;
 	}
-	return 0;
+}
+
+static void do_poll(struct lwip_conn *c, const struct tc_app *act, struct tc_app_result *res)
+{
+	if (!c->pcb)
+		res->value = 1; /* an error is ready to be read */
+	else if (act->poll == TC_POLL_READABLE)
+		res->value = c->rx_len > 0 || c->eof;
+	else
+		res->value = (c->pcb->state == ESTABLISHED || c->pcb->state == CLOSE_WAIT) && tcp_sndbuf(c->pcb) > 0;
+}
+
+static void do_connect_result(struct lwip_conn *c, struct tc_app_result *res)
+{
+	if (!c->pcb)
+		res->err_no = gone_errno(c);
+	else if (!c->connected && c->pcb->state != ESTABLISHED && c->pcb->state != CLOSE_WAIT)
+		res->err_no = EINPROGRESS;
+}
+
+/* Options on the connection, or kept for the next one. */
+static void do_sockopt(struct lwip_app *app, const struct tc_app *act, struct tc_app_result *res)
+{
+	struct lwip_conn *c = NULL;
+	struct tc_err ignore = {0};
+	bool set = act->verb == TC_APP_SETSOCKOPT;
+
+	c = case_conn(app, tc_app_verb_name(act->verb), &ignore);
+	if (c && !c->pcb)
+		c = NULL;
+	switch (act->opt) {
+	case TC_SO_TCP_NODELAY:
+		if (!set)
+			res->value = c ? tcp_nagle_disabled(c->pcb) != 0 : app->nodelay == 1;
+		else if (!c)
+			app->nodelay = act->optval != 0;
+		else if (act->optval) {
+			tcp_nagle_disable(c->pcb);
+			tcp_output(c->pcb); /* what Nagle held goes now, as on Linux */
+		} else
+			tcp_nagle_enable(c->pcb);
+		return;
+	case TC_SO_KEEPALIVE:
+		if (!set)
+			res->value = c ? ip_get_option(c->pcb, SOF_KEEPALIVE) != 0 : app->keepalive == 1;
+		else if (!c)
+			app->keepalive = act->optval != 0;
+		else if (act->optval)
+			ip_set_option(c->pcb, SOF_KEEPALIVE);
+		else
+			ip_reset_option(c->pcb, SOF_KEEPALIVE);
+		return;
+	case TC_SO_LINGER:
+		if (set)
+			app->linger_s = act->optval;
+		else
+			res->value = app->linger_s;
+		return;
+	case TC_SO_TCP_MAXSEG:
+		/* read-only here: lwIP's MSS is a build-time value */
+		if (set)
+			res->err_no = ENOPROTOOPT;
+		else if (!c)
+			res->err_no = ENOTCONN;
+		else
+			res->value = tcp_mss(c->pcb);
+		return;
+	default:
+		res->err_no = ENOPROTOOPT;
+		return;
+	}
 }
 
 static int do_close(struct lwip_conn *c, struct tc_err *err)
 {
+	if (!c->pcb) {
+		conn_clear(c);
+		return 0;
+	}
 	/* lwIP owns the PCB after tcp_close (it may free it at any time): no
 	 * callback of ours may run on it any more. With bytes unread it sends
 	 * an RST instead of a FIN (RFC 9293 3.10.4 allows a reset then, as
@@ -360,16 +504,44 @@ static int do_close(struct lwip_conn *c, struct tc_err *err)
 
 static void do_abort(struct lwip_conn *c)
 {
+	if (!c->pcb) {
+		conn_clear(c);
+		return;
+	}
 	conn_detach(c);
 	tcp_abort(c->pcb); /* RFC 9293 3.10.5: an RST, the PCB freed */
 	conn_clear(c);
 }
 
-int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_err *err)
+static void do_shutdown(struct lwip_conn *c, enum tc_shut how, struct tc_app_result *res)
+{
+	err_t e;
+
+	if (!c->pcb) {
+		res->err_no = gone_errno(c);
+		return;
+	}
+	if (how == TC_SHUT_RDWR) {
+		/* both sides is lwIP's close: the PCB is lwIP's from now on */
+		conn_detach(c);
+		e = tcp_shutdown(c->pcb, 1, 1);
+		if (e != ERR_OK) {
+			conn_attach(c, c->pcb);
+			res->err_no = err_to_errno(e);
+			return;
+		}
+		conn_clear(c);
+		return;
+	}
+	e = tcp_shutdown(c->pcb, how == TC_SHUT_RD, how == TC_SHUT_WR);
+	if (e != ERR_OK)
+		res->err_no = err_to_errno(e);
+}
+
+int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_app_result *res, struct tc_err *err)
 {
 	const char *verb = tc_app_verb_name(act->verb);
 	struct lwip_conn *c;
-	err_t e;
 
 	switch (act->verb) {
 	case TC_APP_LISTEN:
@@ -380,11 +552,17 @@ int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_err *e
 		return do_connect(app, err);
 	case TC_APP_ACCEPT:
 		return do_accept(app, err);
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT:
+		do_sockopt(app, act, res);
+		return 0;
 	case TC_APP_SEND:
 	case TC_APP_RECV:
 	case TC_APP_SHUTDOWN:
 	case TC_APP_CLOSE:
 	case TC_APP_ABORT:
+	case TC_APP_CONNECT_RESULT:
+	case TC_APP_POLL:
 		break;
 	case TC_APP__COUNT:
 		return tc_err_set(err, TC_ERR_TARGET, "unknown application action");
@@ -394,16 +572,28 @@ int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_err *e
 		return -1;
 	switch (act->verb) {
 	case TC_APP_SEND:
-		return do_send(c, act, err);
+		return do_send(c, act, res, err);
 	case TC_APP_RECV:
-		return do_recv(c, act->n, err);
+		do_recv(c, act->n, res);
+		return 0;
 	case TC_APP_SHUTDOWN:
-		e = tcp_shutdown(c->pcb, 0, 1);
-		return e == ERR_OK ? 0 : lwip_fail(err, verb, "tcp_shutdown", e);
+		do_shutdown(c, act->shut, res);
+		return 0;
 	case TC_APP_CLOSE:
+		/* SO_LINGER 0: close is an abort (RFC 9293 3.10.5) */
+		if (app->linger_s == 0) {
+			do_abort(c);
+			return 0;
+		}
 		return do_close(c, err);
 	case TC_APP_ABORT:
 		do_abort(c);
+		return 0;
+	case TC_APP_CONNECT_RESULT:
+		do_connect_result(c, res);
+		return 0;
+	case TC_APP_POLL:
+		do_poll(c, act, res);
 		return 0;
 	default:
 		return tc_err_set(err, TC_ERR_TARGET, "unknown application action");

@@ -23,8 +23,10 @@ struct lwip_app *lwip_app_new(const struct seg_addr *local, uint16_t port,
  * still point here). */
 void lwip_app_free(struct lwip_app *app);
 
-/* One action. A failure the stack is to blame for is TC_ERR_TARGET. */
-int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_err *err);
+/* One action: 0 when the call was made, with its errno (lwIP's err_t
+ * through err_to_errno) and value in *res; -1 with TC_ERR_TARGET when
+ * there is nothing to act on (no connection, no listener). */
+int lwip_app_do(struct lwip_app *app, const struct tc_app *act, struct tc_app_result *res, struct tc_err *err);
 
 /* lwIP handed over more connections than the app keeps (it then aborted
  * the extra one): an error of the target, reported at the next capture. */

@@ -298,10 +298,11 @@ static int lwip_capture(struct tc_target *base, uint64_t deadline_us, struct tc_
 	return 1;
 }
 
-static int lwip_app_action(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+static int lwip_app_action(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
+			   struct tc_err *err)
 {
 	struct target_lwip *t = (struct target_lwip *)base;
-	int rc = lwip_app_do(t->app, act, err);
+	int rc = lwip_app_do(t->app, act, res, err);
 
 	note_state(t);
 	return rc;
@@ -343,6 +344,8 @@ const struct tc_target_ops target_lwip_ops = {
 	.name = "lwip",
 	.description = "Debian's lwIP " LWIP_VERSION_STRING " (liblwip), in process, single-threaded, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	/* lwIP's raw API has no urgent send; of the options, what a PCB holds */
+	.sockopts = 1u << TC_SO_TCP_NODELAY | 1u << TC_SO_KEEPALIVE | 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
 	/* one global stack per process: never two cases at once */
 	.max_jobs = 1,
 	.run_open = lwip_run_open,

@@ -40,6 +40,10 @@ struct target_ref {
 	unsigned q_head, q_len;
 	bool q_overflow;
 	struct tc_transitions trans;
+	/* The application's side: its connection (kept after the TCB is
+	 * deleted, for the error) and SO_LINGER (-1 off, else seconds). */
+	struct refstack_conn *conn;
+	int64_t linger_s;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -125,6 +129,7 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	t->peer_addr = conf->peer_addr;
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
+	t->linger_s = -1;
 
 	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
 			 conf->profile);
@@ -219,42 +224,194 @@ static struct refstack_conn *ref_conn(struct target_ref *t)
 	return refstack_find(t->stack, t->port, &t->peer_addr, t->peer_port);
 }
 
-static int app_errno(struct tc_err *err, const char *verb, int rc)
+/* The application's connection, as a socket would hold it: the TCB of
+ * the case's four-tuple, or the one connect or accept gave, which after a
+ * reset or a timeout is deleted but still reads as CLOSED with the error
+ * the application is to be told (refstack.h). */
+static struct refstack_conn *app_conn(struct target_ref *t)
 {
-	return tc_err_set(err, TC_ERR_TARGET, "%s failed: %s", verb, strerror(-rc));
+	struct refstack_conn *c = ref_conn(t);
+
+	if (c) {
+		t->conn = c;
+		return c;
+	}
+	if (t->conn && refstack_conn_lport(t->conn) == t->port && refstack_conn_rport(t->conn) == t->peer_port)
+		return t->conn;
+	return NULL;
 }
 
-static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+static void set_errno(struct tc_app_result *res, int rc)
+{
+	if (rc < 0)
+		res->err_no = -rc;
+	else
+		res->value = rc;
+}
+
+static void ref_send(struct target_ref *t, struct refstack_conn *c, const struct tc_app *act,
+		     struct tc_app_result *res, struct tc_err *err)
+{
+	const uint8_t *data = act->data;
+	uint8_t *buf = NULL;
+	size_t n = act->len;
+	int rc;
+
+	if (!n) {
+		n = act->n;
+		buf = malloc(n);
+		if (!buf) {
+			tc_err_set(err, TC_ERR_NOMEM, "ref target: no memory for a %zu-byte send", n);
+			return;
+		}
+		fill_pattern(buf, n);
+		data = buf;
+	}
+	/* one call, as one write(): the stack cuts it into segments itself */
+	rc = act->urgent ? refstack_send_urgent(t->stack, c, data, n, t->now_us)
+			 : refstack_send(t->stack, c, data, n, t->now_us);
+	set_errno(res, rc);
+	free(buf);
+}
+
+/* Up to N bytes, the first kept for the engine to compare; an empty
+ * queue is the end of stream once the peer's FIN was read, else a call
+ * that would wait (EAGAIN: in virtual time nothing arrives during it). */
+static void ref_recv(struct target_ref *t, struct refstack_conn *c, uint32_t want, struct tc_app_result *res)
+{
+	uint8_t buf[SEG_MAX_PAYLOAD];
+	uint64_t total = 0;
+	int rc = 0;
+
+	while (total < want) {
+		size_t chunk = want - total < sizeof(buf) ? want - total : sizeof(buf);
+
+		rc = refstack_recv(t->stack, c, buf, chunk, t->now_us);
+		if (rc <= 0)
+			break;
+		if (total < sizeof(res->data)) {
+			size_t keep = sizeof(res->data) - total < (size_t)rc ? sizeof(res->data) - total : (size_t)rc;
+			memcpy(res->data + total, buf, keep);
+			res->ndata = (uint16_t)(total + keep);
+		}
+		total += (uint64_t)rc;
+	}
+	res->value = (int64_t)total;
+	if (total == 0 && want > 0) {
+		if (rc < 0)
+			res->err_no = -rc;
+		else if (!refstack_conn_eof(c))
+			res->err_no = EAGAIN;
+	}
+	res->more = refstack_conn_readable(c) > 0;
+}
+
+/* Readiness now: in virtual time no segment arrives during an app step,
+ * so waiting would change nothing the case could see. */
+static void ref_poll(struct refstack_conn *c, const struct tc_app *act, struct tc_app_result *res)
+{
+	bool broken = refstack_conn_state(c) == REFSTACK_CLOSED || refstack_conn_error(c);
+
+	if (act->poll == TC_POLL_READABLE)
+		res->value = refstack_conn_readable(c) > 0 || refstack_conn_eof(c) || broken;
+	else
+		res->value = refstack_conn_snd_space(c) > 0 || broken;
+}
+
+static void ref_connect_result(struct refstack_conn *c, struct tc_app_result *res)
+{
+	switch (refstack_conn_state(c)) {
+	case REFSTACK_SYN_SENT:
+	case REFSTACK_SYN_RECEIVED:
+		res->err_no = EINPROGRESS;
+		return;
+	case REFSTACK_CLOSED:
+		res->err_no = refstack_conn_error(c) ? -refstack_conn_error(c) : ENOTCONN;
+		return;
+	case REFSTACK_LISTEN:
+	case REFSTACK_ESTABLISHED:
+	case REFSTACK_FIN_WAIT_1:
+	case REFSTACK_FIN_WAIT_2:
+	case REFSTACK_CLOSE_WAIT:
+	case REFSTACK_CLOSING:
+	case REFSTACK_LAST_ACK:
+	case REFSTACK_TIME_WAIT:
+		break;
+	}
+}
+
+/* SO_LINGER is the application's side of close (a linger of 0 makes close
+ * an ABORT, 3.10.5); TCP_MAXSEG reads Eff.snd.MSS and cannot be set (the
+ * stack's MSS is its configuration). */
+static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const struct tc_app *act,
+			struct tc_app_result *res)
+{
+	bool set = act->verb == TC_APP_SETSOCKOPT;
+
+	switch (act->opt) {
+	case TC_SO_LINGER:
+		if (set)
+			t->linger_s = act->optval;
+		else
+			res->value = t->linger_s;
+		return;
+	case TC_SO_TCP_MAXSEG:
+		if (set)
+			res->err_no = ENOPROTOOPT;
+		else if (!c)
+			res->err_no = ENOTCONN;
+		else
+			res->value = refstack_conn_snd_mss(c);
+		return;
+	default:
+		res->err_no = ENOPROTOOPT;
+		return;
+	}
+}
+
+static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
+		   struct tc_err *err)
 {
 	struct target_ref *t = (struct target_ref *)base;
 	const char *verb = tc_app_verb_name(act->verb);
 	struct refstack_conn *c = NULL;
-	uint8_t buf[SEG_MAX_PAYLOAD];
 	int rc = 0;
 
 	switch (act->verb) {
 	case TC_APP_LISTEN:
-		rc = refstack_listen(t->stack, act->port ? act->port : t->port, t->now_us);
-		break;
+		set_errno(res, refstack_listen(t->stack, act->port ? act->port : t->port, t->now_us));
+		return 0;
 	case TC_APP_CLOSE_LISTENER:
-		rc = refstack_close_listener(t->stack, act->port ? act->port : t->port, t->now_us);
-		break;
+		set_errno(res, refstack_close_listener(t->stack, act->port ? act->port : t->port, t->now_us));
+		return 0;
 	case TC_APP_CONNECT:
 		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
-		break;
+		if (rc == 0)
+			t->conn = c;
+		set_errno(res, rc);
+		return 0;
 	case TC_APP_ACCEPT:
 		rc = refstack_accept(t->stack, t->port, &c);
 		if (rc == -EAGAIN)
 			return tc_err_set(err, TC_ERR_TARGET,
 					  "accept: no established connection is waiting on port %u",
 					  t->port);
-		break;
+		if (rc == 0)
+			t->conn = c;
+		set_errno(res, rc);
+		return 0;
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT:
+		ref_sockopt(t, app_conn(t), act, res);
+		return 0;
 	case TC_APP_SEND:
 	case TC_APP_RECV:
 	case TC_APP_SHUTDOWN:
 	case TC_APP_CLOSE:
 	case TC_APP_ABORT:
-		c = ref_conn(t);
+	case TC_APP_CONNECT_RESULT:
+	case TC_APP_POLL:
+		c = app_conn(t);
 		if (!c)
 			return tc_err_set(err, TC_ERR_TARGET, "%s: there is no connection", verb);
 		break;
@@ -264,39 +421,45 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_e
 
 	switch (act->verb) {
 	case TC_APP_SEND:
-		if (act->len) {
-			rc = refstack_send(t->stack, c, act->data, act->len, t->now_us);
-		} else {
-			fill_pattern(buf, act->n);
-			rc = refstack_send(t->stack, c, buf, act->n, t->now_us);
-		}
-		if (rc >= 0 && (uint32_t)rc != (act->len ? act->len : act->n))
-			return tc_err_set(err, TC_ERR_TARGET, "send: only %d of %u bytes queued", rc,
-					  act->len ? act->len : act->n);
-		break;
+		ref_send(t, c, act, res, err);
+		return err->code ? -1 : 0;
 	case TC_APP_RECV:
-		rc = refstack_recv(t->stack, c, buf, act->n, t->now_us);
-		if (rc >= 0 && (uint32_t)rc != act->n)
-			return tc_err_set(err, TC_ERR_TARGET, "recv: %u bytes expected, %d readable",
-					  act->n, rc);
-		break;
+		ref_recv(t, c, act->n, res);
+		return 0;
 	case TC_APP_SHUTDOWN:
-		rc = refstack_shutdown(t->stack, c, t->now_us);
+		/* RFC 9293 has no receive-side shutdown (3.10.4 CLOSE closes
+		 * the sending side): rd changes nothing in TCP, the stack
+		 * keeps receiving and acknowledging */
+		if (act->shut == TC_SHUT_RD)
+			rc = refstack_conn_state(c) == REFSTACK_CLOSED ? -ENOTCONN : 0;
+		else
+			rc = refstack_shutdown(t->stack, c, t->now_us);
 		break;
 	case TC_APP_CLOSE:
-		rc = refstack_close(t->stack, c, t->now_us);
+		/* SO_LINGER 0: close is an ABORT (3.10.5) */
+		rc = t->linger_s == 0 ? refstack_abort(t->stack, c, t->now_us)
+				      : refstack_close(t->stack, c, t->now_us);
 		break;
 	case TC_APP_ABORT:
 		rc = refstack_abort(t->stack, c, t->now_us);
 		break;
+	case TC_APP_CONNECT_RESULT:
+		ref_connect_result(c, res);
+		return 0;
+	case TC_APP_POLL:
+		ref_poll(c, act, res);
+		return 0;
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
 	case TC_APP_CONNECT:
 	case TC_APP_ACCEPT:
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT:
 	case TC_APP__COUNT:
 		break;
 	}
-	return rc < 0 ? app_errno(err, verb, rc) : 0;
+	set_errno(res, rc);
+	return 0;
 }
 
 static int ref_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
@@ -337,7 +500,8 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
+	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,

@@ -293,11 +293,12 @@ static int agent_trouble(struct target_refnet *t, struct tc_err *err)
 	return -1;
 }
 
-static int refnet_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+static int refnet_app(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
+		      struct tc_err *err)
 {
 	struct target_refnet *t = (struct target_refnet *)base;
 
-	if (agent_app(refnet_agent_client(t->agent), act, REFNET_APP_TIMEOUT_US, err) != 0)
+	if (agent_app(refnet_agent_client(t->agent), act, REFNET_APP_TIMEOUT_US, res, err) != 0)
 		return agent_trouble(t, err);
 	return 0;
 }

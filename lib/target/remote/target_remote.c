@@ -96,11 +96,13 @@ static int remote_agent_attach(struct remote_run *run, struct tc_err *err)
 	return tc_err_set(err, TC_ERR_USAGE, "remote target: --agent: the agent client is not in this build yet");
 }
 
-static int remote_app(struct tc_target *base, const struct tc_app *act, struct tc_err *err)
+static int remote_app(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
+		      struct tc_err *err)
 {
 	struct target_remote *t = (struct target_remote *)base;
 
 	(void)act;
+	(void)res;
 	if (!t->run->agent)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: no agent, no application control");
 	return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the agent client is not in this build yet");
