@@ -449,8 +449,8 @@ static int parse_app(char **w, int nw, struct agent_req *r, enum agent_errclass 
 		}
 		/* fallthrough */
 	case TC_APP_RECV:
-		if (nw != 4 || strchr(w[3], ' ') || parse_u64(w[3], UINT32_MAX, &v) || v == 0)
-			return syntax(cls, err, "APP: %s takes a byte count (1 or more)", w[2]);
+		if (nw != 4 || strchr(w[3], ' ') || parse_u64(w[3], UINT32_MAX, &v))
+			return syntax(cls, err, "APP: %s takes a byte count", w[2]);
 		act->n = (uint32_t)v;
 		return 0;
 	default:

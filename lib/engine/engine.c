@@ -590,12 +590,18 @@ static void apply_override(struct tc_step *tmp, const struct tc_override *o)
 /* The step as target `name` must see it on IP version `family`: NULL when
  * the step is skipped there. The family's override (`on: v6:`) applies
  * first, the target's on top of it, so a target can still differ from
- * what a family needs. *used is the last override applied, if any. */
+ * what a family needs; a target that names none for the step takes the
+ * one of the target it inherits from (ref-net: ref's). *used is the last
+ * override applied, if any. */
 static const struct tc_step *step_for_target(const struct tc_step *st, const char *name, int family,
 					     struct tc_step *tmp, const struct tc_override **used)
 {
 	const struct tc_override *fo = override_for(st, family == 6 ? "v6" : "v4");
 	const struct tc_override *o = override_for(st, name);
+	const char *base = o ? NULL : target_inherits(name);
+
+	if (base)
+		o = override_for(st, base);
 
 	*used = o ? o : fo;
 	if (!o && !fo)

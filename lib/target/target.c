@@ -104,3 +104,10 @@ unsigned target_default_jobs(const struct tc_target_ops *ops, unsigned ncpu, siz
 		jobs = ops->max_jobs;
 	return (unsigned)jobs;
 }
+
+const char *target_inherits(const char *name)
+{
+	const struct tc_target_ops *t = name ? target_find(name) : NULL;
+
+	return t ? t->inherits : NULL;
+}

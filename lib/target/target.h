@@ -74,6 +74,10 @@ struct tc_case_addrs {
 
 struct tc_target_ops {
 	const char *name;
+	/* The target whose per-step expectations (`on:`) apply here when a
+	 * step names none for this one: the same stack on another path
+	 * (ref-net runs ref behind a wire). NULL: none. */
+	const char *inherits;
 	/* One line of what it is, for `tcpconform list-targets`. */
 	const char *description;
 	unsigned caps; /* enum tc_cap */
@@ -315,5 +319,9 @@ static inline void target_close(struct tc_target *t)
 	if (t)
 		t->ops->close(t);
 }
+
+/* The `inherits` of the target named name, NULL when none (or no such
+ * target). */
+const char *target_inherits(const char *name);
 
 #endif

@@ -68,7 +68,7 @@ static void test_bad_requests(void **state)
 {
 	static const char *const bad[] = {
 		"", "HELLO", "HELLO 1 abc", "HELLO 1 zz", "APP 5", "APP x close", "APP 5 fly", "APP 5 close now",
-		"APP 5 recv 0", "APP 5 recv -3", "APP 5 send \"unterminated", "APP 5 send \"\\q\"", "APP 5 listen 70000",
+		"APP 5 recv -3", "APP 5 send \"unterminated", "APP 5 send \"\\q\"", "APP 5 listen 70000",
 		"CASE-BEGIN 5 80 192.0.2.2 1", "CASE-BEGIN 4 80 2001:db8::2 1", "CASE-BEGIN 4 0 192.0.2.2 1",
 		"CASE-BEGIN 4 80 192.0.2.2 1 msl=abc", "CASE-BEGIN 4 80 192.0.2.2 1 colour=red", "STATE now",
 		"state", "BYE\t", "CASE-END x",

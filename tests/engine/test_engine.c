@@ -1593,6 +1593,29 @@ static void test_override_name(void **state)
 	t->f->run.override_name = NULL;
 }
 
+/* A target that inherits (ref-net from ref) takes the base's override of
+ * a step that names none for it, and only its own where it names one. */
+static void test_override_inherited(void **state)
+{
+	struct t *t = *state;
+	static const char body[] =
+		"steps:\n"
+		"  - expect: {flags: S, within: 10ms}\n"
+		"    on:\n"
+		"      ref: {skip: true, reason: \"ref sends nothing here\"}\n"
+		"  - expect: {flags: S, within: 10ms}\n"
+		"    on:\n"
+		"      ref: {skip: true, reason: \"ref sends nothing here\"}\n"
+		"      ref-net: {win: 7, reason: \"ref-net's own\"}\n";
+
+	t->f->run.override_name = "ref-net";
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->win = 7;
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_non_null(strstr(t->r->log, "skipped on ref: ref sends nothing here"));
+	t->f->run.override_name = NULL;
+}
+
 /* A rate limit holds a segment back before its stamp: `after` counts from
  * when it really left. */
 static int pace_100ms(struct tc_target *tt, struct tc_err *err)
@@ -2030,6 +2053,7 @@ int main(void)
 		T(test_port_needs_without_cap),
 		T(test_run_addrs),
 		T(test_override_name),
+		T(test_override_inherited),
 		T(test_pace_before_stamp),
 		T(test_case_skip_for_target),
 		T(test_case_skip_for_other_target),

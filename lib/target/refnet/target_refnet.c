@@ -338,6 +338,7 @@ static int refnet_save_pcap(struct tc_target *base, const struct capfile_request
 
 const struct tc_target_ops target_refnet_ops = {
 	.name = "ref-net",
+	.inherits = "ref",
 	.description = "the bundled reference stack as an agent process on a veth in a namespace, real time (root)",
 	.caps = TC_CAP_APP | TC_CAP_STATE,
 	.max_jobs = REFNET_MAX_WORKERS,
