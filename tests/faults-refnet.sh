@@ -24,11 +24,33 @@ synack-ack-off-by-one:cases/handshake/passive-open.yaml
 ignore-rst-in-synrcvd:cases/rst/rst-in-syn-received.yaml
 short-msl:cases/timewait/time-wait-lasts-2msl.yaml
 no-syn-retransmit:cases/handshake/syn-retransmit-backoff.yaml
-mss-on-every-segment:cases/handshake/active-open.yaml"
+mss-on-every-segment:cases/handshake/active-open.yaml
+no-persist-probe:cases/window/zero-window-probe.yaml
+persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
+no-sender-sws:cases/window/sender-sws-small-window.yaml
+syn-data-dropped:cases/handshake/syn-data-queued.yaml"
 
-# every fault compiled in is in the list
+# Faults whose cases ref-net cannot run yet, each with why: what agent
+# protocol 1 does not carry (the ref target catches them: tests/faults.sh).
+exempt="nagle-ignored:config nagle is not in CASE-BEGIN yet
+delack-past-500ms:config delayed_ack is not in CASE-BEGIN yet
+no-delack-every-second-segment:config delayed_ack is not in CASE-BEGIN yet
+keepalive-on-by-default:its case needs virtual time (3 idle hours)
+no-paws-check:profile default is not in CASE-BEGIN yet
+no-window-scaling-applied:profile default is not in CASE-BEGIN yet
+ts-recent-from-any-segment:profile default is not in CASE-BEGIN yet
+no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
+sack-oldest-first:profile default is not in CASE-BEGIN yet
+urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
+rst-error-lost:the agent's ref stack forgets a connection an RST deleted"
+
+# every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do
-	echo "$pairs" | grep -q "^$f:" || fail "fault $f has no case here: add one"
+	if echo "$exempt" | grep -q "^$f:"; then
+		echo "faults-refnet: not on ref-net: $f: $(echo "$exempt" | sed -n "s/^$f://p")"
+		continue
+	fi
+	echo "$pairs" | grep -q "^$f:" || fail "fault $f has no case here: add one (or say in exempt why ref-net cannot run it)"
 done
 
 # the normal build refuses a fault on ref-net
@@ -38,6 +60,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 # without a fault the cases pass (those that need no long wait)
 "$faulty" run --target ref-net -q --pcap none cases/rst/rst-in-time-wait.yaml cases/handshake/passive-open.yaml \
 	cases/rst/rst-in-syn-received.yaml cases/handshake/syn-retransmit-backoff.yaml cases/handshake/active-open.yaml \
+	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
+	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}
@@ -60,5 +84,5 @@ for p in $pairs; do
 		fail "fault $f not caught by $c on ref-net: $(cat "$tmp/$f.out")"
 	fi
 done
-[ "$status" -eq 0 ] && echo "faults-refnet: every seeded fault is caught on ref-net"
+[ "$status" -eq 0 ] && echo "faults-refnet: every seeded fault ref-net can run is caught on ref-net ($(echo "$exempt" | wc -l) not runnable there, listed above)"
 exit "$status"
