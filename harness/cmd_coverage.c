@@ -65,17 +65,12 @@ static int collect(const struct case_list *files, struct claims *cl)
 	for (size_t i = 0; i < files->n; i++) {
 		struct tc_err err = {0};
 		struct tc_case c;
-		char *text = NULL;
-		size_t len = 0;
 
-		if (casefile_read(files->paths[i], &text, &len, &err) != 0 ||
-		    casefile_load_string(text, len, files->paths[i], &c, &err) != 0) {
+		if (casefile_load(files->paths[i], &c, &err) != 0) {
 			fprintf(stderr, "tcpconform: %s\n", err.msg);
-			free(text);
 			bad++;
 			continue;
 		}
-		free(text);
 		for (int k = 0; k < c.nreqs; k++)
 			for (size_t r = 0; r < cl->nreqs; r++)
 				if (strcmp(cl->reqs[r].id, c.reqs[k]) == 0 && claim(cl, r, files->paths[i]) != 0) {
