@@ -116,7 +116,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK, "window-update-any-ack", "the send window is taken from every acceptable ACK: old ACKs and segments older than SND.WL1 update it too")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

@@ -509,6 +509,13 @@ static enum step ack_established(struct rx *rx)
 	/* "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
 	 * SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
 	 * SND.WL2 <- SEG.ACK." */
+#ifdef REFSTACK_FAULTS
+	/* fault window-update-any-ack: no SND.WL1/SND.WL2 rule, old ACKs too */
+	if (refstack_fault_on(rx->s, REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK)) {
+		window_ok = true;
+		c->snd_wl1 = seg->seq - 1;
+	}
+#endif
 	if (window_ok && (seq_lt(c->snd_wl1, seg->seq) ||
 			  (c->snd_wl1 == seg->seq && seq_leq(c->snd_wl2, ack)))) {
 		c->snd_wnd = wnd;
