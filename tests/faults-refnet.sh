@@ -43,7 +43,8 @@ ts-recent-from-any-segment:profile default is not in CASE-BEGIN yet
 no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
 sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
-rst-error-lost:the agent's ref stack forgets a connection an RST deleted"
+rst-error-lost:the agent's ref stack forgets a connection an RST deleted
+tsopt-missing-accepted:profile default is not in CASE-BEGIN yet"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do

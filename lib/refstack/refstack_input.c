@@ -292,6 +292,10 @@ static enum step step1_seq(struct rx *rx)
 	struct refstack_conn *c = rx->c;
 	const struct refstack_rx_seg *seg = rx->seg;
 
+	/* RFC 7323 3.2: without TSopt on a connection that negotiated it,
+	 * silently dropped (an RST is not: it goes on to its checks) */
+	if (refstack_tsopt_missing(rx->s, c, seg))
+		return done(rx, REFSTACK_DROP_NO_TSOPT);
 	/* RFC 7323 5.3 R1, before the sequence test (R2): PAWS. "Send an
 	 * acknowledgment in reply ... and drop the segment." An RST is never
 	 * rejected by its timestamp. */

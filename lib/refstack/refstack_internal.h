@@ -198,6 +198,10 @@ uint32_t refstack_seg_wnd(const struct refstack *s, const struct refstack_conn *
 uint16_t refstack_wnd_field(struct refstack_conn *c, uint16_t flags);
 /* Our timestamp clock: 1 ms ticks (RFC 7323 5.4). */
 uint32_t refstack_ts_clock(const struct refstack *s);
+/* RFC 7323 3.2: timestamps negotiated, a non-RST segment without TSopt
+ * (to be dropped silently). */
+bool refstack_tsopt_missing(const struct refstack *s, const struct refstack_conn *c,
+			    const struct refstack_rx_seg *seg);
 /* RFC 7323 5.3 R1 (PAWS): the segment is to be dropped and ACKed. */
 bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *c,
 			  const struct refstack_rx_seg *seg);
