@@ -29,7 +29,8 @@ no-persist-probe:cases/window/zero-window-probe.yaml
 persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
 syn-data-dropped:cases/handshake/syn-data-queued.yaml
-window-update-any-ack:cases/window/wl1-older-segment-no-window-update.yaml"
+window-update-any-ack:cases/window/wl1-older-segment-no-window-update.yaml
+no-rst-on-data-lost:cases/close/close-with-unread-data-rst.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -64,7 +65,7 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/rst/rst-in-syn-received.yaml cases/handshake/syn-retransmit-backoff.yaml cases/handshake/active-open.yaml \
 	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
 	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
-	cases/window/wl1-older-segment-no-window-update.yaml \
+	cases/window/wl1-older-segment-no-window-update.yaml cases/close/close-with-unread-data-rst.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

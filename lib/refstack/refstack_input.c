@@ -657,6 +657,27 @@ static enum step step6_urg(struct rx *rx)
 	return STEP_NEXT;
 }
 
+/* 9293 3.6.1, RFC 1122 4.2.2.13 (SHLD-3): "if new data is received after
+ * CLOSE is called, its TCP SHOULD send a RST to show that data was lost".
+ * The application closed (not half-closed): nobody will read the text.
+ * <SEQ=SND.NXT><CTL=RST> as an ABORT sends it (3.10.5), the TCB deleted. */
+static bool text_after_close(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+
+	if (rx->len == 0 || !c->app_closed ||
+	    (c->state != REFSTACK_FIN_WAIT_1 && c->state != REFSTACK_FIN_WAIT_2))
+		return false;
+#ifdef REFSTACK_FAULTS
+	/* fault no-rst-on-data-lost: the text is taken as after a half-close */
+	if (refstack_fault_on(rx->s, REFSTACK_FAULT_NO_RST_ON_DATA_LOST))
+		return false;
+#endif
+	refstack_out_rst(rx->s, c);
+	refstack_conn_closed(rx->s, c, REFSTACK_CAUSE_DATA_LOST, 0);
+	return true;
+}
+
 /* 9293 3.10.7.4 step 7: in-order text into the receive buffer. Text beyond
  * RCV.NXT is not queued: it is dropped and answered with a duplicate ACK. */
 static enum step step7_text(struct rx *rx)
@@ -665,6 +686,8 @@ static enum step step7_text(struct rx *rx)
 
 	if (rx->len == 0 && !rx->fin)
 		return STEP_NEXT;
+	if (text_after_close(rx))
+		return done(rx, REFSTACK_DROP_TEXT_AFTER_CLOSE);
 	switch (c->state) {
 	case REFSTACK_ESTABLISHED:
 	case REFSTACK_FIN_WAIT_1:

@@ -50,6 +50,7 @@ struct refstack_conn {
 	bool was_established; /* reached ESTABLISHED once: ready for accept */
 	uint64_t est_order; /* accept order among was_established TCBs */
 	bool fin_queued; /* CLOSE asked for a FIN after the queued data */
+	bool app_closed; /* CLOSE, not a half-close: nothing more is read */
 	bool fin_sent;
 	uint32_t fin_seq; /* our FIN's sequence number, when fin_sent */
 	bool rcv_fin; /* the peer's FIN was accepted: RCV.NXT is past it */
