@@ -2,7 +2,8 @@
 # docs/case.schema.json against the loader it describes (issue 10, part 8):
 #   - it is a valid draft-07 schema, and its target names are exactly
 #     `tcpconform list-targets`;
-#   - every case under cases/ (and tests/linux-cases/) validates;
+#   - every case under cases/ (and tests/linux-cases/) validates, and every
+#     one under cases/ names its `profile:`;
 #   - every file in tests/bad-cases/ fails it at the node the loader's
 #     message points at, unless the table below says why the schema cannot
 #     see that one (and every file there is in the table);
@@ -435,6 +436,16 @@ if bad_suite or not suite:
     problems += bad_suite or ["no cases found"]
 else:
     oks.append("all %d cases under cases/ and tests/linux-cases/ validate" % len(suite))
+
+# every case under cases/ names its profile: left out, each target runs it at
+# its own default (linux: the kernel's options on the SYN), which a case
+# written for one profile fails on the other (docs/case-format.md, `profile`)
+no_profile = [path for path in suite if path.startswith("cases" + os.sep)
+              and not (isinstance(load(path), dict) and "profile" in load(path))]
+if no_profile:
+    problems += ["%s: names no profile: (minimal or default)" % path for path in no_profile]
+else:
+    oks.append("every case under cases/ names its profile")
 
 # tests/bad-cases/, by the table
 table = {}

@@ -577,6 +577,24 @@ int refstack_close(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 		refstack_conn_closed(s, c, REFSTACK_CAUSE_APP_CLOSE, 0);
 		return 0;
 	}
+	/* 9293 3.6.1, RFC 1122 4.2.2.13 (SHLD-3): "If such a host issues a
+	 * CLOSE call while received data is still pending in TCP ..., its
+	 * TCP SHOULD send a RST to show that data was lost": the ABORT's
+	 * reset (3.10.5), the TCB deleted */
+	bool data_lost = c->rcv_len > 0;
+
+#ifdef REFSTACK_FAULTS
+	/* fault no-rst-on-data-lost: the unread text is dropped silently */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_RST_ON_DATA_LOST))
+		data_lost = false;
+#endif
+	if (data_lost) {
+		s->now_us = now_us;
+		refstack_out_rst(s, c);
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_DATA_LOST, 0);
+		return 0;
+	}
+	c->app_closed = true;
 	return refstack_shutdown(s, c, now_us);
 }
 

@@ -59,7 +59,9 @@ enum refstack_state {
 	X(REFSTACK_DROP_ACK_TOO_OLD, "ACK below the challenge-ACK window (RFC 5961 5.2)") \
 	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")     \
 	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)") \
-	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)")
+	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)") \
+	X(REFSTACK_DROP_TEXT_AFTER_CLOSE, "text after CLOSE: RST, connection closed (9293 3.6.1, RFC 1122 4.2.2.13)") \
+	X(REFSTACK_DROP_NO_TSOPT, "no TSopt although timestamps were negotiated: dropped (RFC 7323 3.2)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -81,7 +83,8 @@ enum refstack_drop {
 	X(REFSTACK_CAUSE_RCV_RST, "RST received")     \
 	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
 	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached") \
-	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered")
+	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered") \
+	X(REFSTACK_CAUSE_DATA_LOST, "data lost at CLOSE: RST sent")
 
 enum refstack_cause {
 #define REFSTACK_CAUSE_ENUM(e, s) e,
@@ -116,7 +119,10 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_NO_RST_ON_DATA_LOST, "no-rst-on-data-lost", "CLOSE with unread data, and text after CLOSE, get no RST: the data is lost silently") \
+	X(REFSTACK_FAULT_TSOPT_MISSING_ACCEPTED, "tsopt-missing-accepted", "a non-RST segment without TSopt is taken although timestamps were negotiated") \
+	X(REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK, "window-update-any-ack", "the send window is taken from every acceptable ACK: old ACKs and segments older than SND.WL1 update it too")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

@@ -292,6 +292,10 @@ static enum step step1_seq(struct rx *rx)
 	struct refstack_conn *c = rx->c;
 	const struct refstack_rx_seg *seg = rx->seg;
 
+	/* RFC 7323 3.2: without TSopt on a connection that negotiated it,
+	 * silently dropped (an RST is not: it goes on to its checks) */
+	if (refstack_tsopt_missing(rx->s, c, seg))
+		return done(rx, REFSTACK_DROP_NO_TSOPT);
 	/* RFC 7323 5.3 R1, before the sequence test (R2): PAWS. "Send an
 	 * acknowledgment in reply ... and drop the segment." An RST is never
 	 * rejected by its timestamp. */
@@ -509,6 +513,13 @@ static enum step ack_established(struct rx *rx)
 	/* "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
 	 * SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
 	 * SND.WL2 <- SEG.ACK." */
+#ifdef REFSTACK_FAULTS
+	/* fault window-update-any-ack: no SND.WL1/SND.WL2 rule, old ACKs too */
+	if (refstack_fault_on(rx->s, REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK)) {
+		window_ok = true;
+		c->snd_wl1 = seg->seq - 1;
+	}
+#endif
 	if (window_ok && (seq_lt(c->snd_wl1, seg->seq) ||
 			  (c->snd_wl1 == seg->seq && seq_leq(c->snd_wl2, ack)))) {
 		c->snd_wnd = wnd;
@@ -646,6 +657,27 @@ static enum step step6_urg(struct rx *rx)
 	return STEP_NEXT;
 }
 
+/* 9293 3.6.1, RFC 1122 4.2.2.13 (SHLD-3): "if new data is received after
+ * CLOSE is called, its TCP SHOULD send a RST to show that data was lost".
+ * The application closed (not half-closed): nobody will read the text.
+ * <SEQ=SND.NXT><CTL=RST> as an ABORT sends it (3.10.5), the TCB deleted. */
+static bool text_after_close(struct rx *rx)
+{
+	struct refstack_conn *c = rx->c;
+
+	if (rx->len == 0 || !c->app_closed ||
+	    (c->state != REFSTACK_FIN_WAIT_1 && c->state != REFSTACK_FIN_WAIT_2))
+		return false;
+#ifdef REFSTACK_FAULTS
+	/* fault no-rst-on-data-lost: the text is taken as after a half-close */
+	if (refstack_fault_on(rx->s, REFSTACK_FAULT_NO_RST_ON_DATA_LOST))
+		return false;
+#endif
+	refstack_out_rst(rx->s, c);
+	refstack_conn_closed(rx->s, c, REFSTACK_CAUSE_DATA_LOST, 0);
+	return true;
+}
+
 /* 9293 3.10.7.4 step 7: in-order text into the receive buffer. Text beyond
  * RCV.NXT is not queued: it is dropped and answered with a duplicate ACK. */
 static enum step step7_text(struct rx *rx)
@@ -654,6 +686,8 @@ static enum step step7_text(struct rx *rx)
 
 	if (rx->len == 0 && !rx->fin)
 		return STEP_NEXT;
+	if (text_after_close(rx))
+		return done(rx, REFSTACK_DROP_TEXT_AFTER_CLOSE);
 	switch (c->state) {
 	case REFSTACK_ESTABLISHED:
 	case REFSTACK_FIN_WAIT_1:

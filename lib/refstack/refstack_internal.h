@@ -50,6 +50,7 @@ struct refstack_conn {
 	bool was_established; /* reached ESTABLISHED once: ready for accept */
 	uint64_t est_order; /* accept order among was_established TCBs */
 	bool fin_queued; /* CLOSE asked for a FIN after the queued data */
+	bool app_closed; /* CLOSE, not a half-close: nothing more is read */
 	bool fin_sent;
 	uint32_t fin_seq; /* our FIN's sequence number, when fin_sent */
 	bool rcv_fin; /* the peer's FIN was accepted: RCV.NXT is past it */
@@ -198,6 +199,10 @@ uint32_t refstack_seg_wnd(const struct refstack *s, const struct refstack_conn *
 uint16_t refstack_wnd_field(struct refstack_conn *c, uint16_t flags);
 /* Our timestamp clock: 1 ms ticks (RFC 7323 5.4). */
 uint32_t refstack_ts_clock(const struct refstack *s);
+/* RFC 7323 3.2: timestamps negotiated, a non-RST segment without TSopt
+ * (to be dropped silently). */
+bool refstack_tsopt_missing(const struct refstack *s, const struct refstack_conn *c,
+			    const struct refstack_rx_seg *seg);
 /* RFC 7323 5.3 R1 (PAWS): the segment is to be dropped and ACKed. */
 bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *c,
 			  const struct refstack_rx_seg *seg);

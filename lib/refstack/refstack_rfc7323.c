@@ -102,6 +102,21 @@ bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *
 	return c->ts_ok && seg->has_ts && !(seg->flags & SEG_RST) && ts_lt(seg->ts_val, c->ts_recent);
 }
 
+bool refstack_tsopt_missing(const struct refstack *s, const struct refstack_conn *c,
+			    const struct refstack_rx_seg *seg)
+{
+	(void)s;
+#ifdef REFSTACK_FAULTS
+	/* fault tsopt-missing-accepted: a segment without TSopt is taken */
+	if (refstack_fault_on(s, REFSTACK_FAULT_TSOPT_MISSING_ACCEPTED))
+		return false;
+#endif
+	/* RFC 7323 3.2: "If a non-<RST> segment is received without a TSopt,
+	 * a TCP SHOULD silently drop the segment. A received <RST> segment
+	 * MUST NOT be dropped for lack of a TSopt." */
+	return c->ts_ok && !seg->has_ts && !(seg->flags & SEG_RST);
+}
+
 void refstack_ts_recent_update(const struct refstack *s, struct refstack_conn *c,
 			       const struct refstack_rx_seg *seg)
 {

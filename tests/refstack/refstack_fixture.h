@@ -463,11 +463,12 @@ static inline void fx_syn_received_active(struct fx *fx)
 	fx->pseq = FX_PISS + 1;
 }
 
-/* ESTABLISHED, app close: FIN out, FIN-WAIT-1. */
+/* ESTABLISHED, app half-close (the application still reads): FIN out,
+ * FIN-WAIT-1. */
 static inline void fx_fin_wait_1(struct fx *fx)
 {
 	fx_established(fx);
-	assert_int_equal(refstack_close(fx->s, fx->c, fx->now), 0);
+	assert_int_equal(refstack_shutdown(fx->s, fx->c, fx->now), 0);
 	EXPECT_SEG(fx, SEG_FIN | SEG_ACK, fx->pack, fx->pseq);
 	EXPECT_TR(fx, fx->c, ESTABLISHED, FIN_WAIT_1, APP_CLOSE);
 }

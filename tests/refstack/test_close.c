@@ -295,6 +295,38 @@ static void test_fin_needs_window(void **state)
 	EXPECT_SEG_WL(fx, SEG_FIN | SEG_ACK, FX_ISS + 11, FX_PISS + 1, 65535, 0);
 }
 
+/* 9293 3.6.1, RFC 1122 4.2.2.13 (SHLD-3): CLOSE with received text unread
+ * resets the connection to show that data was lost */
+static void test_close_with_unread_text_resets(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	EXPECT_DROP(fx, fx_in_data(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, "lost", 4), ACCEPTED);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 5);
+	assert_int_equal(refstack_close(fx->s, fx->c, fx->now), 0);
+	EXPECT_SEG_WL(fx, SEG_RST, FX_ISS + 1, 0, 0, 0);
+	EXPECT_TR(fx, fx->c, ESTABLISHED, CLOSED, DATA_LOST);
+	EXPECT_NO_SEG(fx);
+}
+
+/* The same for text that arrives after CLOSE (not after a half-close) */
+static void test_text_after_close_resets(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	assert_int_equal(refstack_close(fx->s, fx->c, fx->now), 0);
+	EXPECT_SEG(fx, SEG_FIN | SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+	EXPECT_TR(fx, fx->c, ESTABLISHED, FIN_WAIT_1, APP_CLOSE);
+	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 2), ACCEPTED);
+	EXPECT_TR(fx, fx->c, FIN_WAIT_1, FIN_WAIT_2, RCV_ACK);
+	EXPECT_DROP(fx, fx_in_data(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 2, "late", 4), TEXT_AFTER_CLOSE);
+	EXPECT_SEG_WL(fx, SEG_RST, FX_ISS + 2, 0, 0, 0);
+	EXPECT_TR(fx, fx->c, FIN_WAIT_2, CLOSED, DATA_LOST);
+	EXPECT_NO_SEG(fx);
+}
+
 /* Half close: text still flows to us in FIN-WAIT-2. */
 static void test_fin_wait_2_receives(void **state)
 {
@@ -400,6 +432,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fin_after_queued_data, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_needs_window, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_receives, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_with_unread_text_resets, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_text_after_close_resets, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_ignores_text, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_abort, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_abort_syn_received, fx_setup, fx_teardown),
