@@ -689,3 +689,8 @@ uint32_t refstack_conn_snd_mss(const struct refstack_conn *c)
 {
 	return c->snd_mss;
 }
+
+bool refstack_conn_nagle(const struct refstack_conn *c)
+{
+	return c->nagle;
+}

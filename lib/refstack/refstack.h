@@ -313,6 +313,8 @@ uint32_t refstack_conn_readable(const struct refstack_conn *c);
 uint32_t refstack_conn_snd_space(const struct refstack_conn *c);
 /* Eff.snd.MSS (9293 3.7.1). */
 uint32_t refstack_conn_snd_mss(const struct refstack_conn *c);
+/* The Nagle algorithm is on for this connection (9293 3.7.4). */
+bool refstack_conn_nagle(const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);
