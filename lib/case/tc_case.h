@@ -284,6 +284,9 @@ enum tc_conf_field {
 	TC_C_NAGLE = 1u << 10,
 	TC_C_DELAYED_ACK = 1u << 11,
 	TC_C_KEEPALIVE = 1u << 12,
+	TC_C_ISS_RFC6528 = 1u << 13, /* iss: rfc6528, the stack's own generator */
+	TC_C_RFC1337 = 1u << 14,
+	TC_C_CHALLENGE_ACK_LIMIT = 1u << 15,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -308,6 +311,11 @@ struct tc_case_conf {
 	/* keepalive: off|on|DURATION (9293 3.8.4) */
 	enum tc_keepalive keepalive_mode;
 	struct tc_dur keepalive;
+	/* rfc1337: on|off, an RST in TIME-WAIT is ignored (RFC 1337 4) */
+	bool rfc1337;
+	/* challenge_ack_limit: challenge ACKs per the target's period (RFC
+	 * 5961 7; ref: 5 s), 0 = no limit */
+	uint32_t challenge_ack_limit;
 };
 
 enum tc_require {

@@ -351,6 +351,35 @@ static enum step step1_seq(struct rx *rx)
 	return done(rx, REFSTACK_DROP_SEQ_UNACCEPTABLE);
 }
 
+/* RFC 5961 7: "An implementation SHOULD include an ACK throttling
+ * mechanism": at most cfg.challenge_ack_limit challenge ACKs in a period of
+ * cfg.challenge_ack_period_us, counted for the whole stack (the period
+ * starts at the first challenge ACK after the last one ended). The
+ * segment is dropped either way; over the limit no ACK goes. */
+static enum step challenge_ack(struct rx *rx, enum refstack_drop why)
+{
+	struct refstack *s = rx->s;
+	uint32_t limit = s->cfg.challenge_ack_limit;
+
+	if (limit) {
+		if (!s->challenge_period_on || rx->now_us - s->challenge_period_start >= s->cfg.challenge_ack_period_us) {
+			s->challenge_period_on = true;
+			s->challenge_period_start = rx->now_us;
+			s->challenge_sent = 0;
+		}
+#ifdef REFSTACK_FAULTS
+		/* fault challenge-ack-unthrottled: the limit is never reached */
+		if (refstack_fault_on(s, REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED))
+			s->challenge_sent = 0;
+#endif
+		if (s->challenge_sent >= limit)
+			return done(rx, REFSTACK_DROP_CHALLENGE_THROTTLED);
+		s->challenge_sent++;
+	}
+	rx->c->ack_pending = true;
+	return done(rx, why);
+}
+
 static enum step step2_rst(struct rx *rx)
 {
 	struct refstack *s = rx->s;
@@ -359,13 +388,20 @@ static enum step step2_rst(struct rx *rx)
 
 	if (!has(seg, SEG_RST))
 		return STEP_NEXT;
+	/* RFC 1337 4, fix (1): "Ignore RST segments in TIME-WAIT state" (an
+	 * option: 9293 3.10.7.4 step 2 closes TIME-WAIT on an RST) */
+	if (c->state == REFSTACK_TIME_WAIT && s->cfg.rfc1337) {
+#ifdef REFSTACK_FAULTS
+		/* fault rfc1337-ignored: the option is set, the RST still kills */
+		if (!refstack_fault_on(s, REFSTACK_FAULT_RFC1337_IGNORED))
+#endif
+			return done(rx, REFSTACK_DROP_TIME_WAIT_RST);
+	}
 	if (seg->seq != c->rcv_nxt) {
 		/* 9293 3.10.7.4 step 2; 5961 3.2 (3): in window but not exact
 		 * -> challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop */
-		if (c->rcv_wnd && seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + c->rcv_wnd)) {
-			c->ack_pending = true;
-			return done(rx, REFSTACK_DROP_RST_CHALLENGE);
-		}
+		if (c->rcv_wnd && seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + c->rcv_wnd))
+			return challenge_ack(rx, REFSTACK_DROP_RST_CHALLENGE);
 		/* 5961 3.2 (1): outside the window (here: an RST whose text
 		 * reaches into the window but which starts before it) */
 		return done(rx, REFSTACK_DROP_RST_OUT_OF_WINDOW);
@@ -427,8 +463,7 @@ static enum step step2_rst(struct rx *rx)
 /* 9293 3.10.7.4 step 4; 5961 4.2: challenge ACK, drop */
 static enum step syn_challenge(struct rx *rx)
 {
-	rx->c->ack_pending = true;
-	return done(rx, REFSTACK_DROP_SYN_CHALLENGE);
+	return challenge_ack(rx, REFSTACK_DROP_SYN_CHALLENGE);
 }
 
 static enum step step4_syn(struct rx *rx)
