@@ -47,6 +47,30 @@ enum tc_field {
 	TC_F_TOLERANCE = 1u << 11,
 	TC_F_WIN_REL = 1u << 12, /* expect: window relative to the target's first */
 	TC_F_FLAGS_ANY = 1u << 13, /* expect: flags that may be set or not */
+	TC_F_SAVE_SEQ = 1u << 14, /* expect: keep seq and arrival time under a name */
+	TC_F_SEQ_FROM = 1u << 15, /* expect: seq against one saved earlier */
+	TC_F_PORT = 1u << 16, /* the target's port: a send's destination, an expect's source */
+};
+
+/* A name a case gives a target sequence number (`save_seq: isn1`). */
+#define TC_SEQNAME_MAX 16
+#define TC_MAX_SAVED_SEQ 8
+
+/* How `seq_from` relates a segment's seq to a saved one. */
+enum tc_seqrel_kind {
+	/* the seq advanced from the saved one (modulo 2^32) at lo..hi per
+	 * second of the time between the two arrivals: a clock (RFC 6528) */
+	TC_SR_RATE = 0,
+	/* the advance per second is outside lo..hi: the number is not the
+	 * saved one moved on by that clock (another four-tuple's hash) */
+	TC_SR_OUTSIDE,
+	TC_SR_DIFFERS, /* the seq is not the saved one */
+};
+
+struct tc_seqrel {
+	char of[TC_SEQNAME_MAX]; /* the saved name */
+	uint8_t kind; /* enum tc_seqrel_kind */
+	uint64_t lo, hi; /* per second, TC_SR_RATE and TC_SR_OUTSIDE */
 };
 
 /* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
@@ -109,6 +133,13 @@ struct tc_segspec {
 	struct tc_dur within; /* expect: arrives no later than this after the step starts */
 	struct tc_dur after; /* expect: arrives no earlier than this */
 	struct tc_dur tolerance; /* expect: overrides the target's timing tolerance */
+	/* expect: the name this segment's seq and arrival time are kept under
+	 * (TC_F_SAVE_SEQ) */
+	char save_seq[TC_SEQNAME_MAX];
+	struct tc_seqrel seq_from; /* expect: TC_F_SEQ_FROM */
+	/* TC_F_PORT: send: the target port it goes to; expect: the target
+	 * port it must come from (a second connection on another port) */
+	uint16_t port;
 };
 
 enum tc_app_verb {

@@ -520,7 +520,7 @@ static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 	c->peer_isn = TC_DEFAULT_PEER_ISN;
 	if (cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c))
 		return -1;
-	if (check_port_needs(cf, c) || cf_check_app_requires(cf, c))
+	if (check_port_needs(cf, c) || cf_check_app_requires(cf, c) || cf_check_seq_names(cf, c))
 		return -1;
 	return cf_check_deviations(cf, c);
 }
