@@ -28,7 +28,10 @@ mss-on-every-segment:cases/handshake/active-open.yaml
 no-persist-probe:cases/window/zero-window-probe.yaml
 persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
-syn-data-dropped:cases/handshake/syn-data-queued.yaml"
+syn-data-dropped:cases/handshake/syn-data-queued.yaml
+isn-constant:cases/isn/isn-clock-advances.yaml
+rfc1337-ignored:cases/timewait/rfc1337-rst-ignored.yaml
+challenge-ack-unthrottled:cases/robust/challenge-ack-limit-shared.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -62,6 +65,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/rst/rst-in-syn-received.yaml cases/handshake/syn-retransmit-backoff.yaml cases/handshake/active-open.yaml \
 	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
 	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
+	cases/isn/isn-clock-advances.yaml cases/timewait/rfc1337-rst-ignored.yaml \
+	cases/robust/challenge-ack-limit-shared.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}
