@@ -318,6 +318,7 @@ enum tc_conf_field {
 	TC_C_ISS_RFC6528 = 1u << 13, /* iss: rfc6528, the stack's own generator */
 	TC_C_RFC1337 = 1u << 14,
 	TC_C_CHALLENGE_ACK_LIMIT = 1u << 15,
+	TC_C_TIME_WAIT_REOPEN = 1u << 16,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -347,6 +348,9 @@ struct tc_case_conf {
 	/* challenge_ack_limit: challenge ACKs per the target's period (RFC
 	 * 5961 7; ref: 5 s), 0 = no limit */
 	uint32_t challenge_ack_limit;
+	/* time_wait_reopen: on|off, a SYN in TIME-WAIT above RCV.NXT reopens
+	 * the connection (RFC 1122 4.2.2.13, 9293 MAY-2) */
+	bool time_wait_reopen;
 };
 
 enum tc_require {

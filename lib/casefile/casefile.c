@@ -356,6 +356,16 @@ static int k_rfc1337(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_time_wait_reopen(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "time_wait_reopen", &conf->time_wait_reopen))
+		return -1;
+	conf->fields |= TC_C_TIME_WAIT_REOPEN;
+	return 0;
+}
+
 static int k_delayed_ack(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_case_conf *conf = obj;
@@ -394,7 +404,7 @@ static const struct cf_key conf_keys[] = {
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
 	{"keepalive", k_keepalive, false}, {"rfc1337", k_rfc1337, false},
-	{"challenge_ack_limit", k_challenge_ack_limit, false},
+	{"challenge_ack_limit", k_challenge_ack_limit, false}, {"time_wait_reopen", k_time_wait_reopen, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)

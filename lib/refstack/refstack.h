@@ -61,7 +61,8 @@ enum refstack_state {
 	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)") \
 	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)") \
 	X(REFSTACK_DROP_CHALLENGE_THROTTLED, "challenge ACK over the limit: dropped, no ACK (RFC 5961 7)") \
-	X(REFSTACK_DROP_TIME_WAIT_RST, "RST in TIME-WAIT ignored (RFC 1337 4)")
+	X(REFSTACK_DROP_TIME_WAIT_RST, "RST in TIME-WAIT ignored (RFC 1337 4)") \
+	X(REFSTACK_DROP_TIME_WAIT_REOPEN, "SYN in TIME-WAIT reopened the connection (RFC 1122 4.2.2.13)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -121,7 +122,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
 	X(REFSTACK_FAULT_ISN_CONSTANT, "isn-constant", "the RFC 6528 ISN has no clock component: one four-tuple gets the same ISN every time") \
 	X(REFSTACK_FAULT_RFC1337_IGNORED, "rfc1337-ignored", "with the RFC 1337 option on, an RST still ends TIME-WAIT") \
-	X(REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED, "challenge-ack-unthrottled", "every challenge ACK is sent, past the RFC 5961 7 limit")
+	X(REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED, "challenge-ack-unthrottled", "every challenge ACK is sent, past the RFC 5961 7 limit") \
+	X(REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN, "time-wait-reopen-low-isn", "a connection reopened from TIME-WAIT takes a fresh ISS, not one above the old incarnation's numbers")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -218,6 +220,11 @@ struct refstack_config {
 	 * REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US, by default. */
 	uint32_t challenge_ack_limit;
 	uint64_t challenge_ack_period_us;
+	/* RFC 1122 4.2.2.13 (9293 MAY-2): a SYN in TIME-WAIT above RCV.NXT,
+	 * with a listener on the port, reopens the connection with an ISS
+	 * above the old SND.NXT. Off by default: the SYN gets a challenge ACK
+	 * (9293 3.10.7.4 step 4) */
+	bool time_wait_reopen;
 	uint32_t snd_buf; /* send buffer bytes (1..REFSTACK_SND_BUF_MAX) */
 	/* RFC 7323 and RFC 2018 options offered on a SYN (and answered on a
 	 * SYN,ACK when the peer's SYN offered them too). All off by default:

@@ -128,6 +128,9 @@ struct refstack {
 	uint64_t challenge_period_start;
 	uint32_t challenge_sent;
 	bool challenge_period_on;
+	/* The ISS of the next TCB when iss_next_on (a TIME-WAIT reopen) */
+	uint32_t iss_next;
+	bool iss_next_on;
 	struct refstack_conn conns[REFSTACK_MAX_CONNS];
 	struct refstack_conn listeners[REFSTACK_MAX_LISTENERS];
 	uint8_t snd_mem[REFSTACK_MAX_CONNS][REFSTACK_SND_BUF_MAX];
@@ -164,7 +167,7 @@ bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b);
 
 /* refstack_isn.c */
 /* The ISS of a new connection (9293 3.4.1): io.iss, RFC 6528 or cfg.iss. */
-uint32_t refstack_iss_choose(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
+uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 			     uint16_t rport);
 /* RFC 6528 3: M + F for this four-tuple at now_us. */
 uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,

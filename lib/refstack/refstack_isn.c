@@ -105,9 +105,14 @@ uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const st
 	return m + (uint32_t)refstack_siphash24(s->cfg.iss_secret, id, n);
 }
 
-uint32_t refstack_iss_choose(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
+uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 			     uint16_t rport)
 {
+	/* RFC 1122 4.2.2.13 (1): a reopen from TIME-WAIT names its ISS */
+	if (s->iss_next_on) {
+		s->iss_next_on = false;
+		return s->iss_next;
+	}
 	if (s->io.iss)
 		return s->io.iss(s->io.ctx);
 	if (s->cfg.iss_mode == REFSTACK_ISS_RFC6528)

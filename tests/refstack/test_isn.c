@@ -1,5 +1,6 @@
-/* ISNs (RFC 6528, RFC 9293 3.4.1), RFC 1337 and the RFC 5961 7
- * challenge-ACK throttle. */
+/* ISNs (RFC 6528, RFC 9293 3.4.1), RFC 1337, the RFC 5961 7
+ * challenge-ACK throttle and the reopen from TIME-WAIT (RFC 1122
+ * 4.2.2.13). */
 #include "refstack_fixture.h"
 
 /* The SipHash paper's test vector (Appendix A): key 00..0f, the 15-byte
@@ -168,6 +169,41 @@ static void test_challenge_unlimited(void **state)
 	}
 }
 
+/* RFC 1122 4.2.2.13 (MAY-2) on: a SYN above RCV.NXT reopens with an ISS
+ * above the old SND.NXT; a SYN below RCV.NXT is an old duplicate (ACK). */
+static void test_time_wait_reopen(void **state)
+{
+	struct fx *fx = *state;
+	struct refstack_conn *n;
+
+	refstack_free(fx->s);
+	fx->cfg.time_wait_reopen = true;
+	fx_start(fx);
+	fx_time_wait(fx);
+	EXPECT_DROP(fx, fx_in(fx, SEG_SYN, fx->pseq - 10, 0), SEQ_UNACCEPTABLE);
+	EXPECT_SEG(fx, SEG_ACK, fx->pack, fx->pseq);
+	EXPECT_STATE(fx, fx->c, TIME_WAIT);
+	EXPECT_DROP(fx, fx_in(fx, SEG_SYN, fx->pseq + 100000, 0), TIME_WAIT_REOPEN);
+	EXPECT_SEG(fx, SEG_SYN | SEG_ACK, fx->pack + 65537, fx->pseq + 100001);
+	EXPECT_TR(fx, fx->c, TIME_WAIT, CLOSED, RCV_SYN);
+	n = refstack_find(fx->s, FX_PORT, &fx->peer, FX_PPORT);
+	assert_non_null(n);
+	EXPECT_TR(fx, n, LISTEN, SYN_RECEIVED, RCV_SYN);
+	EXPECT_STATE(fx, n, SYN_RECEIVED);
+}
+
+/* Off (the default): the same SYN, beyond the window, gets the ACK of
+ * 9293 3.10.7.4 step 1 (the bytes of a challenge ACK), TIME-WAIT stays. */
+static void test_time_wait_reopen_off(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_time_wait(fx);
+	EXPECT_DROP(fx, fx_in(fx, SEG_SYN, fx->pseq + 100000, 0), SEQ_UNACCEPTABLE);
+	EXPECT_SEG(fx, SEG_ACK, fx->pack, fx->pseq);
+	EXPECT_STATE(fx, fx->c, TIME_WAIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +215,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_rst_rfc1337, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_throttle, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_unlimited, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_reopen, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_reopen_off, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,9 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 	/* RFC 5961 7: challenge ACKs per 5 s (0: no limit) */
 	if (cc->fields & TC_C_CHALLENGE_ACK_LIMIT)
 		cfg->challenge_ack_limit = cc->challenge_ack_limit;
+	/* RFC 1122 4.2.2.13 (MAY-2): a SYN reopens TIME-WAIT */
+	if (cc->fields & TC_C_TIME_WAIT_REOPEN)
+		cfg->time_wait_reopen = cc->time_wait_reopen;
 	if (cc->fields & TC_C_SYN_RETRIES)
 		cfg->syn_retries = cc->syn_retries;
 	if (cc->fields & TC_C_RETRIES)
