@@ -203,6 +203,7 @@ static int run(uint8_t family, uint64_t seconds, unsigned drain_every, struct re
 	refstack_config_default(&cfg);
 	cfg.addr = b.us;
 	cfg.iss = STACK_ISS;
+	cfg.iss_mode = REFSTACK_ISS_FIXED;
 	cfg.mss = MSS;
 	b.stack = refstack_new(&cfg, &io);
 	if (!b.stack)

@@ -40,8 +40,11 @@ bad-option.yaml       steps/0/send/options/0
 binary-garbage.yaml   -  not YAML at all (control bytes, not UTF-8): no document for a schema to see
 deep-nesting.yaml     name
 empty.yaml            ""
+iss-word.yaml         config/iss
 missing-name.yaml     ""
 missing-rfc.yaml      ""
+seq-from-bad-rate.yaml -  a rate's LOW above its HIGH: a schema cannot compare two items
+seq-from-unsaved.yaml -  a name no earlier step saved: a schema cannot look at other steps
 seq-range.yaml        steps/0/send/seq
 unknown-key.yaml      steps/0
 unknown-state.yaml    steps/0/state

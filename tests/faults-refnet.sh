@@ -30,7 +30,11 @@ persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
 syn-data-dropped:cases/handshake/syn-data-queued.yaml
 window-update-any-ack:cases/window/wl1-older-segment-no-window-update.yaml
-no-rst-on-data-lost:cases/close/close-with-unread-data-rst.yaml"
+no-rst-on-data-lost:cases/close/close-with-unread-data-rst.yaml
+isn-constant:cases/isn/isn-clock-advances.yaml
+rfc1337-ignored:cases/timewait/rfc1337-rst-ignored.yaml
+challenge-ack-unthrottled:cases/robust/challenge-ack-limit-shared.yaml
+time-wait-reopen-low-isn:cases/timewait/time-wait-syn-reopen-larger-isn.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -66,6 +70,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
 	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
 	cases/window/wl1-older-segment-no-window-update.yaml cases/close/close-with-unread-data-rst.yaml \
+	cases/isn/isn-clock-advances.yaml cases/timewait/rfc1337-rst-ignored.yaml \
+	cases/robust/challenge-ack-limit-shared.yaml cases/timewait/time-wait-syn-reopen-larger-isn.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

@@ -32,7 +32,9 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	no-delack-every-second-segment syn-data-dropped keepalive-on-by-default \
 	no-paws-check no-window-scaling-applied ts-recent-from-any-segment no-tsopt-on-fin sack-oldest-first \
 	urgent-pointer-last-octet rst-error-lost window-update-any-ack tsopt-missing-accepted \
-	no-rst-on-data-lost; do
+	no-rst-on-data-lost \
+	isn-constant rfc1337-ignored challenge-ack-unthrottled \
+	time-wait-reopen-low-isn; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

@@ -144,7 +144,10 @@ int main(void)
 	refstack_config_default(&cfg);
 	cfg.addr.family = 4;
 	memcpy(cfg.addr.bytes, us, 4);
+	/* the default is RFC 6528's generator; a fixed ISS makes the answer
+	 * exact */
 	cfg.iss = STACK_ISS;
+	cfg.iss_mode = REFSTACK_ISS_FIXED;
 	s = refstack_new(&cfg, &io);
 	if (!s || refstack_listen(s, US_PORT, 0) != 0) {
 		puts("passive_open: no stack or no listener");

@@ -101,6 +101,14 @@ static void put_conf(struct line *l, const struct tc_case_conf *cc, const struct
 		put(l, " syn_retries=%" PRIu32, cc->syn_retries);
 	if (cc->fields & TC_C_RETRIES)
 		put(l, " retries=%" PRIu32, cc->retries);
+	if (cc->fields & TC_C_ISS_RFC6528)
+		put(l, " iss_rfc6528=1");
+	if (cc->fields & TC_C_RFC1337)
+		put(l, " rfc1337=%d", cc->rfc1337 ? 1 : 0);
+	if (cc->fields & TC_C_CHALLENGE_ACK_LIMIT)
+		put(l, " challenge_ack_limit=%" PRIu32, cc->challenge_ack_limit);
+	if (cc->fields & TC_C_TIME_WAIT_REOPEN)
+		put(l, " time_wait_reopen=%d", cc->time_wait_reopen ? 1 : 0);
 }
 
 int agent_fmt_case_begin(char *buf, size_t cap, const struct agent_case *c, const struct tc_profile *prof,
@@ -332,7 +340,7 @@ static int parse_conf_word(const char *w, struct agent_case *c, struct tc_err *e
 	};
 	const char *eq = strchr(w, '=');
 	struct tc_case_conf *cc = &c->conf;
-	char key[16];
+	char key[24];
 	uint64_t v;
 	size_t klen;
 
@@ -379,6 +387,17 @@ static int parse_conf_word(const char *w, struct agent_case *c, struct tc_err *e
 	} else if (strcmp(key, "retries") == 0) {
 		cc->retries = (uint32_t)v;
 		cc->fields |= TC_C_RETRIES;
+	} else if (strcmp(key, "iss_rfc6528") == 0 && v == 1) {
+		cc->fields |= TC_C_ISS_RFC6528;
+	} else if (strcmp(key, "rfc1337") == 0 && v <= 1) {
+		cc->rfc1337 = v == 1;
+		cc->fields |= TC_C_RFC1337;
+	} else if (strcmp(key, "time_wait_reopen") == 0 && v <= 1) {
+		cc->time_wait_reopen = v == 1;
+		cc->fields |= TC_C_TIME_WAIT_REOPEN;
+	} else if (strcmp(key, "challenge_ack_limit") == 0) {
+		cc->challenge_ack_limit = (uint32_t)v;
+		cc->fields |= TC_C_CHALLENGE_ACK_LIMIT;
 	} else {
 		return syntax(cls, err, "CASE-BEGIN: unknown key '%s' (or its value is out of range)", key);
 	}

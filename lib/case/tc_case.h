@@ -47,6 +47,30 @@ enum tc_field {
 	TC_F_TOLERANCE = 1u << 11,
 	TC_F_WIN_REL = 1u << 12, /* expect: window relative to the target's first */
 	TC_F_FLAGS_ANY = 1u << 13, /* expect: flags that may be set or not */
+	TC_F_SAVE_SEQ = 1u << 14, /* expect: keep seq and arrival time under a name */
+	TC_F_SEQ_FROM = 1u << 15, /* expect: seq against one saved earlier */
+	TC_F_PORT = 1u << 16, /* the target's port: a send's destination, an expect's source */
+};
+
+/* A name a case gives a target sequence number (`save_seq: isn1`). */
+#define TC_SEQNAME_MAX 16
+#define TC_MAX_SAVED_SEQ 8
+
+/* How `seq_from` relates a segment's seq to a saved one. */
+enum tc_seqrel_kind {
+	/* the seq advanced from the saved one (modulo 2^32) at lo..hi per
+	 * second of the time between the two arrivals: a clock (RFC 6528) */
+	TC_SR_RATE = 0,
+	/* the advance per second is outside lo..hi: the number is not the
+	 * saved one moved on by that clock (another four-tuple's hash) */
+	TC_SR_OUTSIDE,
+	TC_SR_DIFFERS, /* the seq is not the saved one */
+};
+
+struct tc_seqrel {
+	char of[TC_SEQNAME_MAX]; /* the saved name */
+	uint8_t kind; /* enum tc_seqrel_kind */
+	uint64_t lo, hi; /* per second, TC_SR_RATE and TC_SR_OUTSIDE */
 };
 
 /* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
@@ -109,6 +133,13 @@ struct tc_segspec {
 	struct tc_dur within; /* expect: arrives no later than this after the step starts */
 	struct tc_dur after; /* expect: arrives no earlier than this */
 	struct tc_dur tolerance; /* expect: overrides the target's timing tolerance */
+	/* expect: the name this segment's seq and arrival time are kept under
+	 * (TC_F_SAVE_SEQ) */
+	char save_seq[TC_SEQNAME_MAX];
+	struct tc_seqrel seq_from; /* expect: TC_F_SEQ_FROM */
+	/* TC_F_PORT: send: the target port it goes to; expect: the target
+	 * port it must come from (a second connection on another port) */
+	uint16_t port;
 };
 
 enum tc_app_verb {
@@ -284,6 +315,10 @@ enum tc_conf_field {
 	TC_C_NAGLE = 1u << 10,
 	TC_C_DELAYED_ACK = 1u << 11,
 	TC_C_KEEPALIVE = 1u << 12,
+	TC_C_ISS_RFC6528 = 1u << 13, /* iss: rfc6528, the stack's own generator */
+	TC_C_RFC1337 = 1u << 14,
+	TC_C_CHALLENGE_ACK_LIMIT = 1u << 15,
+	TC_C_TIME_WAIT_REOPEN = 1u << 16,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -308,6 +343,14 @@ struct tc_case_conf {
 	/* keepalive: off|on|DURATION (9293 3.8.4) */
 	enum tc_keepalive keepalive_mode;
 	struct tc_dur keepalive;
+	/* rfc1337: on|off, an RST in TIME-WAIT is ignored (RFC 1337 4) */
+	bool rfc1337;
+	/* challenge_ack_limit: challenge ACKs per the target's period (RFC
+	 * 5961 7; ref: 5 s), 0 = no limit */
+	uint32_t challenge_ack_limit;
+	/* time_wait_reopen: on|off, a SYN in TIME-WAIT above RCV.NXT reopens
+	 * the connection (RFC 1122 4.2.2.13, 9293 MAY-2) */
+	bool time_wait_reopen;
 };
 
 enum tc_require {

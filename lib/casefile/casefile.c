@@ -299,7 +299,24 @@ CONF_DUR(delack, TC_C_DELACK)
 /* The largest window RFC 7323 2.3 allows: 65535 << 14. */
 CONF_INT(window, TC_C_WINDOW, 0, 1073725440, uint32_t)
 CONF_INT(mss, TC_C_MSS, 1, 65535, uint16_t)
-CONF_INT(iss, TC_C_ISS, 0, UINT32_MAX, uint32_t)
+CONF_INT(challenge_ack_limit, TC_C_CHALLENGE_ACK_LIMIT, 0, 1000000, uint32_t)
+
+/* iss: a number (the ISS of every connection) or rfc6528 (the target's
+ * own generator, RFC 6528 3; 9293 3.4.1 MUST-8) */
+static int k_iss(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+	int64_t x;
+
+	if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "rfc6528") == 0) {
+		conf->fields |= TC_C_ISS_RFC6528;
+		return 0;
+	}
+	if (conf_int(cf, v, "iss (a number 0..4294967295 or rfc6528)", 0, UINT32_MAX, TC_C_ISS, conf, &x))
+		return -1;
+	conf->iss = (uint32_t)x;
+	return 0;
+}
 CONF_INT(syn_retries, TC_C_SYN_RETRIES, 0, 100, uint32_t)
 CONF_INT(retries, TC_C_RETRIES, 0, 100, uint32_t)
 
@@ -326,6 +343,26 @@ static int k_nagle(struct cf *cf, yaml_node_t *v, void *obj)
 	if (conf_onoff(cf, v, "nagle", &conf->nagle))
 		return -1;
 	conf->fields |= TC_C_NAGLE;
+	return 0;
+}
+
+static int k_rfc1337(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "rfc1337", &conf->rfc1337))
+		return -1;
+	conf->fields |= TC_C_RFC1337;
+	return 0;
+}
+
+static int k_time_wait_reopen(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "time_wait_reopen", &conf->time_wait_reopen))
+		return -1;
+	conf->fields |= TC_C_TIME_WAIT_REOPEN;
 	return 0;
 }
 
@@ -366,7 +403,8 @@ static const struct cf_key conf_keys[] = {
 	{"rto_max", k_rto_max, false}, {"delack", k_delack, false},   {"window", k_window, false},
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
-	{"keepalive", k_keepalive, false},
+	{"keepalive", k_keepalive, false}, {"rfc1337", k_rfc1337, false},
+	{"challenge_ack_limit", k_challenge_ack_limit, false}, {"time_wait_reopen", k_time_wait_reopen, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)
@@ -492,7 +530,7 @@ static int load_root(struct cf *cf, yaml_node_t *root, struct tc_case *c)
 	c->peer_isn = TC_DEFAULT_PEER_ISN;
 	if (cf_walk_map(cf, root, "the case", case_keys, sizeof(case_keys) / sizeof(case_keys[0]), c))
 		return -1;
-	if (check_port_needs(cf, c) || cf_check_app_requires(cf, c))
+	if (check_port_needs(cf, c) || cf_check_app_requires(cf, c) || cf_check_seq_names(cf, c))
 		return -1;
 	return cf_check_deviations(cf, c);
 }

@@ -82,6 +82,8 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c);
 /* `on:` of a step whose kind is known: per-target expectations. */
 int cf_load_state(struct cf *cf, yaml_node_t *v, enum tc_state *out);
 int cf_load_overrides(struct cf *cf, yaml_node_t *map, struct tc_step *st);
+/* Every seq_from names a save_seq of an earlier expect. */
+int cf_check_seq_names(struct cf *cf, const struct tc_case *c);
 /* `deviations:` of a case. */
 int cf_load_deviations(struct cf *cf, yaml_node_t *map, struct tc_case *c);
 /* After the whole case is read: every deviation names a step it has. */

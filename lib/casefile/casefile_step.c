@@ -230,11 +230,116 @@ static int k_tolerance(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* A saved sequence number's name: 1..15 of [A-Za-z0-9_-]. */
+static int read_seqname(struct cf *cf, yaml_node_t *v, const char *what, char *dst)
+{
+	char shown[64];
+	const char *t;
+	size_t n;
+
+	if (cf_string(cf, v, what, &t))
+		return -1;
+	n = strlen(t);
+	if (n == 0 || n >= TC_SEQNAME_MAX || strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+		return cf_fail(cf, v, "%s: %s is not a name (1..%d letters, digits, _ or -)", what,
+			       cf_found(v, shown, sizeof(shown)), TC_SEQNAME_MAX - 1);
+	memcpy(dst, t, n + 1);
+	return 0;
+}
+
+static int k_save_seq(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (read_seqname(cf, v, "save_seq", s->save_seq))
+		return -1;
+	s->fields |= TC_F_SAVE_SEQ;
+	return 0;
+}
+
+/* seq_from: {of: NAME, rate: [LO, HI], outside: BOOL} or {of: NAME,
+ * differs: true}; the rate in sequence numbers per second. */
+struct seqfrom_read {
+	struct tc_seqrel *r;
+	bool has_rate, outside, differs;
+};
+
+static int k_sf_of(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return read_seqname(cf, v, "seq_from: of", ((struct seqfrom_read *)obj)->r->of);
+}
+
+static int k_sf_rate(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct seqfrom_read *sr = obj;
+	int64_t lo, hi;
+
+	if (cf_want(cf, v, YAML_SEQUENCE_NODE, "seq_from: rate"))
+		return -1;
+	if (cf_len(v) != 2)
+		return cf_fail(cf, v, "seq_from: rate: expected [LOW, HIGH], sequence numbers per second");
+	if (cf_int(cf, cf_node(cf, v->data.sequence.items.start[0]), "seq_from: rate", 0, UINT32_MAX, &lo) ||
+	    cf_int(cf, cf_node(cf, v->data.sequence.items.start[1]), "seq_from: rate", 0, UINT32_MAX, &hi))
+		return -1;
+	if (lo > hi)
+		return cf_fail(cf, v, "seq_from: rate: LOW %lld is above HIGH %lld", (long long)lo, (long long)hi);
+	sr->r->lo = (uint64_t)lo;
+	sr->r->hi = (uint64_t)hi;
+	sr->has_rate = true;
+	return 0;
+}
+
+static int k_sf_outside(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return cf_bool(cf, v, "seq_from: outside", &((struct seqfrom_read *)obj)->outside);
+}
+
+static int k_sf_differs(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return cf_bool(cf, v, "seq_from: differs", &((struct seqfrom_read *)obj)->differs);
+}
+
+static const struct cf_key seqfrom_keys[] = {
+	{"of", k_sf_of, true},
+	{"rate", k_sf_rate, false},
+	{"outside", k_sf_outside, false},
+	{"differs", k_sf_differs, false},
+};
+
+static int k_seq_from(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	struct seqfrom_read sr = {.r = &s->seq_from};
+
+	memset(&s->seq_from, 0, sizeof(s->seq_from));
+	if (cf_walk_map(cf, v, "seq_from", seqfrom_keys, sizeof(seqfrom_keys) / sizeof(seqfrom_keys[0]), &sr))
+		return -1;
+	if (sr.has_rate == sr.differs)
+		return cf_fail(cf, v, "seq_from: give rate: [LOW, HIGH] or differs: true, one of them");
+	if (sr.outside && !sr.has_rate)
+		return cf_fail(cf, v, "seq_from: outside goes with a rate");
+	s->seq_from.kind = sr.differs ? TC_SR_DIFFERS : sr.outside ? TC_SR_OUTSIDE : TC_SR_RATE;
+	s->fields |= TC_F_SEQ_FROM;
+	return 0;
+}
+
+static int k_port(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "port", 1, 65535, &x))
+		return -1;
+	s->port = (uint16_t)x;
+	s->fields |= TC_F_PORT;
+	return 0;
+}
+
 const struct cf_key cf_send_keys[] = {
 	{"flags", k_flags, true},     {"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false}, {"ack_abs", k_ack_abs, false}, {"win", k_win, false},
 	{"urp", k_urp, false},	       {"options", k_opts_send, false}, {"data", k_data, false},
-	{"len", k_len, false},	       {"bad_csum", k_bad_csum, false},
+	{"len", k_len, false},	       {"bad_csum", k_bad_csum, false}, {"port", k_port, false},
 };
 
 const struct cf_key cf_expect_keys[] = {
@@ -243,7 +348,8 @@ const struct cf_key cf_expect_keys[] = {
 	{"win_rel", k_win_rel, false},	{"flags_any", k_flags_any, false},
 	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
-	{"tolerance", k_tolerance, false},
+	{"tolerance", k_tolerance, false}, {"port", k_port, false},
+	{"save_seq", k_save_seq, false}, {"seq_from", k_seq_from, false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -600,6 +706,50 @@ int cf_load_steps(struct cf *cf, yaml_node_t *seq, struct tc_case *c)
 			: add_step(cf, item, (struct tc_loc){(int)item->start_mark.line + 1, (int)item->start_mark.column + 1},
 				   c, &cap))
 			return -1;
+	}
+	return 0;
+}
+
+/* Every seq_from (the step's and its overrides') names a save_seq of an
+ * earlier expect, and no name is saved twice. */
+int cf_check_seq_names(struct cf *cf, const struct tc_case *c)
+{
+	char saved[TC_MAX_SAVED_SEQ][TC_SEQNAME_MAX];
+	int nsaved = 0;
+
+	for (int i = 0; i < c->nsteps; i++) {
+		const struct tc_step *st = &c->steps[i];
+		const struct tc_segspec *specs[1 + 16];
+		int nspecs = 0;
+		bool known;
+
+		if (st->kind != TC_STEP_EXPECT)
+			continue;
+		specs[nspecs++] = &st->u.seg;
+		for (int k = 0; k < st->novr && nspecs < 17; k++)
+			if (!st->ovr[k].skip)
+				specs[nspecs++] = &st->ovr[k].u.seg;
+		for (int k = 0; k < nspecs; k++) {
+			if (!(specs[k]->fields & TC_F_SEQ_FROM))
+				continue;
+			known = false;
+			for (int j = 0; j < nsaved; j++)
+				known = known || strcmp(saved[j], specs[k]->seq_from.of) == 0;
+			if (!known)
+				return cf_fail_at(cf, st->loc.line, st->loc.col,
+						  "seq_from: no earlier expect saves '%s' (save_seq: %s)",
+						  specs[k]->seq_from.of, specs[k]->seq_from.of);
+		}
+		if (!(st->u.seg.fields & TC_F_SAVE_SEQ))
+			continue;
+		for (int j = 0; j < nsaved; j++)
+			if (strcmp(saved[j], st->u.seg.save_seq) == 0)
+				return cf_fail_at(cf, st->loc.line, st->loc.col, "save_seq: '%s' is saved twice",
+						  st->u.seg.save_seq);
+		if (nsaved == TC_MAX_SAVED_SEQ)
+			return cf_fail_at(cf, st->loc.line, st->loc.col, "save_seq: at most %d names in a case",
+					  TC_MAX_SAVED_SEQ);
+		memcpy(saved[nsaved++], st->u.seg.save_seq, TC_SEQNAME_MAX);
 	}
 	return 0;
 }

@@ -57,6 +57,9 @@ struct run {
 	bool peer_ts_known, target_ts_known;
 	uint32_t peer_ts; /* the latest TSval the injector sent */
 	uint32_t target_ts0, target_ts_last; /* the target's first and latest TSval */
+	/* target sequence numbers the case saved (save_seq), for seq_from */
+	struct engine_saved_seq saved[TC_MAX_SAVED_SEQ];
+	int nsaved;
 	int cur_step; /* the step running; -1 after the last */
 	/* Trace log */
 	char *log;
@@ -225,7 +228,7 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 	s->src = run->peer_addr;
 	s->dst = run->target_addr;
 	s->sport = run->peer_port;
-	s->dport = run->port;
+	s->dport = (sp->fields & TC_F_PORT) ? sp->port : run->port;
 	s->flags = sp->flags;
 	s->seq = (sp->fields & TC_F_SEQ) ? pick(sp->abs_seq, run->peer_isn, sp->seq) : run->peer_nxt;
 	if (sp->fields & TC_F_ACK)
@@ -378,6 +381,9 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		.peer_ts = run->peer_ts,
 		.target_ts_known = run->target_ts_known,
 		.target_ts0 = run->target_ts0,
+		.saved = run->saved,
+		.nsaved = run->nsaved,
+		.at_us = at,
 	};
 	if (engine_match(sp, &got, &isn, &diff) != 0) {
 		seg_format(&got, line, sizeof(line));
@@ -404,6 +410,13 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		return conclude(run, TC_FAIL, i,
 				"arrived too late: %.3f ms %s, expected within %.3f ms\n  got:      %s",
 				ms_since(at, t_end), since, (double)within / 1000.0, line);
+	}
+	/* the loader allows TC_MAX_SAVED_SEQ names, each saved once */
+	if ((sp->fields & TC_F_SAVE_SEQ) && run->nsaved < TC_MAX_SAVED_SEQ) {
+		struct engine_saved_seq *sv = &run->saved[run->nsaved++];
+		memcpy(sv->name, sp->save_seq, sizeof(sv->name));
+		sv->seq = got.seq;
+		sv->at_us = at;
 	}
 	set_anchor(run, i, at, at);
 	return TC_PASS;
@@ -562,6 +575,12 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		dst->after = o->after;
 	if (f & TC_F_TOLERANCE)
 		dst->tolerance = o->tolerance;
+	if (f & TC_F_SEQ_FROM)
+		dst->seq_from = o->seq_from;
+	if (f & TC_F_SAVE_SEQ)
+		memcpy(dst->save_seq, o->save_seq, sizeof(dst->save_seq));
+	if (f & TC_F_PORT)
+		dst->port = o->port;
 	dst->fields |= f;
 }
 

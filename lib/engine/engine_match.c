@@ -256,6 +256,52 @@ static void match_payload(const struct tc_segspec *sp, const struct tc_seg *got,
 		payload_window(d, sp->data, sp->len, got->payload, got->len, k);
 }
 
+/* seq_from: the seq against one saved earlier. A rate is the advance
+ * (modulo 2^32, forward) per second of the time between the two
+ * arrivals: RFC 6528's clock component, measured. */
+static void match_seq_from(const struct tc_segspec *sp, const struct tc_seg *got, const struct engine_isn *isn,
+			   struct engine_diff *d)
+{
+	const struct tc_seqrel *r = &sp->seq_from;
+	const struct engine_saved_seq *sv = NULL;
+	uint32_t adv;
+	uint64_t dt;
+	double rate;
+	bool inside;
+
+	for (int i = 0; i < isn->nsaved; i++)
+		if (strcmp(isn->saved[i].name, r->of) == 0)
+			sv = &isn->saved[i];
+	if (!sv) {
+		differ(d, "seq_from", "nothing was saved as %s on this target (its step did not run here)", r->of);
+		return;
+	}
+	adv = got->seq - sv->seq;
+	if (r->kind == TC_SR_DIFFERS) {
+		if (adv == 0)
+			differ(d, "seq_from", "expected a seq other than %s's %u, got the same", r->of, sv->seq);
+		return;
+	}
+	dt = isn->at_us > sv->at_us ? isn->at_us - sv->at_us : 0;
+	if (dt == 0) {
+		/* no time: only a number that moved at all is off every clock */
+		if (r->kind == TC_SR_RATE || adv == 0)
+			differ(d, "seq_from", "%s: seq %u %s %u with no time between the two segments: no rate to measure",
+			       r->of, got->seq, adv ? "against" : "equal to", sv->seq);
+		return;
+	}
+	rate = (double)adv * 1e6 / (double)dt;
+	inside = rate >= (double)r->lo && rate <= (double)r->hi;
+	if (r->kind == TC_SR_RATE && !inside)
+		differ(d, "seq_from", "%s: advanced %u (abs %u -> %u) in %.3f ms, %.0f per second; expected %llu..%llu per second",
+		       r->of, adv, sv->seq, got->seq, (double)dt / 1000.0, rate, (unsigned long long)r->lo,
+		       (unsigned long long)r->hi);
+	if (r->kind == TC_SR_OUTSIDE && inside)
+		differ(d, "seq_from", "%s: advanced %u (abs %u -> %u) in %.3f ms, %.0f per second, inside %llu..%llu per second: the seq follows %s's clock",
+		       r->of, adv, sv->seq, got->seq, (double)dt / 1000.0, rate, (unsigned long long)r->lo,
+		       (unsigned long long)r->hi, r->of);
+}
+
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		 const struct engine_isn *isn, struct engine_diff *d)
 {
@@ -274,6 +320,8 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		if (base + sp->seq != got->seq)
 			mismatch_seq(d, "seq", base, base + sp->seq, got->seq);
 	}
+	if (sp->fields & TC_F_SEQ_FROM)
+		match_seq_from(sp, got, isn, d);
 	if (sp->fields & TC_F_ACK) {
 		uint32_t base = sp->abs_ack ? 0 : isn->peer;
 		if (base + sp->ack != got->ack)
@@ -295,6 +343,8 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 	match_payload(sp, got, d);
 	if (sp->fields & TC_F_OPTS)
 		match_opts(sp, got, isn, d);
+	if ((sp->fields & TC_F_PORT) && sp->port != got->sport)
+		mismatch_num(d, "port", sp->port, got->sport);
 	if (got->bad_csum)
 		differ(d, "", "the segment's checksum is wrong");
 	if (d->n > 1 && strlen(d->summary) + 40 < sizeof(d->summary))
@@ -320,6 +370,14 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		ADD("%s(%s either way)", len ? " " : "", seg_flags_format(sp->flags_any, tmp, sizeof(tmp)));
 	if (sp->fields & TC_F_SEQ)
 		ADD("%sseq %s%u", len ? " " : "", sp->abs_seq ? "abs " : "", sp->seq);
+	if (sp->fields & TC_F_SEQ_FROM) {
+		const struct tc_seqrel *r = &sp->seq_from;
+		if (r->kind == TC_SR_DIFFERS)
+			ADD("%sseq other than %s", len ? " " : "", r->of);
+		else
+			ADD("%sseq from %s at %s%llu..%llu/s", len ? " " : "", r->of, r->kind == TC_SR_OUTSIDE ? "not " : "",
+			    (unsigned long long)r->lo, (unsigned long long)r->hi);
+	}
 	if (sp->fields & TC_F_ACK)
 		ADD("%sack %s%u", len ? " " : "", sp->abs_ack ? "abs " : "", sp->ack);
 	if (sp->fields & TC_F_WIN)
@@ -334,6 +392,8 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		spec_opts_format(sp, tmp, sizeof(tmp));
 		ADD("%soptions [%s]", len ? " " : "", tmp);
 	}
+	if (sp->fields & TC_F_PORT)
+		ADD("%sport %u", len ? " " : "", sp->port);
 	if (len == 0)
 		ADD("any segment");
 #undef ADD

@@ -7,6 +7,14 @@
 #include "../seg/seg.h"
 #include "../case/tc_case.h"
 
+/* A target sequence number a case saved (`save_seq`), with its arrival
+ * time on the target's clock. */
+struct engine_saved_seq {
+	char name[TC_SEQNAME_MAX];
+	uint32_t seq;
+	uint64_t at_us;
+};
+
 /* The bases relative numbers count from. */
 struct engine_isn {
 	uint32_t peer; /* expect.ack counts from here */
@@ -18,6 +26,10 @@ struct engine_isn {
 	uint32_t peer_ts; /* `peer`: the latest TSval the injector sent */
 	bool target_ts_known;
 	uint32_t target_ts0; /* `+N~T` counts from here: the target's first TSval */
+	/* `seq_from`: the numbers saved so far, and when this segment came */
+	const struct engine_saved_seq *saved;
+	int nsaved;
+	uint64_t at_us;
 };
 
 /* Every field of a segment that differs from an expect step. */
@@ -37,8 +49,8 @@ struct engine_diff {
 };
 
 /* 0 when got matches every field the spec gives; else -1 and d names
- * every field that differs, in the order flags, seq, ack, win, urp,
- * payload length, payload bytes, options, checksum. */
+ * every field that differs, in the order flags, seq, seq_from, ack, win,
+ * urp, payload length, payload bytes, options, port, checksum. */
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		 const struct engine_isn *isn, struct engine_diff *d);
 

@@ -60,6 +60,9 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->rcv_wnd = 65535;
 	cfg->mss = 1460;
 	cfg->iss = 0;
+	cfg->iss_mode = REFSTACK_ISS_RFC6528;
+	cfg->challenge_ack_limit = REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT;
+	cfg->challenge_ack_period_us = REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US;
 	cfg->snd_buf = REFSTACK_SND_BUF_MAX;
 }
 
@@ -172,8 +175,8 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 	c->lport = lport;
 	c->rport = rport;
 	c->raddr = *raddr;
-	/* 9293 3.4.1: the ISS from the injected source (RFC 6528 in production) */
-	c->iss = s->io.iss ? s->io.iss(s->io.ctx) : s->cfg.iss;
+	/* 9293 3.4.1: the ISS from the injected source, RFC 6528 or fixed */
+	c->iss = refstack_iss_choose(s, lport, raddr, rport);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
 	c->snd_buf_seq = c->iss + 1;
@@ -706,4 +709,9 @@ uint32_t refstack_conn_snd_space(const struct refstack_conn *c)
 uint32_t refstack_conn_snd_mss(const struct refstack_conn *c)
 {
 	return c->snd_mss;
+}
+
+bool refstack_conn_nagle(const struct refstack_conn *c)
+{
+	return c->nagle;
 }

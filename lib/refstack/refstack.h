@@ -61,7 +61,10 @@ enum refstack_state {
 	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)") \
 	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)") \
 	X(REFSTACK_DROP_TEXT_AFTER_CLOSE, "text after CLOSE: RST, connection closed (9293 3.6.1, RFC 1122 4.2.2.13)") \
-	X(REFSTACK_DROP_NO_TSOPT, "no TSopt although timestamps were negotiated: dropped (RFC 7323 3.2)")
+	X(REFSTACK_DROP_NO_TSOPT, "no TSopt although timestamps were negotiated: dropped (RFC 7323 3.2)") \
+	X(REFSTACK_DROP_CHALLENGE_THROTTLED, "challenge ACK over the limit: dropped, no ACK (RFC 5961 7)") \
+	X(REFSTACK_DROP_TIME_WAIT_RST, "RST in TIME-WAIT ignored (RFC 1337 4)") \
+	X(REFSTACK_DROP_TIME_WAIT_REOPEN, "SYN in TIME-WAIT reopened the connection (RFC 1122 4.2.2.13)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -122,7 +125,11 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
 	X(REFSTACK_FAULT_NO_RST_ON_DATA_LOST, "no-rst-on-data-lost", "CLOSE with unread data, and text after CLOSE, get no RST: the data is lost silently") \
 	X(REFSTACK_FAULT_TSOPT_MISSING_ACCEPTED, "tsopt-missing-accepted", "a non-RST segment without TSopt is taken although timestamps were negotiated") \
-	X(REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK, "window-update-any-ack", "the send window is taken from every acceptable ACK: old ACKs and segments older than SND.WL1 update it too")
+	X(REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK, "window-update-any-ack", "the send window is taken from every acceptable ACK: old ACKs and segments older than SND.WL1 update it too") \
+	X(REFSTACK_FAULT_ISN_CONSTANT, "isn-constant", "the RFC 6528 ISN has no clock component: one four-tuple gets the same ISN every time") \
+	X(REFSTACK_FAULT_RFC1337_IGNORED, "rfc1337-ignored", "with the RFC 1337 option on, an RST still ends TIME-WAIT") \
+	X(REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED, "challenge-ack-unthrottled", "every challenge ACK is sent, past the RFC 5961 7 limit") \
+	X(REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN, "time-wait-reopen-low-isn", "a connection reopened from TIME-WAIT takes a fresh ISS, not one above the old incarnation's numbers")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -173,6 +180,15 @@ struct refstack_io {
 	uint32_t (*iss)(void *ctx);
 };
 
+/* How a new connection's ISS is chosen when io.iss is NULL (9293 3.4.1). */
+enum refstack_iss_mode {
+	REFSTACK_ISS_FIXED = 0, /* cfg.iss for every connection (tests, exact cases) */
+	/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+	 * secretkey), M a 4 us timer of the injected clock (MUST-8), F
+	 * SipHash-2-4 keyed with cfg.iss_secret, low 32 bits (SHLD-1) */
+	REFSTACK_ISS_RFC6528,
+};
+
 struct refstack_config {
 	struct seg_addr addr; /* the stack's own address (one family per stack) */
 	uint64_t msl_us; /* RFC 9293 3.4.2: TIME-WAIT lasts 2*MSL */
@@ -195,7 +211,26 @@ struct refstack_config {
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
 	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
-	uint32_t iss; /* the ISS when io.iss is NULL */
+	uint32_t iss; /* the ISS when io.iss is NULL and iss_mode is REFSTACK_ISS_FIXED */
+	/* REFSTACK_ISS_RFC6528 unless set otherwise (refstack_config_default) */
+	enum refstack_iss_mode iss_mode;
+	/* RFC 6528 3 secretkey (MUST-9: not computable from outside, so the
+	 * caller gives a secret of its own; all zero is no secret) */
+	uint8_t iss_secret[16];
+	/* RFC 1337 4 (TIME-WAIT assassination, fix (1)): an RST in TIME-WAIT
+	 * is ignored. Off by default: RFC 9293 3.10.7.4 step 2 closes */
+	bool rfc1337;
+	/* RFC 5961 7: at most challenge_ack_limit challenge ACKs per
+	 * challenge_ack_period_us, for the whole stack; 0 = no limit. The
+	 * RFC's example, REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT per
+	 * REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US, by default. */
+	uint32_t challenge_ack_limit;
+	uint64_t challenge_ack_period_us;
+	/* RFC 1122 4.2.2.13 (9293 MAY-2): a SYN in TIME-WAIT above RCV.NXT,
+	 * with a listener on the port, reopens the connection with an ISS
+	 * above the old SND.NXT. Off by default: the SYN gets a challenge ACK
+	 * (9293 3.10.7.4 step 4) */
+	bool time_wait_reopen;
 	uint32_t snd_buf; /* send buffer bytes (1..REFSTACK_SND_BUF_MAX) */
 	/* RFC 7323 and RFC 2018 options offered on a SYN (and answered on a
 	 * SYN,ACK when the peer's SYN offered them too). All off by default:
@@ -228,10 +263,14 @@ struct refstack_config {
  * single unanswered probe never ends it) */
 #define REFSTACK_DEFAULT_KEEPALIVE_INTVL_US (75ull * 1000000)
 #define REFSTACK_KEEPALIVE_PROBES 9u
+/* RFC 5961 7: "no more than 10 challenge ACKs in a 5-second window" */
+#define REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT 10u
+#define REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US (5ull * 1000000)
 
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
- * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer,
- * keep-alive off. The Nagle algorithm and delayed ACKs are off too: every
+ * retries, 15 retries, window 65535, MSS 1460, RFC 6528 ISNs (the secret
+ * all zero until the caller sets one; iss 0 for REFSTACK_ISS_FIXED), 64 KiB
+ * send buffer, keep-alive off, RFC 1337 off, 10 challenge ACKs per 5 s. The Nagle algorithm and delayed ACKs are off too: every
  * write leaves at once and every segment of text is acknowledged at once,
  * which keeps an exchange one segment per step; a user turns them on. */
 void refstack_config_default(struct refstack_config *cfg);
@@ -319,6 +358,11 @@ uint32_t refstack_conn_readable(const struct refstack_conn *c);
 uint32_t refstack_conn_snd_space(const struct refstack_conn *c);
 /* Eff.snd.MSS (9293 3.7.1). */
 uint32_t refstack_conn_snd_mss(const struct refstack_conn *c);
+/* The Nagle algorithm is on for this connection (9293 3.7.4). */
+bool refstack_conn_nagle(const struct refstack_conn *c);
+
+/* SipHash-2-4 of msg under key (the PRF of RFC 6528 ISNs). */
+uint64_t refstack_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);

@@ -355,6 +355,35 @@ static enum step step1_seq(struct rx *rx)
 	return done(rx, REFSTACK_DROP_SEQ_UNACCEPTABLE);
 }
 
+/* RFC 5961 7: "An implementation SHOULD include an ACK throttling
+ * mechanism": at most cfg.challenge_ack_limit challenge ACKs in a period of
+ * cfg.challenge_ack_period_us, counted for the whole stack (the period
+ * starts at the first challenge ACK after the last one ended). The
+ * segment is dropped either way; over the limit no ACK goes. */
+static enum step challenge_ack(struct rx *rx, enum refstack_drop why)
+{
+	struct refstack *s = rx->s;
+	uint32_t limit = s->cfg.challenge_ack_limit;
+
+	if (limit) {
+		if (!s->challenge_period_on || rx->now_us - s->challenge_period_start >= s->cfg.challenge_ack_period_us) {
+			s->challenge_period_on = true;
+			s->challenge_period_start = rx->now_us;
+			s->challenge_sent = 0;
+		}
+#ifdef REFSTACK_FAULTS
+		/* fault challenge-ack-unthrottled: the limit is never reached */
+		if (refstack_fault_on(s, REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED))
+			s->challenge_sent = 0;
+#endif
+		if (s->challenge_sent >= limit)
+			return done(rx, REFSTACK_DROP_CHALLENGE_THROTTLED);
+		s->challenge_sent++;
+	}
+	rx->c->ack_pending = true;
+	return done(rx, why);
+}
+
 static enum step step2_rst(struct rx *rx)
 {
 	struct refstack *s = rx->s;
@@ -363,13 +392,20 @@ static enum step step2_rst(struct rx *rx)
 
 	if (!has(seg, SEG_RST))
 		return STEP_NEXT;
+	/* RFC 1337 4, fix (1): "Ignore RST segments in TIME-WAIT state" (an
+	 * option: 9293 3.10.7.4 step 2 closes TIME-WAIT on an RST) */
+	if (c->state == REFSTACK_TIME_WAIT && s->cfg.rfc1337) {
+#ifdef REFSTACK_FAULTS
+		/* fault rfc1337-ignored: the option is set, the RST still kills */
+		if (!refstack_fault_on(s, REFSTACK_FAULT_RFC1337_IGNORED))
+#endif
+			return done(rx, REFSTACK_DROP_TIME_WAIT_RST);
+	}
 	if (seg->seq != c->rcv_nxt) {
 		/* 9293 3.10.7.4 step 2; 5961 3.2 (3): in window but not exact
 		 * -> challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop */
-		if (c->rcv_wnd && seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + c->rcv_wnd)) {
-			c->ack_pending = true;
-			return done(rx, REFSTACK_DROP_RST_CHALLENGE);
-		}
+		if (c->rcv_wnd && seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + c->rcv_wnd))
+			return challenge_ack(rx, REFSTACK_DROP_RST_CHALLENGE);
 		/* 5961 3.2 (1): outside the window (here: an RST whose text
 		 * reaches into the window but which starts before it) */
 		return done(rx, REFSTACK_DROP_RST_OUT_OF_WINDOW);
@@ -431,8 +467,7 @@ static enum step step2_rst(struct rx *rx)
 /* 9293 3.10.7.4 step 4; 5961 4.2: challenge ACK, drop */
 static enum step syn_challenge(struct rx *rx)
 {
-	rx->c->ack_pending = true;
-	return done(rx, REFSTACK_DROP_SYN_CHALLENGE);
+	return challenge_ack(rx, REFSTACK_DROP_SYN_CHALLENGE);
 }
 
 static enum step step4_syn(struct rx *rx)
@@ -836,6 +871,46 @@ static enum refstack_drop seg_arrives_other(struct refstack *s, struct refstack_
 	return rx.drop;
 }
 
+/* RFC 1122 4.2.2.13 (9293 MAY-2): "When a connection is closed actively, it
+ * MUST linger in TIME-WAIT state ... However, it MAY accept a new SYN from
+ * the remote TCP to reopen the connection directly from TIME-WAIT state,
+ * if it: (1) assigns its initial sequence number for the new connection
+ * to be larger than the largest sequence number it used on the previous
+ * connection incarnation, and (2) returns to TIME-WAIT state if the SYN
+ * turns out to be an old duplicate." A SYN (no ACK, no RST) above RCV.NXT
+ * (RFC 6191 2 without timestamps), with a listener on the port. (2) is
+ * not done: an old duplicate SYN lies below RCV.NXT and never gets here. */
+static bool time_wait_reopens(struct refstack *s, const struct refstack_conn *c,
+			      const struct refstack_rx_seg *seg)
+{
+	return s->cfg.time_wait_reopen && has(seg, SEG_SYN) && !has(seg, SEG_ACK) && !has(seg, SEG_RST) &&
+	       seq_gt(seg->seq, c->rcv_nxt) && refstack_listener_find(s, c->lport);
+}
+
+static enum refstack_drop time_wait_reopen(struct refstack *s, struct refstack_conn *c,
+					   const struct refstack_rx_seg *seg, uint64_t now_us)
+{
+	struct refstack_conn *l = refstack_listener_find(s, c->lport);
+	/* (1): past SND.NXT by more than any window the old incarnation
+	 * could have offered (65535), so no old segment of ours is inside
+	 * the new connection's numbers */
+	uint32_t iss = c->snd_nxt + 65535u + 2u;
+
+#ifdef REFSTACK_FAULTS
+	/* fault time-wait-reopen-low-isn: the reopen takes the ISS any new
+	 * connection would get */
+	if (refstack_fault_on(s, REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN))
+		iss = refstack_iss_choose(s, c->lport, &c->raddr, c->rport);
+#endif
+	refstack_set_state(s, c, REFSTACK_CLOSED, REFSTACK_CAUSE_RCV_SYN);
+	refstack_conn_delete(s, c);
+	s->iss_next = iss;
+	s->iss_next_on = true;
+	(void)seg_arrives_listen(s, l, seg, now_us);
+	s->iss_next_on = false;
+	return REFSTACK_DROP_TIME_WAIT_REOPEN;
+}
+
 /* 9293 3.10.7: SEGMENT ARRIVES */
 enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
 				  uint64_t now_us)
@@ -867,7 +942,10 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 	case REFSTACK_CLOSE_WAIT:
 	case REFSTACK_CLOSING:
 	case REFSTACK_LAST_ACK:
+		return seg_arrives_other(s, c, &seg, now_us);
 	case REFSTACK_TIME_WAIT:
+		if (time_wait_reopens(s, c, &seg))
+			return time_wait_reopen(s, c, &seg, now_us);
 		return seg_arrives_other(s, c, &seg, now_us);
 	case REFSTACK_CLOSED:
 	case REFSTACK_LISTEN:

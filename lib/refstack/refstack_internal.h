@@ -16,6 +16,7 @@
  * refstack_encode.c  segment fields -> IP packet bytes (refstack_codec.h)
  * refstack_decode.c  IP packet bytes -> segment fields (refstack_codec.h)
  * refstack_csum.c    the RFC 1071 checksum of the codec
+ * refstack_isn.c     ISNs: RFC 6528 (SipHash-2-4 and a 4 us clock) or fixed
  * refstack_fault.c   seeded faults (REFSTACK_FAULTS only) */
 #ifndef REFSTACK_INTERNAL_H
 #define REFSTACK_INTERNAL_H
@@ -123,6 +124,14 @@ struct refstack {
 	uint64_t est_counter;
 	unsigned next_slot; /* round-robin start for the next TCB */
 	uint16_t next_ephemeral;
+	/* RFC 5961 7: challenge ACKs sent in the period that began at
+	 * challenge_period_start */
+	uint64_t challenge_period_start;
+	uint32_t challenge_sent;
+	bool challenge_period_on;
+	/* The ISS of the next TCB when iss_next_on (a TIME-WAIT reopen) */
+	uint32_t iss_next;
+	bool iss_next_on;
 	struct refstack_conn conns[REFSTACK_MAX_CONNS];
 	struct refstack_conn listeners[REFSTACK_MAX_LISTENERS];
 	uint8_t snd_mem[REFSTACK_MAX_CONNS][REFSTACK_SND_BUF_MAX];
@@ -156,6 +165,14 @@ void refstack_snd_acked(struct refstack_conn *c);
 /* Append in-order text to the receive buffer (len fits: RCV.WND <= free). */
 void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len);
 bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b);
+
+/* refstack_isn.c */
+/* The ISS of a new connection (9293 3.4.1): io.iss, RFC 6528 or cfg.iss. */
+uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
+			     uint16_t rport);
+/* RFC 6528 3: M + F for this four-tuple at now_us. */
+uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
+			      uint16_t rport, uint64_t now_us);
 
 /* refstack_ring.c */
 /* head + off inside a ring of cap bytes (head < cap, off <= cap). */

@@ -121,6 +121,33 @@ static void test_case_begin_round_trip(void **state)
 	assert_int_equal(r.c.conf.syn_retries, 2);
 }
 
+/* The RFC 6528, RFC 1337, RFC 5961 7 and RFC 1122 4.2.2.13 settings. */
+static void test_case_begin_isn_keys(void **state)
+{
+	struct agent_case c = {.family = 4, .local_port = 8080, .peer_port = 40001};
+	struct agent_req r;
+	enum agent_errclass cls;
+	struct tc_err err;
+
+	(void)state;
+	seg_addr_parse("192.0.2.2", &c.peer);
+	c.conf.fields = TC_C_ISS_RFC6528 | TC_C_RFC1337 | TC_C_CHALLENGE_ACK_LIMIT | TC_C_TIME_WAIT_REOPEN;
+	c.conf.rfc1337 = true;
+	c.conf.challenge_ack_limit = 7;
+	c.conf.time_wait_reopen = false;
+	assert_true(agent_fmt_case_begin(line, sizeof(line), &c, NULL, &err) > 0);
+	assert_string_equal(line, "CASE-BEGIN 4 8080 192.0.2.2 40001 iss_rfc6528=1 rfc1337=1 challenge_ack_limit=7 "
+				  "time_wait_reopen=0\n");
+	strip_nl();
+	assert_int_equal(agent_parse_req(line, &r, &cls, &err), 0);
+	assert_int_equal(r.c.conf.fields, c.conf.fields);
+	assert_true(r.c.conf.rfc1337);
+	assert_int_equal(r.c.conf.challenge_ack_limit, 7);
+	assert_false(r.c.conf.time_wait_reopen);
+	assert_int_equal(agent_parse_req("CASE-BEGIN 4 8080 192.0.2.2 40001 rfc1337=2", &r, &cls, &err), -1);
+	assert_int_equal(cls, AGENT_ERR_SYNTAX);
+}
+
 static void test_replies(void **state)
 {
 	struct agent_reply rep;
@@ -479,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_app_round_trip),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_case_begin_round_trip),
+		cmocka_unit_test(test_case_begin_isn_keys),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_line_take),
 		cmocka_unit_test(test_token_file),

@@ -1936,6 +1936,158 @@ static void test_default_jobs(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+
+/* ---- save_seq, seq_from, port --------------------------------------- */
+
+static const char save_then_rate[] =
+	"steps:\n"
+	"  - expect: {flags: S, save_seq: a, within: 200ms}\n"
+	"  - expect: {flags: S, seq_from: {of: a, rate: [240, 260]}, within: 2s}\n";
+
+/* The rate counts between the two arrivals (100 ms and 1100 ms): 250 in
+ * one second, not in the 1.1 s since the case began. */
+static void test_seq_from_rate_pass(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 250, 0);
+	run(t, save_then_rate);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_seq_from_rate_too_slow(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 100, 0);
+	run(t, save_then_rate);
+	assert_verdict(t, TC_FAIL, 1, "seq_from a: advanced 100");
+	assert_non_null(strstr(t->r->msg, "100 per second; expected 240..260 per second"));
+}
+
+static void test_seq_from_rate_too_fast(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 400, 0);
+	run(t, save_then_rate);
+	assert_verdict(t, TC_FAIL, 1, "400 per second; expected 240..260");
+}
+
+/* Modulo 2^32: a number that wrapped still advanced. */
+static void test_seq_from_rate_wraps(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0)->seq = 0xffffff00u;
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 0, 0)->seq = 0xffffff00u + 250;
+	run(t, save_then_rate);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static const char save_then_outside[] =
+	"steps:\n"
+	"  - expect: {flags: S, save_seq: a, within: 200ms}\n"
+	"  - expect: {flags: S, seq_from: {of: a, rate: [0, 1000], outside: true}, within: 2s}\n";
+
+static void test_seq_from_outside_pass(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 123456789, 0);
+	run(t, save_then_outside);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_seq_from_outside_fail(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 250, 0);
+	run(t, save_then_outside);
+	assert_verdict(t, TC_FAIL, 1, "inside 0..1000 per second: the seq follows a's clock");
+}
+
+/* Two segments at the same instant: no rate; outside holds only for a
+ * number that moved at all. */
+static void test_seq_from_no_time(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	run(t, save_then_outside);
+	assert_verdict(t, TC_FAIL, 1, "with no time between the two segments");
+}
+
+static void test_seq_from_no_time_moved(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 100 * MS, SEG_SYN, 77, 0);
+	run(t, save_then_outside);
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_seq_from_differs(void **state)
+{
+	struct t *t = *state;
+	static const char body[] = "steps:\n"
+				   "  - expect: {flags: S, save_seq: a}\n"
+				   "  - expect: {flags: S, seq_from: {of: a, differs: true}}\n";
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 5, 0);
+	fake_emit(t->f, 200 * MS, SEG_SYN, 5, 0);
+	run(t, body);
+	assert_verdict(t, TC_FAIL, 1, "expected a seq other than a's 5005, got the same");
+}
+
+/* A target's own rate in an override; the step's stays for the others. */
+static void test_seq_from_override(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 100 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 1100 * MS, SEG_SYN, 5000, 0);
+	run(t, "steps:\n"
+	       "  - expect: {flags: S, save_seq: a, within: 200ms}\n"
+	       "  - expect: {flags: S, seq_from: {of: a, rate: [240, 260]}, within: 2s}\n"
+	       "    on: {fake: {seq_from: {of: a, rate: [4900, 5100]}, reason: \"the fake's clock is faster\"}}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* send port: the segment goes to that port of the target; expect port:
+ * it must come from it. */
+static void test_port_send_and_expect(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 1)->sport = 8081;
+	run(t, "steps:\n"
+	       "  - send: {flags: S, seq: 0, port: 8081}\n"
+	       "  - expect: {flags: SA, port: 8081}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->inj[0].dport, 8081);
+}
+
+static void test_port_expect_other(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN | SEG_ACK, 0, 1);
+	run(t, "steps:\n"
+	       "  - send: {flags: S, seq: 0}\n"
+	       "  - expect: {flags: SA, port: 8081}\n");
+	assert_verdict(t, TC_FAIL, 1, "port expected 8081");
+	assert_int_equal(t->f->inj[0].dport, TC_DEFAULT_PORT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2057,6 +2209,18 @@ int main(void)
 		T(test_pace_before_stamp),
 		T(test_case_skip_for_target),
 		T(test_case_skip_for_other_target),
+		T(test_seq_from_rate_pass),
+		T(test_seq_from_rate_too_slow),
+		T(test_seq_from_rate_too_fast),
+		T(test_seq_from_rate_wraps),
+		T(test_seq_from_outside_pass),
+		T(test_seq_from_outside_fail),
+		T(test_seq_from_no_time),
+		T(test_seq_from_no_time_moved),
+		T(test_seq_from_differs),
+		T(test_seq_from_override),
+		T(test_port_send_and_expect),
+		T(test_port_expect_other),
 		T(test_override_replaces_field),
 		T(test_override_keeps_other_fields),
 		T(test_override_for_other_target),

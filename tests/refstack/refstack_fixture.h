@@ -140,6 +140,7 @@ static inline struct fx *fx_alloc(void)
 	assert_int_equal(seg_addr_parse("192.0.2.2", &fx->peer), 0);
 	fx->cfg.addr = fx->us;
 	fx->cfg.iss = FX_ISS;
+	fx->cfg.iss_mode = REFSTACK_ISS_FIXED;
 	return fx;
 }
 

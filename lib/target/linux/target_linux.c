@@ -277,6 +277,12 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux chooses its ISN (RFC 6528); it cannot be pinned");
 	if (cc->fields & TC_C_WINDOW)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: the receive window is not settable exactly");
+	if ((cc->fields & TC_C_TIME_WAIT_REOPEN) && !cc->time_wait_reopen)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux always reopens from TIME-WAIT on a SYN above RCV.NXT (tcp_timewait_state_process): it cannot be turned off");
+	if (cc->fields & TC_C_CHALLENGE_ACK_LIMIT)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux limits challenge ACKs per second per namespace (tcp_challenge_ack_limit) and one per socket per tcp_invalid_ratelimit, not N per 5 s");
 	if ((cc->fields & TC_C_DELAYED_ACK) && !cc->delayed_ack)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "linux cannot turn delayed ACKs off for good (TCP_QUICKACK is not sticky)");
@@ -311,6 +317,10 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, en
 		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
 			return -1;
 	}
+	/* RFC 1337 4: Linux's own switch for it */
+	if (cc && (cc->fields & TC_C_RFC1337) &&
+	    netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_rfc1337", cc->rfc1337 ? "1" : "0", err))
+		return -1;
 	return 0;
 }
 

@@ -105,6 +105,15 @@ static int check_case_conf(const struct tc_case_conf *cc, int family, struct tc_
 	if (cc->fields & TC_C_ISS)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "lwIP 2.1.3 chooses its ISN (tcp_next_iss, no ISN hook in Debian's build)");
+	if (cc->fields & TC_C_ISS_RFC6528)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "lwIP 2.1.3's tcp_next_iss is a counter, not RFC 6528's clock plus keyed hash");
+	if (cc->fields & TC_C_TIME_WAIT_REOPEN)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "lwIP 2.1.3 has no switch for reopening a connection from TIME-WAIT");
+	if (cc->fields & (TC_C_RFC1337 | TC_C_CHALLENGE_ACK_LIMIT))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "lwIP 2.1.3 has no RFC 1337 option and no challenge-ACK limit to set");
 	if ((cc->fields & TC_C_WINDOW) && cc->window != TCP_WND)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 fixes its window at build time (TCP_WND %u)",
 				  (unsigned)TCP_WND);

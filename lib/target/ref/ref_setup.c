@@ -1,6 +1,11 @@
 /* See ref_setup.h. */
 #include "ref_setup.h"
 
+#include <string.h>
+
+/* The RFC 6528 secretkey of the ref target's stack: 16 bytes */
+#define REF_ISS_SECRET "tcpconform-isn-k"
+
 static const struct tc_profile ref_profile_default = {
 	.msl_us = REFSTACK_DEFAULT_MSL_US,
 	.rto_us = REFSTACK_DEFAULT_RTO_US,
@@ -57,6 +62,18 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 		cfg->mss = cc->mss;
 	if (cc->fields & TC_C_ISS)
 		cfg->iss = cc->iss;
+	/* 9293 3.4.1, RFC 6528 3: the stack's own generator, clock and hash */
+	if (cc->fields & TC_C_ISS_RFC6528)
+		cfg->iss_mode = REFSTACK_ISS_RFC6528;
+	/* RFC 1337 4: an RST in TIME-WAIT is ignored */
+	if (cc->fields & TC_C_RFC1337)
+		cfg->rfc1337 = cc->rfc1337;
+	/* RFC 5961 7: challenge ACKs per 5 s (0: no limit) */
+	if (cc->fields & TC_C_CHALLENGE_ACK_LIMIT)
+		cfg->challenge_ack_limit = cc->challenge_ack_limit;
+	/* RFC 1122 4.2.2.13 (MAY-2): a SYN reopens TIME-WAIT */
+	if (cc->fields & TC_C_TIME_WAIT_REOPEN)
+		cfg->time_wait_reopen = cc->time_wait_reopen;
 	if (cc->fields & TC_C_SYN_RETRIES)
 		cfg->syn_retries = cc->syn_retries;
 	if (cc->fields & TC_C_RETRIES)
@@ -106,7 +123,14 @@ void ref_setup_config(struct refstack_config *cfg, struct tc_profile *prof, cons
 {
 	refstack_config_default(cfg);
 	cfg->addr = *addr;
+	/* Every case's relative numbers work with any ISS; a fixed one near
+	 * the top of sequence space makes every case cross the 2^32 wrap.
+	 * `iss: rfc6528` turns the stack's generator on (RFC 6528 3), keyed
+	 * with the secret below: a constant, so runs repeat exactly (MUST-9's
+	 * secrecy is not something a test harness can give or observe). */
 	cfg->iss = REF_DEFAULT_ISS;
+	cfg->iss_mode = REFSTACK_ISS_FIXED;
+	memcpy(cfg->iss_secret, REF_ISS_SECRET, sizeof(cfg->iss_secret));
 	/* RFC 6691 2: the MSS of a 1500-byte Ethernet MTU less the fixed IP
 	 * and TCP headers, so 1460 on IPv4 and 1440 on IPv6. */
 	cfg->mss = addr->family == 6 ? 1440 : 1460;

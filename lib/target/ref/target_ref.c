@@ -44,6 +44,9 @@ struct target_ref {
 	 * deleted, for the error) and SO_LINGER (-1 off, else seconds). */
 	struct refstack_conn *conn;
 	int64_t linger_s;
+	/* TCP_NODELAY set before there was a connection: -1 none, else the
+	 * value for every connection connect or accept makes from then on */
+	int nodelay;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -130,6 +133,7 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
 	t->linger_s = -1;
+	t->nodelay = -1;
 
 	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
 			 conf->profile);
@@ -340,9 +344,17 @@ static void ref_connect_result(struct refstack_conn *c, struct tc_app_result *re
 	}
 }
 
+/* A TCP_NODELAY set before the connection existed reaches it now. */
+static void ref_nodelay_inherit(struct target_ref *t, struct refstack_conn *c)
+{
+	if (t->nodelay >= 0)
+		(void)refstack_set_nagle(t->stack, c, t->nodelay == 0, t->now_us);
+}
+
 /* SO_LINGER is the application's side of close (a linger of 0 makes close
  * an ABORT, 3.10.5); TCP_MAXSEG reads Eff.snd.MSS and cannot be set (the
- * stack's MSS is its configuration). */
+ * stack's MSS is its configuration); TCP_NODELAY is the connection's Nagle
+ * algorithm turned off (9293 3.7.4, MUST-17). */
 static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const struct tc_app *act,
 			struct tc_app_result *res)
 {
@@ -362,6 +374,16 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 			res->err_no = ENOTCONN;
 		else
 			res->value = refstack_conn_snd_mss(c);
+		return;
+	case TC_SO_TCP_NODELAY:
+		if (set && c)
+			set_errno(res, refstack_set_nagle(t->stack, c, act->optval == 0, t->now_us));
+		else if (set)
+			t->nodelay = act->optval != 0;
+		else if (c)
+			res->value = !refstack_conn_nagle(c);
+		else
+			res->err_no = ENOTCONN;
 		return;
 	default:
 		res->err_no = ENOPROTOOPT;
@@ -386,8 +408,10 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 		return 0;
 	case TC_APP_CONNECT:
 		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
-		if (rc == 0)
+		if (rc == 0) {
 			t->conn = c;
+			ref_nodelay_inherit(t, c);
+		}
 		set_errno(res, rc);
 		return 0;
 	case TC_APP_ACCEPT:
@@ -396,8 +420,10 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 			return tc_err_set(err, TC_ERR_TARGET,
 					  "accept: no established connection is waiting on port %u",
 					  t->port);
-		if (rc == 0)
+		if (rc == 0) {
 			t->conn = c;
+			ref_nodelay_inherit(t, c);
+		}
 		set_errno(res, rc);
 		return 0;
 	case TC_APP_SETSOCKOPT:
@@ -501,7 +527,7 @@ const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
-	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
+	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,
