@@ -116,7 +116,15 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_WINDOW_SIGNED, "window-signed", "the peer's window field is read as a signed 16-bit number: 32768 and more mean no window") \
+	X(REFSTACK_FAULT_NO_RECEIVER_SWS, "no-receiver-sws", "every read opens the window at once with an update, however few octets it freed") \
+	X(REFSTACK_FAULT_NO_PSH, "no-psh", "no segment carries PSH, not even the last one of a write") \
+	X(REFSTACK_FAULT_URGENT_NOT_SIGNALLED, "urgent-not-signalled", "urgent data received is recorded in RCV.UP but the application is never told") \
+	X(REFSTACK_FAULT_ATMARK_NEVER, "atmark-never", "the application is never told it reached the urgent mark") \
+	X(REFSTACK_FAULT_CONNECT_MULTICAST, "connect-multicast", "an OPEN to a broadcast or multicast address sends a SYN instead of failing") \
+	X(REFSTACK_FAULT_HEADER_PADDING_NONZERO, "header-padding-nonzero", "a SYN's options end with an EOL and a word of nonzero padding") \
+	X(REFSTACK_FAULT_ACK_EVERY_SEGMENT, "ack-every-segment", "with delayed ACKs on, every segment of text is still acknowledged at once")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -256,7 +264,10 @@ uint64_t refstack_next_deadline(const struct refstack *s);
  * -ENOBUFS, -EAGAIN, -ECONNRESET ...). */
 int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us);
 int refstack_close_listener(struct refstack *s, uint16_t port, uint64_t now_us);
-/* Active open from port lport to raddr:rport; sends the SYN. */
+/* Active open from port lport to raddr:rport; sends the SYN. An address
+ * that names no single host (unspecified, broadcast, multicast) is refused
+ * with -ENETUNREACH and nothing is sent (RFC 1122 4.2.3.10, RFC 9293
+ * 3.9.2.1, MUST-46). */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out);
 /* A connection on lport that reached ESTABLISHED (or later) from a passive
@@ -313,6 +324,15 @@ uint32_t refstack_conn_readable(const struct refstack_conn *c);
 uint32_t refstack_conn_snd_space(const struct refstack_conn *c);
 /* Eff.snd.MSS (9293 3.7.1). */
 uint32_t refstack_conn_snd_mss(const struct refstack_conn *c);
+/* 9293 3.10.7.4 step 6, 3.8.5 (MUST-32, MUST-33): urgent octets the
+ * application has not read yet, from the read position up to RCV.UP, the
+ * first octet after the urgent data (0: none pending). A user polls it to
+ * be told of urgent data. */
+uint32_t refstack_conn_urgent(const struct refstack *s, const struct refstack_conn *c);
+/* The next octet the application reads is the last urgent one, the octet
+ * just before RCV.UP: it has read all that came before the urgent mark
+ * (what the sockets API's SIOCATMARK answers). */
+bool refstack_conn_atmark(const struct refstack *s, const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);
