@@ -45,7 +45,7 @@ no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
 sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
 rst-error-lost:the agent's ref stack forgets a connection an RST deleted
-no-psh:its case fails on ref-net without the fault: a 3000-byte send reaches the agent's stack as more than one write, each pushed
+no-psh:its case fails on ref-net without the fault: a 3000-byte send reaches the agent's stack as more than one write (a 2048-byte one first), so the segments are cut elsewhere
 no-receiver-sws:its case fails on ref-net without the fault: full-sized segments to the agent's veth fail with EMSGSIZE (not looked into yet)
 urgent-not-signalled:ref-net has no urgent capability (poll urgent is not in agent protocol 1)
 atmark-never:ref-net has no urgent capability (poll atmark is not in agent protocol 1)
