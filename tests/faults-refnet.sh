@@ -30,7 +30,9 @@ persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
 syn-data-dropped:cases/handshake/syn-data-queued.yaml
 window-signed:cases/window/window-unsigned-40000.yaml
-header-padding-nonzero:cases/options/header-padding-zero-syn.yaml"
+header-padding-nonzero:cases/options/header-padding-zero-syn.yaml
+no-psh:cases/data/psh-on-last-segment-of-write.yaml
+no-receiver-sws:cases/window/receiver-sws-small-read.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -45,8 +47,6 @@ no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
 sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
 rst-error-lost:the agent's ref stack forgets a connection an RST deleted
-no-psh:its case fails on ref-net without the fault: a 3000-byte send reaches the agent's stack as more than one write (a 2048-byte one first), so the segments are cut elsewhere
-no-receiver-sws:its case fails on ref-net without the fault: full-sized segments to the agent's veth fail with EMSGSIZE (not looked into yet)
 urgent-not-signalled:ref-net has no urgent capability (poll urgent is not in agent protocol 1)
 atmark-never:ref-net has no urgent capability (poll atmark is not in agent protocol 1)
 connect-multicast:ref-net has no connect-invalid capability (APP connect carries no address in agent protocol 1)
