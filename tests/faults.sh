@@ -32,7 +32,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	no-delack-every-second-segment syn-data-dropped keepalive-on-by-default \
 	no-paws-check no-window-scaling-applied ts-recent-from-any-segment no-tsopt-on-fin sack-oldest-first \
 	urgent-pointer-last-octet rst-error-lost window-signed no-receiver-sws no-psh urgent-not-signalled \
-	atmark-never connect-multicast header-padding-nonzero ack-every-segment; do
+	atmark-never connect-multicast header-padding-nonzero ack-every-segment ack-before-queued-text; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

@@ -124,7 +124,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_ATMARK_NEVER, "atmark-never", "the application is never told it reached the urgent mark") \
 	X(REFSTACK_FAULT_CONNECT_MULTICAST, "connect-multicast", "an OPEN to a broadcast or multicast address sends a SYN instead of failing") \
 	X(REFSTACK_FAULT_HEADER_PADDING_NONZERO, "header-padding-nonzero", "a SYN's options end with an EOL and a word of nonzero padding") \
-	X(REFSTACK_FAULT_ACK_EVERY_SEGMENT, "ack-every-segment", "with delayed ACKs on, every segment of text is still acknowledged at once")
+	X(REFSTACK_FAULT_ACK_EVERY_SEGMENT, "ack-every-segment", "with delayed ACKs on, every segment of text is still acknowledged at once") \
+	X(REFSTACK_FAULT_ACK_BEFORE_QUEUED_TEXT, "ack-before-queued-text", "a segment that fills a gap is acknowledged before the held segments after it are taken in")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
