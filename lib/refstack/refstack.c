@@ -353,7 +353,6 @@ static bool lport_in_use(const struct refstack *s, uint16_t port)
 	return refstack_listening(s, port);
 }
 
-/* 9293 3.10.1 OPEN, active: <SEQ=ISS><CTL=SYN>, enter SYN-SENT */
 /* RFC 1122 4.2.3.10 (9293 3.9.2.1, MUST-46): "A TCP implementation MUST
  * reject as an error a local OPEN call for an invalid remote IP address
  * (e.g., a broadcast or multicast address)". Invalid here: unspecified
@@ -375,6 +374,7 @@ static bool unicast_host(const struct refstack *s, const struct seg_addr *a)
 	return memcmp(a->bytes, zero, 16) != 0 && a->bytes[0] != 0xff;
 }
 
+/* 9293 3.10.1 OPEN, active: <SEQ=ISS><CTL=SYN>, enter SYN-SENT */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out)
 {
