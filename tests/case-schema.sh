@@ -37,6 +37,8 @@ bad-app.yaml          steps/0/app
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
 bad-option.yaml       steps/0/send/options/0
+bad-opt-bytes.yaml    steps/0/expect/opt_bytes
+connect-invalid-unlisted.yaml  -  a requirement the app step needs but the requires list lacks: a schema checks nodes one by one
 binary-garbage.yaml   -  not YAML at all (control bytes, not UTF-8): no document for a schema to see
 deep-nesting.yaml     name
 empty.yaml            ""

@@ -34,7 +34,9 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	urgent-pointer-last-octet rst-error-lost window-update-any-ack tsopt-missing-accepted \
 	no-rst-on-data-lost \
 	isn-constant rfc1337-ignored challenge-ack-unthrottled \
-	time-wait-reopen-low-isn; do
+	time-wait-reopen-low-isn \
+	window-signed no-receiver-sws no-psh urgent-not-signalled \
+	atmark-never connect-multicast header-padding-nonzero ack-every-segment ack-before-queued-text; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

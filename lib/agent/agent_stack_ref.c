@@ -34,7 +34,10 @@ struct agent_ref {
 	/* the first send failure since the last state read (no MAC for the
 	 * peer): told with the next answer rather than lost */
 	char send_error[256];
-	uint8_t buf[SEG_MAX_PAYLOAD];
+	/* a `send N`'s filler: as much as the send buffer takes goes to the
+	 * stack in one SEND, as the ref target does, so a write is cut into
+	 * segments (and pushed, 3.9.1) as one write, not as 2048-byte ones */
+	uint8_t buf[REFSTACK_SND_BUF_MAX];
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)

@@ -66,3 +66,29 @@ const char *tc_stack_profile_name(enum tc_stack_profile p)
 	}
 	return "?";
 }
+
+const char *tc_poll_what_name(enum tc_poll_what w)
+{
+	switch (w) {
+	case TC_POLL_READABLE: return "readable";
+	case TC_POLL_WRITABLE: return "writable";
+	case TC_POLL_URGENT: return "urgent";
+	case TC_POLL_ATMARK: return "atmark";
+	}
+	return "?";
+}
+
+void tc_connect_addr(enum tc_connect_to to, int family, struct seg_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = (uint8_t)family;
+	if (family == 6) {
+		/* ff02::1, all nodes on the link (RFC 4291 2.7.1) */
+		out->bytes[0] = 0xff, out->bytes[1] = 0x02, out->bytes[15] = 1;
+		return;
+	}
+	if (to == TC_CONNECT_BROADCAST)
+		memset(out->bytes, 0xff, 4); /* 255.255.255.255 (RFC 919 7) */
+	else
+		out->bytes[0] = 224, out->bytes[3] = 1; /* 224.0.0.1, all hosts (RFC 1112 4) */
+}

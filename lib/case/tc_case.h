@@ -50,6 +50,7 @@ enum tc_field {
 	TC_F_SAVE_SEQ = 1u << 14, /* expect: keep seq and arrival time under a name */
 	TC_F_SEQ_FROM = 1u << 15, /* expect: seq against one saved earlier */
 	TC_F_PORT = 1u << 16, /* the target's port: a send's destination, an expect's source */
+	TC_F_OPT_BYTES = 1u << 17, /* expect: the options area's exact bytes, padding included */
 };
 
 /* A name a case gives a target sequence number (`save_seq: isn1`). */
@@ -127,6 +128,10 @@ struct tc_segspec {
 	/* option i's value when it is more than numbers (relative SACK
 	 * blocks, timestamps that count from the connection) */
 	struct tc_optval optv[SEG_MAX_OPTS];
+	/* expect: the options area byte for byte as the data offset delimits
+	 * it, padding included (9293 3.1, MUST-69: the padding is zeros) */
+	uint8_t nopt_bytes;
+	uint8_t opt_bytes[SEG_OPT_SPACE];
 	uint16_t len;
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool bad_csum; /* send only */
@@ -177,7 +182,8 @@ enum tc_shut { TC_SHUT_WR, TC_SHUT_RD, TC_SHUT_RDWR };
 	X(TC_SO_TCP_MAXSEG, "TCP_MAXSEG", "the MSS: set before the SYN; read: the effective send MSS (RFC 9293 3.7.1)") \
 	X(TC_SO_LINGER, "SO_LINGER", "seconds to linger on close, -1 off; 0 makes close an ABORT (RFC 9293 3.10.5)") \
 	X(TC_SO_TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", "milliseconds unacknowledged data may wait: R2 (RFC 9293 3.8.3, MUST-21)") \
-	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)")
+	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)") \
+	X(TC_SO_TCP_QUICKACK, "TCP_QUICKACK", "0 lets ACKs wait for the delayed-ACK timer from now on (Linux; RFC 9293 3.8.6.3)")
 
 enum tc_sockopt {
 #define TC_SOCKOPT_ENUM(e, name, meaning) e,
@@ -186,8 +192,21 @@ enum tc_sockopt {
 	TC_SO__COUNT
 };
 
-/* poll: what must be ready */
-enum tc_poll_what { TC_POLL_READABLE, TC_POLL_WRITABLE };
+/* poll: what must be ready. urgent and atmark are the application's view
+ * of urgent data (9293 3.8.5, 3.10.7.4 step 6; MUST-32, MUST-33): urgent
+ * data is pending (POLLPRI), the next octet read is the last urgent one
+ * (SIOCATMARK). */
+enum tc_poll_what { TC_POLL_READABLE, TC_POLL_WRITABLE, TC_POLL_URGENT, TC_POLL_ATMARK };
+const char *tc_poll_what_name(enum tc_poll_what w);
+
+/* connect: where the OPEN goes. Only the peer is a host; the others are
+ * addresses an OPEN must be refused for (RFC 1122 4.2.3.10, MUST-46), per
+ * family: multicast 224.0.0.1 / ff02::1, broadcast 255.255.255.255 /
+ * ff02::1 (IPv6 has no broadcast; all-nodes multicast replaces it, RFC
+ * 4291 2.7.1). */
+enum tc_connect_to { TC_CONNECT_PEER, TC_CONNECT_MULTICAST, TC_CONNECT_BROADCAST };
+/* The address for `to` in family 4 or 6 (the peer's is not here). */
+void tc_connect_addr(enum tc_connect_to to, int family, struct seg_addr *out);
 
 /* What an app step expects of the call's result, beyond the verb's own
  * default (send: every byte queued; recv: exactly N bytes read; poll:
@@ -219,6 +238,7 @@ struct tc_app {
 	enum tc_sockopt opt; /* setsockopt, getsockopt */
 	int64_t optval; /* setsockopt */
 	enum tc_poll_what poll; /* poll */
+	enum tc_connect_to connect_to; /* connect */
 	bool poll_none; /* poll ... none: expect it not ready */
 	bool has_within; /* poll ... within DURATION */
 	struct tc_dur within; /* poll: how long readiness may take */
@@ -365,7 +385,8 @@ enum tc_require {
 	TC_REQ_OPEN_PORT = 1u << 3,
 	/* The case needs a port nobody listens on, and no `app` step. */
 	TC_REQ_CLOSED_PORT = 1u << 4,
-	TC_REQ_URGENT = 1u << 5, /* sending urgent data (send_urgent) */
+	TC_REQ_URGENT = 1u << 5, /* urgent data: send_urgent, poll urgent, poll atmark */
+	TC_REQ_CONNECT_INVALID = 1u << 6, /* connect multicast|broadcast */
 };
 
 #define TC_MAX_RFC 8

@@ -135,6 +135,7 @@ static const struct {
 	{"open-port", TC_REQ_OPEN_PORT},
 	{"closed-port", TC_REQ_CLOSED_PORT},
 	{"urgent", TC_REQ_URGENT},
+	{"connect-invalid", TC_REQ_CONNECT_INVALID},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -158,7 +159,7 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 		return 0;
 	}
 	return cf_fail(cf, item,
-		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, "
+		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, "
 		       "or a socket option (TCP_NODELAY, SO_LINGER, ...)",
 		       cf_found(item, shown, sizeof(shown)));
 }
@@ -175,6 +176,18 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
 			return cf_fail_at(cf, st->loc.line, st->loc.col,
 					  "send_urgent: list urgent in requires:, so a target without urgent data "
 					  "skips the case");
+		if (a->verb == TC_APP_POLL && (a->poll == TC_POLL_URGENT || a->poll == TC_POLL_ATMARK) &&
+		    !(c->requires & TC_REQ_URGENT))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "poll %s: list urgent in requires:, so a target without urgent data "
+					  "skips the case",
+					  tc_poll_what_name(a->poll));
+		if (a->verb == TC_APP_CONNECT && a->connect_to != TC_CONNECT_PEER &&
+		    !(c->requires & TC_REQ_CONNECT_INVALID))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "connect %s: list connect-invalid in requires:, so a target that can "
+					  "only connect to the peer skips the case",
+					  a->connect_to == TC_CONNECT_MULTICAST ? "multicast" : "broadcast");
 	}
 	return 0;
 }

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #define VERB_LIST                                                                               \
-	"listen [PORT], connect, connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
+	"listen [PORT], connect [multicast|broadcast], connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
 	"recv N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, "        \
-	"setsockopt NAME VALUE, getsockopt NAME, poll readable|writable [none] [within DURATION]"
+	"setsockopt NAME VALUE, getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
 enum app_arg {
 	ARG_NONE,
@@ -20,7 +20,8 @@ enum app_arg {
 	ARG_SHUT, /* optional wr, rd, rdwr */
 	ARG_SETOPT, /* NAME VALUE */
 	ARG_GETOPT, /* NAME */
-	ARG_POLL, /* readable|writable [none] [within DURATION] */
+	ARG_POLL, /* readable|writable|urgent|atmark [none] [within DURATION] */
+	ARG_CONNECT, /* optional multicast, broadcast */
 };
 
 static const struct {
@@ -29,7 +30,7 @@ static const struct {
 	enum app_arg arg;
 } verbs[] = {
 	{"listen", TC_APP_LISTEN, ARG_PORT},
-	{"connect", TC_APP_CONNECT, ARG_NONE},
+	{"connect", TC_APP_CONNECT, ARG_CONNECT},
 	{"accept", TC_APP_ACCEPT, ARG_NONE},
 	{"send", TC_APP_SEND, ARG_SEND},
 	{"send_urgent", TC_APP_SEND, ARG_SEND},
@@ -192,8 +193,12 @@ static int parse_poll(struct appctx *a, const char *p, struct tc_app *app)
 		app->poll = TC_POLL_READABLE;
 	else if (word_is(w, "writable"))
 		app->poll = TC_POLL_WRITABLE;
+	else if (word_is(w, "urgent"))
+		app->poll = TC_POLL_URGENT;
+	else if (word_is(w, "atmark"))
+		app->poll = TC_POLL_ATMARK;
 	else
-		return bad(a, "poll takes readable or writable");
+		return bad(a, "poll takes readable, writable, urgent or atmark");
 	p = next_word(p, w, sizeof(w));
 	if (word_is(w, "none")) {
 		app->poll_none = true;
@@ -207,7 +212,7 @@ static int parse_poll(struct appctx *a, const char *p, struct tc_app *app)
 		p = next_word(p, w, sizeof(w));
 	}
 	if (w[0] || *p)
-		return bad(a, "poll takes readable|writable [none] [within DURATION]");
+		return bad(a, "poll takes readable|writable|urgent|atmark [none] [within DURATION]");
 	return 0;
 }
 
@@ -256,6 +261,17 @@ static int parse_arg(struct appctx *a, enum app_arg arg, const char *p, struct t
 		return parse_sockopt(a, p, false, app);
 	case ARG_POLL:
 		return parse_poll(a, p, app);
+	case ARG_CONNECT: {
+		char w[16];
+
+		p = next_word(p, w, sizeof(w));
+		if (*p || !(w[0] == '\0' || word_is(w, "multicast") || word_is(w, "broadcast")))
+			return bad(a, "connect takes nothing (the peer), multicast or broadcast");
+		app->connect_to = word_is(w, "multicast")   ? TC_CONNECT_MULTICAST
+				  : word_is(w, "broadcast") ? TC_CONNECT_BROADCAST
+							    : TC_CONNECT_PEER;
+		return 0;
+	}
 	}
 	return bad(a, "internal: unknown argument kind");
 }

@@ -117,6 +117,44 @@ static int k_win_rel(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* "02 04 05 b4": the options area in hex, one or two digits a byte,
+ * blank-separated; "" for a header without options. */
+static int k_opt_bytes(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	const char *p;
+	unsigned n = 0;
+
+	if (cf_string(cf, v, "opt_bytes", &p))
+		return -1;
+	for (;;) {
+		unsigned b = 0, digits = 0;
+
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (; digits < 3 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+				      (*p >= 'A' && *p <= 'F'));
+		     p++, digits++)
+			b = b * 16 + (unsigned)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+		if (digits == 0 || digits > 2 || (*p && *p != ' '))
+			return cf_fail(cf, v, "opt_bytes: bytes in hex, one or two digits each, separated by blanks "
+					      "(\"02 04 05 b4\")");
+		if (n == SEG_OPT_SPACE)
+			return cf_fail(cf, v, "opt_bytes: more than the %d bytes a TCP header's options take",
+				       SEG_OPT_SPACE);
+		s->opt_bytes[n++] = (uint8_t)b;
+	}
+	if (n % 4)
+		return cf_fail(cf, v, "opt_bytes: %u bytes; the options area is a whole number of 32-bit words "
+				      "(9293 3.1: the data offset counts words), so padding included it is 0, 4, ... 40",
+			       n);
+	s->nopt_bytes = (uint8_t)n;
+	s->fields |= TC_F_OPT_BYTES;
+	return 0;
+}
+
 static int k_urp(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_segspec *s = obj;
@@ -350,6 +388,7 @@ const struct cf_key cf_expect_keys[] = {
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
 	{"tolerance", k_tolerance, false}, {"port", k_port, false},
 	{"save_seq", k_save_seq, false}, {"seq_from", k_seq_from, false},
+	{"tolerance", k_tolerance, false}, {"opt_bytes", k_opt_bytes, false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))

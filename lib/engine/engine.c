@@ -555,6 +555,10 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 	}
 	if (f & TC_F_URP)
 		dst->urp = o->urp;
+	if (f & TC_F_OPT_BYTES) {
+		dst->nopt_bytes = o->nopt_bytes;
+		memcpy(dst->opt_bytes, o->opt_bytes, sizeof(o->opt_bytes));
+	}
 	if (f & TC_F_OPTS) {
 		dst->nopts = o->nopts;
 		memcpy(dst->opts, o->opts, sizeof(o->opts));
@@ -779,7 +783,9 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const str
 		/* with application control a target makes either port itself */
 		{TC_REQ_OPEN_PORT, TC_CAP_APP | TC_CAP_OPEN_PORT, 0, "a listening port"},
 		{TC_REQ_CLOSED_PORT, TC_CAP_APP | TC_CAP_CLOSED_PORT, 0, "a closed port"},
-		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent)"},
+		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent, poll urgent, poll atmark)"},
+		{TC_REQ_CONNECT_INVALID, TC_CAP_CONNECT_INVALID, 0,
+		 "an OPEN to an address that names no host (connect multicast|broadcast)"},
 	};
 	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
 	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |

@@ -34,11 +34,17 @@ void engine_app_format(const struct tc_app *a, char *buf, size_t cap)
 		snprintf(buf, cap, "getsockopt %s", tc_sockopt_name(a->opt));
 		return;
 	case TC_APP_POLL:
-		snprintf(buf, cap, "poll %s%s within %.3f ms", a->poll == TC_POLL_READABLE ? "readable" : "writable",
+		snprintf(buf, cap, "poll %s%s within %.3f ms", tc_poll_what_name(a->poll),
 			 a->poll_none ? " none" : "", (double)a->within_us / 1000.0);
 		return;
-	case TC_APP_LISTEN:
 	case TC_APP_CONNECT:
+		if (a->connect_to != TC_CONNECT_PEER) {
+			snprintf(buf, cap, "connect %s",
+				 a->connect_to == TC_CONNECT_MULTICAST ? "multicast" : "broadcast");
+			return;
+		}
+		break;
+	case TC_APP_LISTEN:
 	case TC_APP_ACCEPT:
 	case TC_APP_CLOSE:
 	case TC_APP_ABORT:

@@ -302,6 +302,31 @@ static void match_seq_from(const struct tc_segspec *sp, const struct tc_seg *got
 		       (unsigned long long)r->hi, r->of);
 }
 
+static void bytes_hex(const uint8_t *b, unsigned n, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && len + 4 < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%02x", i ? " " : "", b[i]);
+	if (n == 0)
+		snprintf(buf, cap, "none");
+}
+
+/* 9293 3.1 (MUST-69): the header as the data offset delimits it, byte for
+ * byte, so padding that is not zeros shows (the option list's parse stops
+ * at an EOL and never reads it). */
+static void match_opt_bytes(const struct tc_segspec *sp, const struct tc_seg *got, struct engine_diff *d)
+{
+	char w[3 * SEG_OPT_SPACE + 8], g[3 * SEG_OPT_SPACE + 8];
+
+	if (sp->nopt_bytes == got->optlen && memcmp(sp->opt_bytes, got->optraw, got->optlen) == 0)
+		return;
+	bytes_hex(sp->opt_bytes, sp->nopt_bytes, w, sizeof(w));
+	bytes_hex(got->optraw, got->optlen, g, sizeof(g));
+	differ(d, "opt_bytes", "expected [%s], got [%s]", w, g);
+}
+
 int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		 const struct engine_isn *isn, struct engine_diff *d)
 {
@@ -345,6 +370,8 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		match_opts(sp, got, isn, d);
 	if ((sp->fields & TC_F_PORT) && sp->port != got->sport)
 		mismatch_num(d, "port", sp->port, got->sport);
+	if (sp->fields & TC_F_OPT_BYTES)
+		match_opt_bytes(sp, got, d);
 	if (got->bad_csum)
 		differ(d, "", "the segment's checksum is wrong");
 	if (d->n > 1 && strlen(d->summary) + 40 < sizeof(d->summary))
@@ -394,6 +421,10 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 	}
 	if (sp->fields & TC_F_PORT)
 		ADD("%sport %u", len ? " " : "", sp->port);
+	if (sp->fields & TC_F_OPT_BYTES) {
+		bytes_hex(sp->opt_bytes, sp->nopt_bytes, tmp, sizeof(tmp));
+		ADD("%sopt_bytes [%s]", len ? " " : "", tmp);
+	}
 	if (len == 0)
 		ADD("any segment");
 #undef ADD

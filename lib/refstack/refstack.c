@@ -356,6 +356,27 @@ static bool lport_in_use(const struct refstack *s, uint16_t port)
 	return refstack_listening(s, port);
 }
 
+/* RFC 1122 4.2.3.10 (9293 3.9.2.1, MUST-46): "A TCP implementation MUST
+ * reject as an error a local OPEN call for an invalid remote IP address
+ * (e.g., a broadcast or multicast address)". Invalid here: unspecified
+ * (0.0.0.0, ::), limited broadcast 255.255.255.255, class D and E
+ * (224/4, 240/4: RFC 1112 4, RFC 1122 3.2.1.3) and IPv6 multicast
+ * (ff00::/8, RFC 4291 2.7). */
+static bool unicast_host(const struct refstack *s, const struct seg_addr *a)
+{
+	static const uint8_t zero[16];
+
+	(void)s;
+#ifdef REFSTACK_FAULTS
+	/* fault connect-multicast: any address goes */
+	if (refstack_fault_on(s, REFSTACK_FAULT_CONNECT_MULTICAST))
+		return true;
+#endif
+	if (a->family == 4)
+		return memcmp(a->bytes, zero, 4) != 0 && a->bytes[0] < 224;
+	return memcmp(a->bytes, zero, 16) != 0 && a->bytes[0] != 0xff;
+}
+
 /* 9293 3.10.1 OPEN, active: <SEQ=ISS><CTL=SYN>, enter SYN-SENT */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out)
@@ -365,6 +386,8 @@ int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *
 	s->now_us = now_us;
 	if (!raddr || raddr->family != s->cfg.addr.family || rport == 0)
 		return -EINVAL;
+	if (!unicast_host(s, raddr))
+		return -ENETUNREACH;
 	if (lport == 0) {
 		for (unsigned k = 0; k < 65536u - REFSTACK_EPHEMERAL_FIRST && lport == 0; k++) {
 			uint16_t p = s->next_ephemeral;
@@ -500,6 +523,11 @@ int refstack_recv(struct refstack *s, struct refstack_conn *c, uint8_t *buf, siz
 	threshold = c->rcv_cap / 2 < c->snd_mss ? c->rcv_cap / 2 : c->snd_mss;
 	if (threshold == 0)
 		threshold = 1;
+#ifdef REFSTACK_FAULTS
+	/* fault no-receiver-sws: any octet freed opens the window */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_RECEIVER_SWS))
+		threshold = 1;
+#endif
 	if (grow < threshold)
 		return (int)n;
 	c->rcv_wnd = free_space;
@@ -714,4 +742,41 @@ uint32_t refstack_conn_snd_mss(const struct refstack_conn *c)
 bool refstack_conn_nagle(const struct refstack_conn *c)
 {
 	return c->nagle;
+}
+
+/* The sequence number of the next octet the application reads: RCV.NXT
+ * less what is held unread (and less the FIN, which takes a number but is
+ * no octet). */
+static uint32_t read_seq(const struct refstack_conn *c)
+{
+	return c->rcv_nxt - c->rcv_len - (c->rcv_fin ? 1u : 0u);
+}
+
+uint32_t refstack_conn_urgent(const struct refstack *s, const struct refstack_conn *c)
+{
+	uint32_t at;
+
+	(void)s;
+	if (!c->used || c->listener)
+		return 0;
+#ifdef REFSTACK_FAULTS
+	/* fault urgent-not-signalled: RCV.UP is kept, the user never hears */
+	if (refstack_fault_on(s, REFSTACK_FAULT_URGENT_NOT_SIGNALLED))
+		return 0;
+#endif
+	at = read_seq(c);
+	/* 9293 3.10.7.4 step 6: "signal the user that the remote side has
+	 * urgent data if the urgent pointer (RCV.UP) is in advance of the
+	 * data consumed" */
+	return seq_gt(c->rcv_up, at) ? c->rcv_up - at : 0;
+}
+
+bool refstack_conn_atmark(const struct refstack *s, const struct refstack_conn *c)
+{
+#ifdef REFSTACK_FAULTS
+	/* fault atmark-never */
+	if (refstack_fault_on(s, REFSTACK_FAULT_ATMARK_NEVER))
+		return false;
+#endif
+	return refstack_conn_urgent(s, c) == 1;
 }

@@ -129,7 +129,16 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_ISN_CONSTANT, "isn-constant", "the RFC 6528 ISN has no clock component: one four-tuple gets the same ISN every time") \
 	X(REFSTACK_FAULT_RFC1337_IGNORED, "rfc1337-ignored", "with the RFC 1337 option on, an RST still ends TIME-WAIT") \
 	X(REFSTACK_FAULT_CHALLENGE_ACK_UNTHROTTLED, "challenge-ack-unthrottled", "every challenge ACK is sent, past the RFC 5961 7 limit") \
-	X(REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN, "time-wait-reopen-low-isn", "a connection reopened from TIME-WAIT takes a fresh ISS, not one above the old incarnation's numbers")
+	X(REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN, "time-wait-reopen-low-isn", "a connection reopened from TIME-WAIT takes a fresh ISS, not one above the old incarnation's numbers") \
+	X(REFSTACK_FAULT_WINDOW_SIGNED, "window-signed", "the peer's window field is read as a signed 16-bit number: 32768 and more mean no window") \
+	X(REFSTACK_FAULT_NO_RECEIVER_SWS, "no-receiver-sws", "every read opens the window at once with an update, however few octets it freed") \
+	X(REFSTACK_FAULT_NO_PSH, "no-psh", "no segment carries PSH, not even the last one of a write") \
+	X(REFSTACK_FAULT_URGENT_NOT_SIGNALLED, "urgent-not-signalled", "urgent data received is recorded in RCV.UP but the application is never told") \
+	X(REFSTACK_FAULT_ATMARK_NEVER, "atmark-never", "the application is never told it reached the urgent mark") \
+	X(REFSTACK_FAULT_CONNECT_MULTICAST, "connect-multicast", "an OPEN to a broadcast or multicast address sends a SYN instead of failing") \
+	X(REFSTACK_FAULT_HEADER_PADDING_NONZERO, "header-padding-nonzero", "a SYN's options end with an EOL and a word of nonzero padding") \
+	X(REFSTACK_FAULT_ACK_EVERY_SEGMENT, "ack-every-segment", "with delayed ACKs on, every segment of text is still acknowledged at once") \
+	X(REFSTACK_FAULT_ACK_BEFORE_QUEUED_TEXT, "ack-before-queued-text", "a segment that fills a gap is acknowledged before the held segments after it are taken in")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -301,7 +310,10 @@ uint64_t refstack_next_deadline(const struct refstack *s);
  * -ENOBUFS, -EAGAIN, -ECONNRESET ...). */
 int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us);
 int refstack_close_listener(struct refstack *s, uint16_t port, uint64_t now_us);
-/* Active open from port lport to raddr:rport; sends the SYN. */
+/* Active open from port lport to raddr:rport; sends the SYN. An address
+ * that names no single host (unspecified, broadcast, multicast) is refused
+ * with -ENETUNREACH and nothing is sent (RFC 1122 4.2.3.10, RFC 9293
+ * 3.9.2.1, MUST-46). */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out);
 /* A connection on lport that reached ESTABLISHED (or later) from a passive
@@ -363,6 +375,15 @@ bool refstack_conn_nagle(const struct refstack_conn *c);
 
 /* SipHash-2-4 of msg under key (the PRF of RFC 6528 ISNs). */
 uint64_t refstack_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
+/* 9293 3.10.7.4 step 6, 3.8.5 (MUST-32, MUST-33): urgent octets the
+ * application has not read yet, from the read position up to RCV.UP, the
+ * first octet after the urgent data (0: none pending). A user polls it to
+ * be told of urgent data. */
+uint32_t refstack_conn_urgent(const struct refstack *s, const struct refstack_conn *c);
+/* The next octet the application reads is the last urgent one, the octet
+ * just before RCV.UP: it has read all that came before the urgent mark
+ * (what the sockets API's SIOCATMARK answers). */
+bool refstack_conn_atmark(const struct refstack *s, const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);

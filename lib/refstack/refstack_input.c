@@ -750,7 +750,16 @@ static enum step step7_text(struct rx *rx)
 		c->rcv_nxt += rx->len;
 		c->rcv_wnd -= rx->len;
 		/* RFC 2018: held text the new bytes reach is in order now;
-		 * RFC 5681 4.2: a segment that fills a gap is ACKed at once */
+		 * RFC 5681 4.2: a segment that fills a gap is ACKed at once,
+		 * after every held segment it reaches is taken in (RFC 1122
+		 * 4.2.2.21, 9293 MUST-59: process all queued segments before
+		 * sending any ACK) */
+#ifdef REFSTACK_FAULTS
+		/* fault ack-before-queued-text: the gap's own ACK goes out
+		 * before the held text is taken in */
+		if (c->nooo && refstack_fault_on(rx->s, REFSTACK_FAULT_ACK_BEFORE_QUEUED_TEXT))
+			refstack_out_ack(rx->s, c);
+#endif
 		if (c->nooo && refstack_ooo_advance(c))
 			c->ack_pending = true;
 		/* "send an acknowledgment of the form:

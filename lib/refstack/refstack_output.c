@@ -238,8 +238,16 @@ static uint32_t send_text(struct refstack *s, struct refstack_conn *c, uint32_t 
 
 	if (n == 0 && !fin)
 		return 0;
+	/* 9293 3.9.1 (MUST-61): a SEND that cannot say PUSH is pushed: PSH
+	 * on the segment that empties the queue, so the last segment of a
+	 * write carries it and nothing waits at the receiver (MUST-60) */
 	if (n && n == unsent)
 		flags |= SEG_PSH;
+#ifdef REFSTACK_FAULTS
+	/* fault no-psh */
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_PSH))
+		flags &= (uint16_t)~SEG_PSH;
+#endif
 	if (fin)
 		flags |= SEG_FIN;
 	conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);

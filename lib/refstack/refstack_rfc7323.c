@@ -3,6 +3,8 @@
  * every segment of a TCB carries, TS.Recent and PAWS. */
 #include "refstack_internal.h"
 
+#include <string.h>
+
 /* RFC 7323 5.2: timestamps compare in 32-bit modular arithmetic, as
  * sequence numbers do */
 static bool ts_lt(uint32_t a, uint32_t b)
@@ -42,6 +44,13 @@ uint32_t refstack_seg_wnd(const struct refstack *s, const struct refstack_conn *
 			  const struct refstack_rx_seg *seg)
 {
 	(void)s;
+#ifdef REFSTACK_FAULTS
+	/* fault window-signed: the field read as int16_t, so 32768..65535
+	 * turn negative and are taken as no window (9293 3.1, MUST-1: the
+	 * window is unsigned) */
+	if (refstack_fault_on(s, REFSTACK_FAULT_WINDOW_SIGNED) && (int16_t)seg->win < 0)
+		return 0;
+#endif
 	/* RFC 7323 2.3: "The window field in a segment where the SYN bit is
 	 * set (i.e., a <SYN> or <SYN,ACK>) MUST NOT be scaled." */
 	if (!c->ws_ok || (seg->flags & SEG_SYN))
@@ -190,6 +199,18 @@ static unsigned syn_opts(const struct refstack *s, const struct refstack_conn *c
 		put_nop(opts, &n, bytes);
 		put(opts, &n, bytes, (struct seg_opt){.kind = SEG_OPT_WSCALE, .u.wscale = shift}, 3);
 	}
+#ifdef REFSTACK_FAULTS
+	/* fault header-padding-nonzero: the list ends with an EOL and three
+	 * bytes of 0xaa where 9293 3.1 (MUST-69) says the padding is zeros */
+	if (refstack_fault_on(s, REFSTACK_FAULT_HEADER_PADDING_NONZERO) && *bytes + 4 <= 40) {
+		struct seg_opt pad = {.kind = SEG_OPT_RAW};
+
+		put(opts, &n, bytes, (struct seg_opt){.kind = SEG_OPT_EOL}, 1);
+		pad.u.raw.len = 3;
+		memset(pad.u.raw.data, 0xaa, 3);
+		put(opts, &n, bytes, pad, 3);
+	}
+#endif
 	return n;
 }
 

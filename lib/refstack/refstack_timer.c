@@ -50,6 +50,10 @@ void refstack_delack_text(const struct refstack *s, struct refstack_conn *c, uin
 	if (refstack_fault_on(s, REFSTACK_FAULT_NO_DELACK_EVERY_SECOND_SEGMENT) && delay &&
 	    c->delack_at != REFSTACK_TIMER_OFF)
 		return;
+	/* fault ack-every-segment: no ACK waits to cover a later segment
+	 * (9293 3.8.6.3, MUST-58: aggregate ACKs) */
+	if (refstack_fault_on(s, REFSTACK_FAULT_ACK_EVERY_SEGMENT))
+		delay = 0;
 	/* fault delack-past-500ms: the delay is 600 ms */
 	if (refstack_fault_on(s, REFSTACK_FAULT_DELACK_PAST_500MS) && delay)
 		delay = 600000;

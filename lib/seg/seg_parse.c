@@ -195,6 +195,9 @@ static int parse_tcp(const uint8_t *tcp, size_t len, struct tc_seg *out, struct 
 	out->bad_csum = !tcp_csum_ok(out->src.family, out->src.bytes, out->dst.bytes, tcp, len);
 	if (seg_parse_opts(tcp + TCP_HLEN, hlen - TCP_HLEN, out, err) < 0)
 		return -1;
+	/* seg_parse_opts refused an area over SEG_OPT_SPACE bytes */
+	out->optlen = (uint8_t)(hlen - TCP_HLEN);
+	memcpy(out->optraw, tcp + TCP_HLEN, out->optlen);
 	out->len = (uint16_t)(len - hlen);
 	memcpy(out->payload, tcp + hlen, out->len);
 	return 0;

@@ -81,6 +81,11 @@ struct tc_seg {
 	uint16_t urp;
 	uint8_t nopts;
 	struct seg_opt opts[SEG_MAX_OPTS];
+	/* Parse: the options area exactly as on the wire, padding included
+	 * (the data offset's bytes past the fixed header, 9293 3.1). Build
+	 * ignores them. */
+	uint8_t optlen;
+	uint8_t optraw[SEG_OPT_SPACE];
 	uint16_t len; /* payload bytes */
 	uint8_t payload[SEG_MAX_PAYLOAD];
 	/* Build: send a checksum that is deliberately wrong (the right one + 1).

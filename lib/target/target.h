@@ -29,7 +29,10 @@ enum tc_cap {
 	 * need `open-port`, a closed one for `closed-port` (case-format.md). */
 	TC_CAP_OPEN_PORT = 1u << 3,
 	TC_CAP_CLOSED_PORT = 1u << 4,
-	TC_CAP_URGENT = 1u << 5, /* the application can send urgent data */
+	TC_CAP_URGENT = 1u << 5, /* urgent data: send it, be told of it, find its mark */
+	/* the application can OPEN to an address that names no host
+	 * (connect multicast|broadcast), to be refused (MUST-46) */
+	TC_CAP_CONNECT_INVALID = 1u << 6,
 };
 
 /* The run's settings, given once. */
@@ -277,6 +280,15 @@ static inline int target_app(struct tc_target *t, const struct tc_app *act, stru
 				  t->ops->name, tc_sockopt_name(act->opt));
 	if (act->verb == TC_APP_SEND && act->urgent && !(t->ops->caps & TC_CAP_URGENT))
 		return tc_err_set(err, TC_ERR_TARGET, "target %s cannot send urgent data (list urgent in requires:)",
+				  t->ops->name);
+	if (act->verb == TC_APP_POLL && (act->poll == TC_POLL_URGENT || act->poll == TC_POLL_ATMARK) &&
+	    !(t->ops->caps & TC_CAP_URGENT))
+		return tc_err_set(err, TC_ERR_TARGET, "target %s cannot tell of urgent data (list urgent in requires:)",
+				  t->ops->name);
+	if (act->verb == TC_APP_CONNECT && act->connect_to != TC_CONNECT_PEER &&
+	    !(t->ops->caps & TC_CAP_CONNECT_INVALID))
+		return tc_err_set(err, TC_ERR_TARGET,
+				  "target %s connects to the peer only (list connect-invalid in requires:)",
 				  t->ops->name);
 	memset(res, 0, sizeof(*res));
 	return t->ops->app(t, act, res, err);

@@ -646,9 +646,9 @@ struct bad {
 
 #define STEPS HEAD "steps:\n"
 #define VERBS                                                                                              \
-	"verbs: listen [PORT], connect, connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
+	"verbs: listen [PORT], connect [multicast|broadcast], connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
 	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE, " \
-	"getsockopt NAME, poll readable|writable [none] [within DURATION]"
+	"getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
 static const struct bad bad_rows[] = {
 	/* the document */
@@ -697,7 +697,7 @@ static const struct bad bad_rows[] = {
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
-	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, or a socket option"},
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, or a socket option"},
 	{"open-port and closed-port", HEAD "requires: [open-port, closed-port]\nsteps: [{wait: 1s}]\n", 3, 11,
 	 "requires: open-port and closed-port exclude each other"},
 	{"open-port connects", HEAD "requires: [open-port]\nsteps:\n  - app: listen\n  - app: connect\n", 6, 5,
@@ -890,11 +890,20 @@ static const struct bad bad_rows[] = {
 	 "FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT"},
 	{"state list", STEPS "  - state: [CLOSED]\n", 4, 12, "state: expected a single value, found a list"},
 	{"app unknown", STEPS "  - app: fly away\n", 4, 10,
-	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect, connect-result, accept"},
+	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect [multicast|broadcast], connect-result, accept"},
 	{"app empty", STEPS "  - app: \"\"\n", 4, 10, "app: unknown verb ''"},
 	{"app listen 0", STEPS "  - app: listen 0\n", 4, 10, "app: 'listen 0': PORT must be an integer in 1..65535; " VERBS},
 	{"app listen two", STEPS "  - app: listen 1 2\n", 4, 10, "PORT must be an integer in 1..65535"},
-	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': this verb takes no argument; " VERBS},
+	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': connect takes nothing (the peer), multicast or broadcast; " VERBS},
+	{"connect multicast without requires", STEPS "  - app: connect multicast\n", 4, 5,
+	 "connect multicast: list connect-invalid in requires:"},
+	{"poll urgent without requires", STEPS "  - app: poll urgent\n", 4, 5, "poll urgent: list urgent in requires:"},
+	{"poll atmark without requires", STEPS "  - app: poll atmark none\n", 4, 5, "poll atmark: list urgent in requires:"},
+	{"opt_bytes not hex", STEPS "  - expect: {opt_bytes: \"02 04 zz b4\"}\n", 4, 25, "opt_bytes: bytes in hex"},
+	{"opt_bytes three digits", STEPS "  - expect: {opt_bytes: \"020 04 05 b4\"}\n", 4, 25, "opt_bytes: bytes in hex"},
+	{"opt_bytes not words", STEPS "  - expect: {opt_bytes: \"02 04 05\"}\n", 4, 25,
+	 "opt_bytes: 3 bytes; the options area is a whole number of 32-bit words"},
+	{"opt_bytes in a send", STEPS "  - send: {flags: S, opt_bytes: \"\"}\n", 4, 22, "unknown key 'opt_bytes' in send"},
 	{"app close arg", STEPS "  - app: close now\n", 4, 10, "this verb takes no argument"},
 	{"app send none", STEPS "  - app: send\n", 4, 10, "send takes a byte count 1..1048576 or \"text\""},
 	{"app send 0", STEPS "  - app: send 0\n", 4, 10, "send takes a byte count 1..1048576"},
@@ -921,10 +930,10 @@ static const struct bad bad_rows[] = {
 	 "setsockopt takes NAME VALUE, VALUE an integer -1..2147483647"},
 	{"app setsockopt -2", STEPS "  - app: setsockopt SO_LINGER -2\n", 4, 10, "setsockopt takes NAME VALUE"},
 	{"app getsockopt value", STEPS "  - app: getsockopt TCP_NODELAY 1\n", 4, 10, "getsockopt takes only the option's name"},
-	{"app poll what", STEPS "  - app: poll soon\n", 4, 10, "poll takes readable or writable"},
+	{"app poll what", STEPS "  - app: poll soon\n", 4, 10, "poll takes readable, writable, urgent or atmark"},
 	{"app poll within bad", STEPS "  - app: poll readable within 5\n", 4, 10, "app: 'poll readable within 5': within:"},
 	{"app poll trailing", STEPS "  - app: poll readable none within 1s now\n", 4, 10,
-	 "poll takes readable|writable [none] [within DURATION]"},
+	 "poll takes readable|writable|urgent|atmark [none] [within DURATION]"},
 	{"app recv_atleast text", STEPS "  - app: recv_atleast \"ab\"\n", 4, 10, "recv takes a byte count"},
 	{"send_urgent without requires", STEPS "  - app: send_urgent 1\n", 4, 5,
 	 "send_urgent: list urgent in requires:"},

@@ -716,6 +716,49 @@ static void test_options_only_padding_is_empty(void **state)
 	assert_verdict(t, TC_PASS, -1, "");
 }
 
+/* 9293 3.1 (MUST-69): opt_bytes compares the options area byte for byte,
+ * padding included, which the option list's parse never reads. */
+static void test_opt_bytes_match(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	static const uint8_t area[8] = {2, 4, 5, 0xb4, 0, 0, 0, 0};
+
+	fake_add_opt(s, SEG_OPT_MSS, 1460);
+	fake_add_opt(s, SEG_OPT_EOL, 0);
+	s->optlen = sizeof(area);
+	memcpy(s->optraw, area, sizeof(area));
+	run(t, "steps:\n  - expect: {flags: S, opt_bytes: \"02 04 05 b4 00 00 00 0\"}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_opt_bytes_nonzero_padding(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	static const uint8_t area[8] = {2, 4, 5, 0xb4, 0, 0xaa, 0, 0};
+
+	fake_add_opt(s, SEG_OPT_MSS, 1460);
+	fake_add_opt(s, SEG_OPT_EOL, 0);
+	s->optlen = sizeof(area);
+	memcpy(s->optraw, area, sizeof(area));
+	run(t, "steps:\n  - expect: {flags: S, options: [mss 1460], opt_bytes: \"02 04 05 b4 00 00 00 00\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "opt_bytes expected [02 04 05 b4 00 00 00 00], got [02 04 05 b4 00 aa 00 00]");
+}
+
+static void test_opt_bytes_shorter_area(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	static const uint8_t area[4] = {2, 4, 5, 0xb4};
+
+	fake_add_opt(s, SEG_OPT_MSS, 1460);
+	s->optlen = sizeof(area);
+	memcpy(s->optraw, area, sizeof(area));
+	run(t, "steps:\n  - expect: {flags: S, opt_bytes: \"02 04 05 b4 00 00 00 00\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "opt_bytes expected [02 04 05 b4 00 00 00 00], got [02 04 05 b4]");
+}
+
 static void test_options_value_mismatch(void **state)
 {
 	struct t *t = *state;
@@ -2137,6 +2180,9 @@ int main(void)
 		T(test_options_empty_vs_one),
 		T(test_options_padding_ignored),
 		T(test_options_only_padding_is_empty),
+		T(test_opt_bytes_match),
+		T(test_opt_bytes_nonzero_padding),
+		T(test_opt_bytes_shorter_area),
 		T(test_options_value_mismatch),
 		T(test_options_any_value),
 		T(test_options_any_value_wrong_kind),

@@ -191,6 +191,34 @@ static void test_receive_urgent(void **state)
 	assert_int_equal(refstack_recv(fx->s, fx->c, buf, sizeof(buf), fx->now), 4);
 }
 
+/* 9293 3.10.7.4 step 6, 3.8.5 (MUST-32, MUST-33): the user is told of
+ * urgent data while RCV.UP is ahead of what it read, and learns how much
+ * is left; at the mark one urgent octet (the last) remains. */
+static void test_receive_urgent_told(void **state)
+{
+	struct fx *fx = *state;
+	struct tc_seg seg;
+	uint8_t buf[8];
+
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	EXPECT_DROP(fx, fx_in_data(fx, SEG_ACK | SEG_PSH, FX_PISS + 1, FX_ISS + 1, "ab", 2), ACCEPTED);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 3);
+	assert_int_equal(refstack_conn_urgent(fx->s, fx->c), 0);
+	seg = fx_mkseg(fx, SEG_ACK | SEG_URG, FX_PISS + 3, FX_ISS + 1);
+	fx_set_data(&seg, "cde", 3);
+	seg.urp = 3;
+	EXPECT_DROP(fx, fx_feed(fx, &seg), ACCEPTED);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 6);
+	assert_int_equal(refstack_conn_urgent(fx->s, fx->c), 5);
+	assert_false(refstack_conn_atmark(fx->s, fx->c));
+	assert_int_equal(refstack_recv(fx->s, fx->c, buf, 4, fx->now), 4);
+	assert_int_equal(refstack_conn_urgent(fx->s, fx->c), 1);
+	assert_true(refstack_conn_atmark(fx->s, fx->c));
+	assert_int_equal(refstack_recv(fx->s, fx->c, buf, sizeof(buf), fx->now), 1);
+	assert_int_equal(refstack_conn_urgent(fx->s, fx->c), 0);
+	assert_false(refstack_conn_atmark(fx->s, fx->c));
+}
+
 /* Zero receive window: text refused, but the segment's ACK is processed
  * (3.10.7.4 step 1, "special allowance ... valid ACKs"). */
 static void test_zero_window_processes_ack(void **state)
@@ -457,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_receive_data_and_fin, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_receive_on_handshake_ack, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_receive_urgent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_receive_urgent_told, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_processes_ack, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_send_segments, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_send_window_limited, fx_setup, fx_teardown),

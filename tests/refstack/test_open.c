@@ -495,9 +495,31 @@ static void test_names(void **state)
 		assert_non_null(refstack_drop_name((enum refstack_drop)i));
 }
 
+/* RFC 1122 4.2.3.10 (9293 MUST-46): an OPEN to an address that names no
+ * host is refused and sends nothing. */
+static void test_connect_invalid_address(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t v4[][4] = {{224, 0, 0, 1}, {239, 1, 2, 3}, {255, 255, 255, 255}, {240, 0, 0, 1}, {0, 0, 0, 0}};
+	struct seg_addr a = {.family = 4};
+	struct refstack_conn *c = NULL;
+
+	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		memcpy(a.bytes, v4[i], 4);
+		assert_int_equal(refstack_connect(fx->s, FX_PORT, &a, FX_PPORT, 0, &c), -ENETUNREACH);
+	}
+	assert_null(c);
+	EXPECT_NO_SEG(fx);
+	assert_null(refstack_find(fx->s, FX_PORT, &a, FX_PPORT));
+	/* the peer itself still goes */
+	assert_int_equal(refstack_connect(fx->s, FX_PORT, &fx->peer, FX_PPORT, 0, &c), 0);
+	EXPECT_SEG(fx, SEG_SYN, FX_ISS, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect_invalid_address, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_passive_open, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_passive_two_conns, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_active_open, fx_setup, fx_teardown),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -218,6 +219,7 @@ static void la_opt_name(enum tc_sockopt o, int *level, int *name)
 		[TC_SO_LINGER] = {SOL_SOCKET, SO_LINGER},
 		[TC_SO_TCP_USER_TIMEOUT] = {IPPROTO_TCP, TCP_USER_TIMEOUT},
 		[TC_SO_OOBINLINE] = {SOL_SOCKET, SO_OOBINLINE},
+		[TC_SO_TCP_QUICKACK] = {IPPROTO_TCP, TCP_QUICKACK},
 	};
 
 	*level = map[o][0];
@@ -368,20 +370,24 @@ static void la_close_listener(struct la_helper *h, uint16_t port, struct la_repl
 	*l = h->listeners[--h->nlisteners];
 }
 
-static void la_connect(struct la_helper *h, struct la_reply *r)
+static void la_connect(struct la_helper *h, enum tc_connect_to to, struct la_reply *r)
 {
 	const struct linux_app_conf *c = h->conf;
 	struct sockaddr_storage ss;
+	struct seg_addr dst = c->peer;
 	socklen_t len;
 	char addr[64];
 	int fd;
 
+	/* an address that names no host: the kernel must refuse it (MUST-46) */
+	if (to != TC_CONNECT_PEER)
+		tc_connect_addr(to, c->family, &dst);
 	if (la_conn_room(h, "connect", r) < 0)
 		return;
 	fd = la_socket(h, c->port, "connect", r);
 	if (fd < 0)
 		return;
-	len = la_sockaddr(c, &c->peer, c->peer_port, &ss);
+	len = la_sockaddr(c, &dst, c->peer_port, &ss);
 	/* EINPROGRESS: the SYN is on its way, which is all a case waits for
 	 * before it expects the SYN on the wire. */
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
@@ -541,9 +547,19 @@ static void la_recv(struct la_helper *h, uint32_t want, uint64_t deadline_us, st
 static void la_poll(struct la_helper *h, const struct tc_app *act, struct la_reply *r)
 {
 	uint64_t deadline = la_deadline(act->within_us);
-	short ev = act->poll == TC_POLL_READABLE ? POLLIN : POLLOUT;
+	/* urgent: POLLPRI, the kernel's word that urgent data came (tcp_poll:
+	 * TCP_URG_VALID), 9293 3.8.5 MUST-32 */
+	short ev = act->poll == TC_POLL_READABLE ? POLLIN : act->poll == TC_POLL_URGENT ? POLLPRI : POLLOUT;
 	struct pollfd p = {.fd = h->conn, .events = ev};
+	int mark = 0;
 
+	if (act->poll == TC_POLL_ATMARK) {
+		/* SIOCATMARK: the next octet read is the urgent mark's (MUST-33) */
+		if (ioctl(h->conn, SIOCATMARK, &mark) < 0)
+			r->call_errno = errno;
+		r->value = mark != 0;
+		return;
+	}
 	if (poll(&p, 1, 0) > 0)
 		r->value = 1;
 	else
@@ -634,7 +650,7 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 		la_close_listener(h, port, r);
 		break;
 	case TC_APP_CONNECT:
-		la_connect(h, r);
+		la_connect(h, act->connect_to, r);
 		break;
 	case TC_APP_ACCEPT:
 		la_accept(h, deadline_us, r);

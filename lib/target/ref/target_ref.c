@@ -312,14 +312,27 @@ static void ref_recv(struct target_ref *t, struct refstack_conn *c, uint32_t wan
 
 /* Readiness now: in virtual time no segment arrives during an app step,
  * so waiting would change nothing the case could see. */
-static void ref_poll(struct refstack_conn *c, const struct tc_app *act, struct tc_app_result *res)
+static void ref_poll(const struct refstack *s, struct refstack_conn *c, const struct tc_app *act,
+		     struct tc_app_result *res)
 {
 	bool broken = refstack_conn_state(c) == REFSTACK_CLOSED || refstack_conn_error(c);
 
-	if (act->poll == TC_POLL_READABLE)
+	switch (act->poll) {
+	case TC_POLL_READABLE:
 		res->value = refstack_conn_readable(c) > 0 || refstack_conn_eof(c) || broken;
-	else
+		return;
+	case TC_POLL_WRITABLE:
 		res->value = refstack_conn_snd_space(c) > 0 || broken;
+		return;
+	case TC_POLL_URGENT:
+		/* 9293 3.10.7.4 step 6: the user is told of urgent data (MUST-32) */
+		res->value = refstack_conn_urgent(s, c) > 0;
+		return;
+	case TC_POLL_ATMARK:
+		/* MUST-33: the user learns where the urgent data ends */
+		res->value = refstack_conn_atmark(s, c);
+		return;
+	}
 }
 
 static void ref_connect_result(struct refstack_conn *c, struct tc_app_result *res)
@@ -406,14 +419,19 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 	case TC_APP_CLOSE_LISTENER:
 		set_errno(res, refstack_close_listener(t->stack, act->port ? act->port : t->port, t->now_us));
 		return 0;
-	case TC_APP_CONNECT:
-		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
+	case TC_APP_CONNECT: {
+		struct seg_addr dst = t->peer_addr;
+
+		if (act->connect_to != TC_CONNECT_PEER)
+			tc_connect_addr(act->connect_to, t->peer_addr.family, &dst);
+		rc = refstack_connect(t->stack, t->port, &dst, t->peer_port, t->now_us, &c);
 		if (rc == 0) {
 			t->conn = c;
 			ref_nodelay_inherit(t, c);
 		}
 		set_errno(res, rc);
 		return 0;
+	}
 	case TC_APP_ACCEPT:
 		rc = refstack_accept(t->stack, t->port, &c);
 		if (rc == -EAGAIN)
@@ -473,7 +491,7 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 		ref_connect_result(c, res);
 		return 0;
 	case TC_APP_POLL:
-		ref_poll(c, act, res);
+		ref_poll(t->stack, c, act, res);
 		return 0;
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
@@ -526,7 +544,7 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID,
 	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
