@@ -116,7 +116,13 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_KARN_VIOLATED, "karn-violated", "the ACK of a retransmitted segment gives an RTT sample, timed from the retransmission (no Karn, RFC 6298 3)") \
+	X(REFSTACK_FAULT_RTO_NOT_BACKED_OFF, "rto-not-backed-off", "the RTO is not doubled when the retransmission timer expires (RFC 6298 5.5)") \
+	X(REFSTACK_FAULT_RTTM_IGNORED, "rttm-ignored", "with timestamps on, no RTT sample is taken from the TSecr (RFC 7323 4.1)") \
+	X(REFSTACK_FAULT_RTO_BELOW_MIN, "rto-below-min", "an RTO computed from RTT samples is not rounded up to RTO.min (RFC 6298 2.4)") \
+	X(REFSTACK_FAULT_BACKOFF_RESET_ON_ACK, "backoff-reset-on-ack", "an ACK without a new RTT sample brings the backed-off RTO back down (RFC 6298 5.7)") \
+	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -185,8 +191,18 @@ struct refstack_config {
 	uint64_t keepalive_us;
 	/* between unanswered keep-alive probes; 0 = REFSTACK_DEFAULT_KEEPALIVE_INTVL_US */
 	uint64_t keepalive_intvl_us;
-	uint32_t syn_retries; /* SYN / SYN-ACK retransmissions before giving up */
+	/* SYN / SYN-ACK retransmissions before giving up: R2 for a SYN as a
+	 * count (9293 3.8.3, MUST-22). The default, 7, retransmits for 183 s
+	 * at the default RTOs (1 + 2 + ... + 32 + 60 + 60), past the 3 minutes
+	 * MUST-23 asks for. */
+	uint32_t syn_retries;
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
+	/* R2 as a time (9293 3.8.3 "measured in time units"; RFC 5482 the
+	 * user timeout): how long the oldest unacknowledged segment may go
+	 * unacknowledged before the connection is closed; 0 = R2 is the
+	 * retry count above. refstack_set_user_timeout sets one connection
+	 * (MUST-21). */
+	uint64_t user_timeout_us;
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
 	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
 	uint32_t iss; /* the ISS when io.iss is NULL */
@@ -208,6 +224,13 @@ struct refstack_config {
 #define REFSTACK_DEFAULT_RTO_US 1000000ull /* RFC 6298 2.1 */
 #define REFSTACK_DEFAULT_RTO_MIN_US 1000000ull /* RFC 6298 2.4 */
 #define REFSTACK_DEFAULT_RTO_MAX_US (60ull * 1000000) /* RFC 6298 2.5 */
+/* RFC 6298 5.7: the RTO once data starts after a SYN or SYN,ACK was lost
+ * and the handshake gave no RTT sample */
+#define REFSTACK_RTO_SYN_LOST_US (3ull * 1000000)
+/* RFC 6298 2: G, the clock granularity in RTO <- SRTT + max(G, K*RTTVAR):
+ * 1 ms, the tick of the timestamp clock that RTTM samples come in */
+#define REFSTACK_RTT_G_US 1000ull
+#define REFSTACK_DEFAULT_SYN_RETRIES 7u /* 183 s of SYNs: 9293 3.8.3 MUST-23 */
 #define REFSTACK_DEFAULT_DELACK_US 0ull
 /* 9293 3.8.6.3 (MUST-40): "The delay MUST be less than 0.5 seconds" */
 #define REFSTACK_DELACK_MAX_US 499999ull
@@ -223,7 +246,7 @@ struct refstack_config {
 #define REFSTACK_DEFAULT_KEEPALIVE_INTVL_US (75ull * 1000000)
 #define REFSTACK_KEEPALIVE_PROBES 9u
 
-/* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
+/* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 7 SYN
  * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer,
  * keep-alive off. The Nagle algorithm and delayed ACKs are off too: every
  * write leaves at once and every segment of text is acknowledged at once,
@@ -293,6 +316,12 @@ int refstack_set_nagle(struct refstack *s, struct refstack_conn *c, bool on, uin
 int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t idle_us,
 			   uint64_t intvl_us, uint64_t now_us);
 
+/* 9293 3.8.3 (MUST-21), RFC 5482: R2 for one connection as a time: the
+ * connection is closed (ETIMEDOUT) when its oldest unacknowledged segment
+ * has waited timeout_us; 0 = back to the retry count (cfg.retries). */
+int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
+			      uint64_t now_us);
+
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
@@ -313,6 +342,11 @@ uint32_t refstack_conn_readable(const struct refstack_conn *c);
 uint32_t refstack_conn_snd_space(const struct refstack_conn *c);
 /* Eff.snd.MSS (9293 3.7.1). */
 uint32_t refstack_conn_snd_mss(const struct refstack_conn *c);
+/* The RTO in force (RFC 6298 2, backed off per 5.5) and SRTT (0 before the
+ * first RTT sample). */
+uint64_t refstack_conn_rto(const struct refstack_conn *c);
+uint64_t refstack_conn_srtt(const struct refstack_conn *c);
+uint64_t refstack_conn_user_timeout(const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);
