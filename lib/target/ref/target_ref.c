@@ -41,9 +41,12 @@ struct target_ref {
 	bool q_overflow;
 	struct tc_transitions trans;
 	/* The application's side: its connection (kept after the TCB is
-	 * deleted, for the error) and SO_LINGER (-1 off, else seconds). */
+	 * deleted, for the error), SO_LINGER (-1 off, else seconds) and
+	 * TCP_USER_TIMEOUT (ms, 0 none) set before there was a connection,
+	 * for the one connect or accept gives. */
 	struct refstack_conn *conn;
 	int64_t linger_s;
+	int64_t user_timeout_ms;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -342,7 +345,9 @@ static void ref_connect_result(struct refstack_conn *c, struct tc_app_result *re
 
 /* SO_LINGER is the application's side of close (a linger of 0 makes close
  * an ABORT, 3.10.5); TCP_MAXSEG reads Eff.snd.MSS and cannot be set (the
- * stack's MSS is its configuration). */
+ * stack's MSS is its configuration); TCP_USER_TIMEOUT is R2 as a time
+ * (9293 3.8.3 MUST-21, RFC 5482), in milliseconds as Linux takes it, kept
+ * for the next connection when there is none yet. */
 static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const struct tc_app *act,
 			struct tc_app_result *res)
 {
@@ -354,6 +359,18 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 			t->linger_s = act->optval;
 		else
 			res->value = t->linger_s;
+		return;
+	case TC_SO_TCP_USER_TIMEOUT:
+		if (set && act->optval < 0) {
+			res->err_no = EINVAL;
+		} else if (set) {
+			t->user_timeout_ms = act->optval;
+			if (c)
+				set_errno(res, refstack_set_user_timeout(t->stack, c, (uint64_t)act->optval * 1000,
+									 t->now_us));
+		} else {
+			res->value = c ? (int64_t)(refstack_conn_user_timeout(c) / 1000) : t->user_timeout_ms;
+		}
 		return;
 	case TC_SO_TCP_MAXSEG:
 		if (set)
@@ -386,8 +403,11 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 		return 0;
 	case TC_APP_CONNECT:
 		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
-		if (rc == 0)
+		if (rc == 0) {
 			t->conn = c;
+			if (t->user_timeout_ms)
+				refstack_set_user_timeout(t->stack, c, (uint64_t)t->user_timeout_ms * 1000, t->now_us);
+		}
 		set_errno(res, rc);
 		return 0;
 	case TC_APP_ACCEPT:
@@ -396,8 +416,11 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 			return tc_err_set(err, TC_ERR_TARGET,
 					  "accept: no established connection is waiting on port %u",
 					  t->port);
-		if (rc == 0)
+		if (rc == 0) {
 			t->conn = c;
+			if (t->user_timeout_ms)
+				refstack_set_user_timeout(t->stack, c, (uint64_t)t->user_timeout_ms * 1000, t->now_us);
+		}
 		set_errno(res, rc);
 		return 0;
 	case TC_APP_SETSOCKOPT:
@@ -501,7 +524,7 @@ const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
-	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
+	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_USER_TIMEOUT,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,
