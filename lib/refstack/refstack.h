@@ -122,7 +122,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_RTTM_IGNORED, "rttm-ignored", "with timestamps on, no RTT sample is taken from the TSecr (RFC 7323 4.1)") \
 	X(REFSTACK_FAULT_RTO_BELOW_MIN, "rto-below-min", "an RTO computed from RTT samples is not rounded up to RTO.min (RFC 6298 2.4)") \
 	X(REFSTACK_FAULT_BACKOFF_RESET_ON_ACK, "backoff-reset-on-ack", "an ACK without a new RTT sample brings the backed-off RTO back down (RFC 6298 5.7)") \
-	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection")
+	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection") \
+	X(REFSTACK_FAULT_NO_RTO_3S_AFTER_SYN_LOSS, "no-rto-3s-after-syn-loss", "after a lost SYN or SYN,ACK and no RTT sample, data starts with the backed-off RTO, not 3 s (RFC 6298 5.7)")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

@@ -162,7 +162,12 @@ void refstack_rtt_acked(const struct refstack *s, struct refstack_conn *c,
 	 * seconds, the RTO MUST be re-initialized to 3 seconds when data
 	 * transmission begins (i.e., after the three-way handshake
 	 * completes)" -- unless the handshake still gave a sample */
-	if (syn_acked && c->syn_rexmitted && !c->rtt_valid && c->rto_us < REFSTACK_RTO_SYN_LOST_US)
+	if (syn_acked && c->syn_rexmitted && !c->rtt_valid && c->rto_us < REFSTACK_RTO_SYN_LOST_US
+#ifdef REFSTACK_FAULTS
+	    /* fault no-rto-3s-after-syn-loss: the backed-off RTO stays */
+	    && !refstack_fault_on(s, REFSTACK_FAULT_NO_RTO_3S_AFTER_SYN_LOSS)
+#endif
+	)
 		c->rto_us = rto_bounded(s, REFSTACK_RTO_SYN_LOST_US);
 	/* the oldest unacknowledged data is younger now (R2's clock) */
 	c->una_since_us = now_us;
