@@ -28,7 +28,12 @@ mss-on-every-segment:cases/handshake/active-open.yaml
 no-persist-probe:cases/window/zero-window-probe.yaml
 persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
-syn-data-dropped:cases/handshake/syn-data-queued.yaml"
+syn-data-dropped:cases/handshake/syn-data-queued.yaml
+karn-violated:cases/rtt/karn-no-sample-from-retransmission.yaml
+rto-not-backed-off:cases/handshake/syn-retransmit-backoff.yaml
+rto-below-min:cases/rtt/rto-min-after-sample.yaml
+backoff-reset-on-ack:cases/rtt/karn-no-sample-from-retransmission.yaml
+no-rto-3s-after-syn-loss:cases/rtt/syn-lost-rto-three-seconds.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -42,7 +47,9 @@ ts-recent-from-any-segment:profile default is not in CASE-BEGIN yet
 no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
 sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
-rst-error-lost:the agent's ref stack forgets a connection an RST deleted"
+rst-error-lost:the agent's ref stack forgets a connection an RST deleted
+rttm-ignored:profile default (timestamps) is not in CASE-BEGIN yet
+user-timeout-ignored:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do
@@ -62,6 +69,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/rst/rst-in-syn-received.yaml cases/handshake/syn-retransmit-backoff.yaml cases/handshake/active-open.yaml \
 	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
 	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
+	cases/rtt/karn-no-sample-from-retransmission.yaml cases/rtt/rto-min-after-sample.yaml \
+	cases/rtt/syn-lost-rto-three-seconds.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}
