@@ -127,6 +127,11 @@ static bool r2_reached(const struct refstack *s, const struct refstack_conn *c, 
 #endif
 		return now_us - c->una_since_us >= c->user_timeout_us;
 	}
+#ifdef REFSTACK_FAULTS
+	/* fault syn-r2-under-3-minutes: the old default of 5 SYN retries */
+	if (syn && refstack_fault_on(s, REFSTACK_FAULT_SYN_R2_UNDER_3_MINUTES) && c->rexmit_count >= 5)
+		return true;
+#endif
 	return c->rexmit_count >= (syn ? s->cfg.syn_retries : s->cfg.retries);
 }
 
