@@ -78,10 +78,10 @@ void refstack_rtt_sent(const struct refstack *s, struct refstack_conn *c, uint32
 	 * RFC 5482): a segment into an empty flight starts that clock */
 	if (c->snd_una == seq)
 		c->una_since_us = now_us;
-	/* RFC 6298 3: "TCP MUST use Karn's algorithm ... for taking RTT
-	 * samples" and "SHOULD" take at least one per RTT: one segment is
-	 * timed at a time, always a first transmission (new data or our
-	 * SYN), so its ACK is unambiguous until it is retransmitted */
+	/* RFC 6298 3: Karn's algorithm for taking RTT samples, and about one
+	 * measurement per RTT: one segment is timed at a time, always a
+	 * first transmission (new data or our SYN), so its ACK is
+	 * unambiguous until it is retransmitted */
 	if (c->rtt_timing)
 		return;
 	c->rtt_timing = true;
