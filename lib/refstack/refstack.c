@@ -637,13 +637,21 @@ int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t
 int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
 			      uint64_t now_us)
 {
+	uint64_t end;
+
 	(void)s;
-	(void)now_us;
 	if (!c || !c->used || c->listener)
 		return c ? conn_gone(c) : -EINVAL;
-	/* the retransmission timer already running is clamped to the new
-	 * limit at its next expiry (refstack_timer.c) */
 	c->user_timeout_us = timeout_us;
+	/* a retransmission timer already running fires no later than the
+	 * new limit (refstack_timer.c clamps it on every restart) */
+	if (timeout_us && c->rexmit_at != REFSTACK_TIMER_OFF) {
+		end = c->una_since_us + timeout_us;
+		if (end < now_us)
+			end = now_us;
+		if (end < c->rexmit_at)
+			c->rexmit_at = end;
+	}
 	return 0;
 }
 

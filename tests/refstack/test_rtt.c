@@ -163,6 +163,26 @@ static void test_user_timeout(void **state)
 	assert_int_equal(refstack_conn_error(fx->c), -ETIMEDOUT);
 }
 
+/* A user timeout set while the timer runs for long (backed off to 8 s)
+ * ends the connection on time, not at the next expiry. */
+static void test_user_timeout_set_late(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	assert_int_equal(refstack_send(fx->s, fx->c, (const uint8_t *)"x", 1, fx->now), 1);
+	fx_at(fx, 1 * SEC);
+	fx_at(fx, 3 * SEC);
+	fx_at(fx, 7 * SEC);
+	FX_CHECK(fx, "deadline", 15 * SEC, refstack_next_deadline(fx->s));
+	assert_int_equal(refstack_set_user_timeout(fx->s, fx->c, 10 * SEC, fx->now), 0);
+	FX_CHECK(fx, "clamped", 10 * SEC, refstack_next_deadline(fx->s));
+	fx_clear(fx);
+	fx_at(fx, 10 * SEC);
+	EXPECT_NO_SEG(fx);
+	assert_int_equal(refstack_conn_error(fx->c), -ETIMEDOUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_lost_three_seconds, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rttm_tsecr, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_user_timeout, fx_setup_nostart, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_user_timeout_set_late, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
