@@ -49,6 +49,7 @@ sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
 rst-error-lost:the agent's ref stack forgets a connection an RST deleted
 rttm-ignored:profile default (timestamps) is not in CASE-BEGIN yet
+rttm-on-duplicate-ack:profile default (timestamps) is not in CASE-BEGIN yet
 user-timeout-ignored:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
 syn-r2-under-3-minutes:its case needs three minutes of SYNs and connect-result (cases/rtt/syn-r2-three-minutes)"
 

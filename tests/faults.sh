@@ -33,7 +33,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	no-paws-check no-window-scaling-applied ts-recent-from-any-segment no-tsopt-on-fin sack-oldest-first \
 	urgent-pointer-last-octet rst-error-lost \
 	karn-violated rto-not-backed-off rttm-ignored rto-below-min backoff-reset-on-ack user-timeout-ignored \
-	no-rto-3s-after-syn-loss syn-r2-under-3-minutes; do
+	no-rto-3s-after-syn-loss syn-r2-under-3-minutes rttm-on-duplicate-ack; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

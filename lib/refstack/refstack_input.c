@@ -509,6 +509,12 @@ static enum step ack_established(struct rx *rx)
 		refstack_snd_acked(c);
 		refstack_rexmit_acked(rx->s, c, rx->now_us);
 	}
+#ifdef REFSTACK_FAULTS
+	/* fault rttm-on-duplicate-ack: a TSecr sample from an ACK that moves
+	 * nothing */
+	else if (ack == c->snd_una && refstack_fault_on(rx->s, REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK))
+		refstack_rtt_acked(rx->s, c, seg, ack, rx->now_us);
+#endif
 	/* "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
 	 * SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
 	 * SND.WL2 <- SEG.ACK." */
