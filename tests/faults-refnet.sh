@@ -38,7 +38,12 @@ time-wait-reopen-low-isn:cases/timewait/time-wait-syn-reopen-larger-isn.yaml
 window-signed:cases/window/window-unsigned-40000.yaml
 header-padding-nonzero:cases/options/header-padding-zero-syn.yaml
 no-psh:cases/data/psh-on-last-segment-of-write.yaml
-no-receiver-sws:cases/window/receiver-sws-small-read.yaml"
+no-receiver-sws:cases/window/receiver-sws-small-read.yaml
+karn-violated:cases/rtt/karn-no-sample-from-retransmission.yaml
+rto-not-backed-off:cases/handshake/syn-retransmit-backoff.yaml
+rto-below-min:cases/rtt/rto-min-after-sample.yaml
+backoff-reset-on-ack:cases/rtt/karn-no-sample-from-retransmission.yaml
+no-rto-3s-after-syn-loss:cases/rtt/syn-lost-rto-three-seconds.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -58,7 +63,11 @@ urgent-not-signalled:ref-net has no urgent capability (poll urgent is not in age
 atmark-never:ref-net has no urgent capability (poll atmark is not in agent protocol 1)
 connect-multicast:ref-net has no connect-invalid capability (APP connect carries no address in agent protocol 1)
 ack-every-segment:config delayed_ack is not in CASE-BEGIN yet
-ack-before-queued-text:profile default is not in CASE-BEGIN yet"
+ack-before-queued-text:profile default is not in CASE-BEGIN yet
+rttm-ignored:profile default (timestamps) is not in CASE-BEGIN yet
+rttm-on-duplicate-ack:profile default (timestamps) is not in CASE-BEGIN yet
+user-timeout-ignored:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
+syn-r2-under-3-minutes:its case needs three minutes of SYNs and connect-result (cases/rtt/syn-r2-three-minutes)"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do
@@ -81,6 +90,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/window/wl1-older-segment-no-window-update.yaml cases/close/close-with-unread-data-rst.yaml \
 	cases/isn/isn-clock-advances.yaml cases/timewait/rfc1337-rst-ignored.yaml \
 	cases/robust/challenge-ack-limit-shared.yaml cases/timewait/time-wait-syn-reopen-larger-isn.yaml \
+	cases/rtt/karn-no-sample-from-retransmission.yaml cases/rtt/rto-min-after-sample.yaml \
+	cases/rtt/syn-lost-rto-three-seconds.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

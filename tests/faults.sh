@@ -36,7 +36,9 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	isn-constant rfc1337-ignored challenge-ack-unthrottled \
 	time-wait-reopen-low-isn \
 	window-signed no-receiver-sws no-psh urgent-not-signalled \
-	atmark-never connect-multicast header-padding-nonzero ack-every-segment ack-before-queued-text; do
+	atmark-never connect-multicast header-padding-nonzero ack-every-segment ack-before-queued-text \
+	karn-violated rto-not-backed-off rttm-ignored rto-below-min backoff-reset-on-ack user-timeout-ignored \
+	no-rto-3s-after-syn-loss syn-r2-under-3-minutes rttm-on-duplicate-ack; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

@@ -55,7 +55,7 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->rto_min_us = REFSTACK_DEFAULT_RTO_MIN_US;
 	cfg->rto_max_us = REFSTACK_DEFAULT_RTO_MAX_US;
 	cfg->delack_us = REFSTACK_DEFAULT_DELACK_US;
-	cfg->syn_retries = 5;
+	cfg->syn_retries = REFSTACK_DEFAULT_SYN_RETRIES;
 	cfg->retries = 15;
 	cfg->rcv_wnd = 65535;
 	cfg->mss = 1460;
@@ -199,6 +199,7 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 		c->keep_idle_us = REFSTACK_DEFAULT_KEEPALIVE_US;
 #endif
 	c->keep_intvl_us = s->cfg.keepalive_intvl_us;
+	c->user_timeout_us = s->cfg.user_timeout_us;
 }
 
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
@@ -680,6 +681,32 @@ int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t
 	c->keep_intvl_us = intvl_us;
 	refstack_keepalive_heard(s, c, now_us);
 	return 0;
+}
+
+int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
+			      uint64_t now_us)
+{
+	uint64_t end;
+
+	(void)s;
+	if (!c || !c->used || c->listener)
+		return c ? conn_gone(c) : -EINVAL;
+	c->user_timeout_us = timeout_us;
+	/* a retransmission timer already running fires no later than the
+	 * new limit (refstack_timer.c clamps it on every restart) */
+	if (timeout_us && c->rexmit_at != REFSTACK_TIMER_OFF) {
+		end = c->una_since_us + timeout_us;
+		if (end < now_us)
+			end = now_us;
+		if (end < c->rexmit_at)
+			c->rexmit_at = end;
+	}
+	return 0;
+}
+
+uint64_t refstack_conn_user_timeout(const struct refstack_conn *c)
+{
+	return c->user_timeout_us;
 }
 
 enum refstack_state refstack_conn_state(const struct refstack_conn *c)

@@ -138,7 +138,16 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_CONNECT_MULTICAST, "connect-multicast", "an OPEN to a broadcast or multicast address sends a SYN instead of failing") \
 	X(REFSTACK_FAULT_HEADER_PADDING_NONZERO, "header-padding-nonzero", "a SYN's options end with an EOL and a word of nonzero padding") \
 	X(REFSTACK_FAULT_ACK_EVERY_SEGMENT, "ack-every-segment", "with delayed ACKs on, every segment of text is still acknowledged at once") \
-	X(REFSTACK_FAULT_ACK_BEFORE_QUEUED_TEXT, "ack-before-queued-text", "a segment that fills a gap is acknowledged before the held segments after it are taken in")
+	X(REFSTACK_FAULT_ACK_BEFORE_QUEUED_TEXT, "ack-before-queued-text", "a segment that fills a gap is acknowledged before the held segments after it are taken in") \
+	X(REFSTACK_FAULT_KARN_VIOLATED, "karn-violated", "the ACK of a retransmitted segment gives an RTT sample, timed from the retransmission (no Karn, RFC 6298 3)") \
+	X(REFSTACK_FAULT_RTO_NOT_BACKED_OFF, "rto-not-backed-off", "the RTO is not doubled when the retransmission timer expires (RFC 6298 5.5)") \
+	X(REFSTACK_FAULT_RTTM_IGNORED, "rttm-ignored", "with timestamps on, no RTT sample is taken from the TSecr (RFC 7323 4.1)") \
+	X(REFSTACK_FAULT_RTO_BELOW_MIN, "rto-below-min", "an RTO computed from RTT samples is not rounded up to RTO.min (RFC 6298 2.4)") \
+	X(REFSTACK_FAULT_BACKOFF_RESET_ON_ACK, "backoff-reset-on-ack", "an ACK without a new RTT sample brings the backed-off RTO back down (RFC 6298 5.7)") \
+	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection") \
+	X(REFSTACK_FAULT_NO_RTO_3S_AFTER_SYN_LOSS, "no-rto-3s-after-syn-loss", "after a lost SYN or SYN,ACK and no RTT sample, data starts with the backed-off RTO, not 3 s (RFC 6298 5.7)") \
+	X(REFSTACK_FAULT_SYN_R2_UNDER_3_MINUTES, "syn-r2-under-3-minutes", "a SYN is given up after at most 5 retransmissions, 63 s at the default RTOs (9293 3.8.3 MUST-23 asks for 3 minutes)") \
+	X(REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK, "rttm-on-duplicate-ack", "a duplicate ACK's TSecr is taken as an RTT sample although SND.UNA did not move (RFC 7323 4.1)")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -216,8 +225,18 @@ struct refstack_config {
 	uint64_t keepalive_us;
 	/* between unanswered keep-alive probes; 0 = REFSTACK_DEFAULT_KEEPALIVE_INTVL_US */
 	uint64_t keepalive_intvl_us;
-	uint32_t syn_retries; /* SYN / SYN-ACK retransmissions before giving up */
+	/* SYN / SYN-ACK retransmissions before giving up: R2 for a SYN as a
+	 * count (9293 3.8.3, MUST-22). The default, 7, retransmits for 183 s
+	 * at the default RTOs (1 + 2 + ... + 32 + 60 + 60), past the 3 minutes
+	 * MUST-23 asks for. */
+	uint32_t syn_retries;
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
+	/* R2 as a time (9293 3.8.3 "measured in time units"; RFC 5482 the
+	 * user timeout): how long the oldest unacknowledged segment may go
+	 * unacknowledged before the connection is closed; 0 = R2 is the
+	 * retry count above. refstack_set_user_timeout sets one connection
+	 * (MUST-21). */
+	uint64_t user_timeout_us;
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
 	uint16_t mss; /* MSS option sent on SYN and SYN-ACK; 0 = none */
 	uint32_t iss; /* the ISS when io.iss is NULL and iss_mode is REFSTACK_ISS_FIXED */
@@ -258,6 +277,13 @@ struct refstack_config {
 #define REFSTACK_DEFAULT_RTO_US 1000000ull /* RFC 6298 2.1 */
 #define REFSTACK_DEFAULT_RTO_MIN_US 1000000ull /* RFC 6298 2.4 */
 #define REFSTACK_DEFAULT_RTO_MAX_US (60ull * 1000000) /* RFC 6298 2.5 */
+/* RFC 6298 5.7: the RTO once data starts after a SYN or SYN,ACK was lost
+ * and the handshake gave no RTT sample */
+#define REFSTACK_RTO_SYN_LOST_US (3ull * 1000000)
+/* RFC 6298 2: G, the clock granularity in RTO <- SRTT + max(G, K*RTTVAR):
+ * 1 ms, the tick of the timestamp clock that RTTM samples come in */
+#define REFSTACK_RTT_G_US 1000ull
+#define REFSTACK_DEFAULT_SYN_RETRIES 7u /* 183 s of SYNs: 9293 3.8.3 MUST-23 */
 #define REFSTACK_DEFAULT_DELACK_US 0ull
 /* 9293 3.8.6.3 (MUST-40): "The delay MUST be less than 0.5 seconds" */
 #define REFSTACK_DELACK_MAX_US 499999ull
@@ -276,7 +302,7 @@ struct refstack_config {
 #define REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT 10u
 #define REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US (5ull * 1000000)
 
-/* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
+/* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 7 SYN
  * retries, 15 retries, window 65535, MSS 1460, RFC 6528 ISNs (the secret
  * all zero until the caller sets one; iss 0 for REFSTACK_ISS_FIXED), 64 KiB
  * send buffer, keep-alive off, RFC 1337 off, 10 challenge ACKs per 5 s. The Nagle algorithm and delayed ACKs are off too: every
@@ -350,6 +376,12 @@ int refstack_set_nagle(struct refstack *s, struct refstack_conn *c, bool on, uin
 int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t idle_us,
 			   uint64_t intvl_us, uint64_t now_us);
 
+/* 9293 3.8.3 (MUST-21), RFC 5482: R2 for one connection as a time: the
+ * connection is closed (ETIMEDOUT) when its oldest unacknowledged segment
+ * has waited timeout_us; 0 = back to the retry count (cfg.retries). */
+int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
+			      uint64_t now_us);
+
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
@@ -384,6 +416,11 @@ uint32_t refstack_conn_urgent(const struct refstack *s, const struct refstack_co
  * just before RCV.UP: it has read all that came before the urgent mark
  * (what the sockets API's SIOCATMARK answers). */
 bool refstack_conn_atmark(const struct refstack *s, const struct refstack_conn *c);
+/* The RTO in force (RFC 6298 2, backed off per 5.5) and SRTT (0 before the
+ * first RTT sample). */
+uint64_t refstack_conn_rto(const struct refstack_conn *c);
+uint64_t refstack_conn_srtt(const struct refstack_conn *c);
+uint64_t refstack_conn_user_timeout(const struct refstack_conn *c);
 
 const char *refstack_state_name(enum refstack_state st);
 const char *refstack_drop_name(enum refstack_drop d);

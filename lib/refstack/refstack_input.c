@@ -244,6 +244,7 @@ static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refsta
 	c->snd_wl1 = seg->seq;
 	c->snd_wl2 = seg->ack;
 	if (ack) {
+		refstack_rtt_acked(s, c, seg, seg->ack, now_us);
 		c->snd_una = seg->ack;
 		refstack_snd_acked(c);
 		refstack_rexmit_acked(s, c, now_us);
@@ -541,10 +542,18 @@ static enum step ack_established(struct rx *rx)
 	 * acknowledged are removed." A duplicate ACK (SEG.ACK =< SND.UNA) is
 	 * otherwise ignored. */
 	if (seq_lt(c->snd_una, ack)) {
+		/* RFC 6298 2, RFC 7323 4.1: the RTT sample this ACK gives */
+		refstack_rtt_acked(rx->s, c, seg, ack, rx->now_us);
 		c->snd_una = ack;
 		refstack_snd_acked(c);
 		refstack_rexmit_acked(rx->s, c, rx->now_us);
 	}
+#ifdef REFSTACK_FAULTS
+	/* fault rttm-on-duplicate-ack: a TSecr sample from an ACK that moves
+	 * nothing */
+	else if (ack == c->snd_una && refstack_fault_on(rx->s, REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK))
+		refstack_rtt_acked(rx->s, c, seg, ack, rx->now_us);
+#endif
 	/* "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
 	 * SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
 	 * SND.WL2 <- SEG.ACK." */

@@ -5,7 +5,9 @@
  * refstack_input.c   SEGMENT ARRIVES (3.10.7): one function per subsection,
  *                    one per step of 3.10.7.4
  * refstack_output.c  segment emission and the send path
- * refstack_timer.c   retransmission (RFC 6298), delayed ACK, 2*MSL
+ * refstack_timer.c   retransmission (RFC 6298), R2, delayed ACK, 2*MSL
+ * refstack_rtt.c     the RTO from RTT samples (RFC 6298 2, 3, 5.5, 5.7;
+ *                    RFC 7323 4 RTTM): SRTT, RTTVAR, Karn, backoff
  * refstack_persist.c the persist timer: zero-window probes (3.8.6.1) and
  *                    the sender SWS override timeout (3.8.6.2.1)
  * refstack_keepalive.c keep-alive (3.8.4)
@@ -89,6 +91,19 @@ struct refstack_conn {
 	uint64_t rexmit_at, delack_at, timewait_at;
 	uint64_t rto_us; /* current RTO, backed off on each timeout */
 	uint32_t rexmit_count; /* retransmissions of the earliest segment */
+	/* RFC 6298 2: the estimator, valid after the first sample */
+	bool rtt_valid;
+	uint64_t srtt_us, rttvar_us;
+	/* RFC 6298 3: the segment being timed, [rtt_start, rtt_end), sent at
+	 * rtt_sent_us; a retransmission of it ends the timing (Karn) */
+	bool rtt_timing;
+	uint32_t rtt_start, rtt_end;
+	uint64_t rtt_sent_us;
+	bool syn_rexmitted; /* RFC 6298 5.7: our SYN or SYN,ACK timed out */
+	/* 9293 3.8.3 R2 as a time (RFC 5482), 0 = the retry count; measured
+	 * from una_since_us, the send of the oldest unacknowledged segment
+	 * (or the last ACK that moved SND.UNA) */
+	uint64_t user_timeout_us, una_since_us;
 	bool ack_pending; /* an ACK is owed and goes out before input returns */
 	/* 9293 3.8.6.1 persist timer: running while text or a FIN waits and
 	 * nothing is in flight; persist_us is the interval, doubled per probe */
@@ -201,7 +216,7 @@ void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t n
  * then an owed ACK if nothing else carried it. */
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 /* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
-void refstack_retransmit(struct refstack *s, struct refstack_conn *c);
+void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 
 /* refstack_rfc7323.c */
 /* The peer's SYN (or SYN,ACK) against what we offer: ws_ok, ts_ok, sack_ok,
@@ -242,11 +257,25 @@ bool refstack_ooo_advance(struct refstack_conn *c);
 unsigned refstack_sack_blocks(const struct refstack *s, const struct refstack_conn *c,
 			      struct seg_sack_block *b, unsigned max);
 
+/* refstack_rtt.c */
+/* New data [seq, end) (or our SYN) went out at now_us: maybe time it. */
+void refstack_rtt_sent(const struct refstack *s, struct refstack_conn *c, uint32_t seq,
+		       uint32_t end, uint64_t now_us);
+/* [seq, end) was sent again: Karn's algorithm (RFC 6298 3, MUST-18). */
+void refstack_rtt_retransmitted(const struct refstack *s, struct refstack_conn *c, uint32_t seq,
+				uint32_t end, uint64_t now_us);
+/* seg's ACK moves SND.UNA (still the old value) to ack: take the RTT
+ * sample it gives (RFC 6298 2, RFC 7323 4.1); before refstack_rexmit_acked. */
+void refstack_rtt_acked(const struct refstack *s, struct refstack_conn *c,
+			const struct refstack_rx_seg *seg, uint32_t ack, uint64_t now_us);
+/* RFC 6298 5.5: the timer expired: RTO doubles, capped at RTO.max. */
+void refstack_rtt_backoff(const struct refstack *s, struct refstack_conn *c);
+
 /* refstack_timer.c */
 uint64_t refstack_rto_initial(const struct refstack *s);
 /* RFC 6298 5.1: start the timer when it is not running. */
 void refstack_rexmit_start(struct refstack_conn *c, uint64_t now_us);
-/* RFC 6298 5.2, 5.3: new data acknowledged. */
+/* RFC 6298 5.2, 5.3: new data acknowledged (refstack_rtt_acked first). */
 void refstack_rexmit_acked(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 /* In-order text arrived: ACK at once or arm the delayed ACK (9293 3.8.6.3). */
 void refstack_delack_text(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);

@@ -137,12 +137,14 @@ static void synack_emit(struct refstack *s, struct refstack_conn *c)
 void refstack_out_syn(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	syn_emit(s, c);
+	refstack_rtt_sent(s, c, c->iss, c->iss + 1, now_us);
 	refstack_rexmit_start(c, now_us);
 }
 
 void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	synack_emit(s, c);
+	refstack_rtt_sent(s, c, c->iss, c->iss + 1, now_us);
 	refstack_rexmit_start(c, now_us);
 }
 
@@ -251,6 +253,7 @@ static uint32_t send_text(struct refstack *s, struct refstack_conn *c, uint32_t 
 	if (fin)
 		flags |= SEG_FIN;
 	conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);
+	refstack_rtt_sent(s, c, c->snd_nxt, c->snd_nxt + n + (fin ? 1u : 0u), now_us);
 	c->snd_nxt += n;
 	if (fin) {
 		c->fin_sent = true;
@@ -345,7 +348,7 @@ void refstack_out_keepalive(struct refstack *s, struct refstack_conn *c)
 	conn_emit(s, c, SEG_ACK, c->snd_nxt - 1, c->rcv_nxt, 0);
 }
 
-void refstack_retransmit(struct refstack *s, struct refstack_conn *c)
+void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	uint32_t data_end, n;
 	uint16_t flags = SEG_ACK;
@@ -363,6 +366,7 @@ void refstack_retransmit(struct refstack *s, struct refstack_conn *c)
 		} else {
 			synack_emit(s, c);
 		}
+		refstack_rtt_retransmitted(s, c, c->iss, c->iss + 1, now_us);
 		return;
 	}
 	data_end = c->fin_sent ? c->fin_seq : c->snd_nxt;
@@ -377,4 +381,5 @@ void refstack_retransmit(struct refstack *s, struct refstack_conn *c)
 	if (fin)
 		flags |= SEG_FIN;
 	conn_emit(s, c, flags, c->snd_una, c->rcv_nxt, n);
+	refstack_rtt_retransmitted(s, c, c->snd_una, c->snd_una + n + (fin ? 1u : 0u), now_us);
 }

@@ -28,9 +28,16 @@ void refstack_rexmit_start(struct refstack_conn *c, uint64_t now_us)
 
 void refstack_rexmit_acked(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
-	/* No RTT sampling: an ACK of new data takes the backoff away and
-	 * brings RTO back to its initial value. */
-	c->rto_us = refstack_rto_initial(s);
+	/* RFC 6298 5.7: the RTO stays as refstack_rtt_acked left it: from a
+	 * new sample, or still backed off when the ACK gave none (the
+	 * acknowledged data was retransmitted) */
+#ifdef REFSTACK_FAULTS
+	/* fault backoff-reset-on-ack: any ACK of new data undoes the backoff */
+	if (refstack_fault_on(s, REFSTACK_FAULT_BACKOFF_RESET_ON_ACK) && c->rexmit_count)
+		c->rto_us = refstack_rto_initial(s);
+#else
+	(void)s;
+#endif
 	c->rexmit_count = 0;
 	if (c->snd_una == c->snd_nxt)
 		/* RFC 6298 5.2: all outstanding data acknowledged: stop */
@@ -108,27 +115,53 @@ void refstack_enter_time_wait(struct refstack *s, struct refstack_conn *c,
 	refstack_time_wait_restart(s, c, now_us);
 }
 
-/* RFC 6298 5.4 - 5.6: retransmit the earliest unacknowledged segment, back
- * off, restart. A further timeout after syn_retries (SYN, SYN-ACK) or
- * retries (text, FIN) retransmissions gives up (9293 3.8.3, R2). */
-static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+/* 9293 3.8.3: R2 is reached. As a time (the user timeout, RFC 5482) when
+ * one is set: the oldest unacknowledged segment has waited that long; else
+ * as a count: syn_retries (SYN, SYN-ACK) or retries (text, FIN)
+ * retransmissions were made and the RTO after the last one expired. */
+static bool r2_reached(const struct refstack *s, const struct refstack_conn *c, uint64_t now_us)
 {
 	bool syn = seq_leq(c->snd_una, c->iss);
-	uint32_t limit = syn ? s->cfg.syn_retries : s->cfg.retries;
 
-	if (c->rexmit_count >= limit) {
+	if (c->user_timeout_us) {
+#ifdef REFSTACK_FAULTS
+		/* fault user-timeout-ignored: kept, never checked */
+		if (refstack_fault_on(s, REFSTACK_FAULT_USER_TIMEOUT_IGNORED))
+			return c->rexmit_count >= (syn ? s->cfg.syn_retries : s->cfg.retries);
+#endif
+		return now_us - c->una_since_us >= c->user_timeout_us;
+	}
+#ifdef REFSTACK_FAULTS
+	/* fault syn-r2-under-3-minutes: the old default of 5 SYN retries */
+	if (syn && refstack_fault_on(s, REFSTACK_FAULT_SYN_R2_UNDER_3_MINUTES) && c->rexmit_count >= 5)
+		return true;
+#endif
+	return c->rexmit_count >= (syn ? s->cfg.syn_retries : s->cfg.retries);
+}
+
+/* RFC 6298 5.4 - 5.6: retransmit the earliest unacknowledged segment, back
+ * off, restart; past R2 give up (9293 3.8.3, MUST-20: "close the
+ * connection"; the application learns ETIMEDOUT). */
+static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	if (r2_reached(s, c, now_us)) {
 		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
 		return;
 	}
 	c->rexmit_count++;
-	refstack_retransmit(s, c);
-	/* RFC 6298 5.5: RTO <- RTO * 2, capped at RTO.max (2.5; 0 = no cap) */
-	if (c->rto_us <= UINT64_MAX / 4)
-		c->rto_us *= 2;
-	if (s->cfg.rto_max_us && c->rto_us > s->cfg.rto_max_us)
-		c->rto_us = s->cfg.rto_max_us;
-	/* RFC 6298 5.6 */
+	refstack_retransmit(s, c, now_us);
+	/* RFC 6298 5.5 */
+	refstack_rtt_backoff(s, c);
+	/* RFC 6298 5.6; with a user timeout the timer fires no later than
+	 * the moment it runs out, so the connection ends on time (as
+	 * Linux's TCP_USER_TIMEOUT does) */
 	c->rexmit_at = now_us + c->rto_us;
+	if (c->user_timeout_us && c->una_since_us + c->user_timeout_us < c->rexmit_at
+#ifdef REFSTACK_FAULTS
+	    && !refstack_fault_on(s, REFSTACK_FAULT_USER_TIMEOUT_IGNORED)
+#endif
+	)
+		c->rexmit_at = c->una_since_us + c->user_timeout_us;
 }
 
 void refstack_timers(struct refstack *s, uint64_t now_us)

@@ -134,20 +134,20 @@ static void test_short_msl(void **state)
 static void test_no_syn_retransmit(void **state)
 {
 	struct fx *fx = *state;
-	static const uint64_t at[] = {1, 3, 7, 15, 31};
+	static const uint64_t at[] = {1, 3, 7, 15, 31, 63, 123};
 
 	fx_goto(fx, REFSTACK_SYN_SENT);
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
 		fx_at(fx, at[i] * SEC);
 	EXPECT_NO_SEG(fx);
 	/* the timer still runs out: no retransmission, same give-up time */
-	fx_at(fx, 63 * SEC);
+	fx_at(fx, 183 * SEC);
 	EXPECT_TR(fx, fx->c, SYN_SENT, CLOSED, TIMEOUT_RETRANSMIT);
 	/* the SYN-ACK of a passive open is still retransmitted */
 	fx_listen(fx);
 	EXPECT_DROP(fx, fx_in(fx, SEG_SYN, FX_PISS, 0), ACCEPTED);
 	EXPECT_SEG(fx, SEG_SYN | SEG_ACK, FX_ISS, FX_PISS + 1);
-	fx_at(fx, 64 * SEC);
+	fx_at(fx, 184 * SEC);
 	EXPECT_SEG(fx, SEG_SYN | SEG_ACK, FX_ISS, FX_PISS + 1);
 }
 

@@ -2,13 +2,14 @@
  * 2*MSL (3.4.2), next_deadline. Time only through now_us. */
 #include "refstack_fixture.h"
 
-/* RFC 6298 5.5: the SYN at 0, retransmitted at 1, 3, 7, 15, 31 s (RTO 1,
- * 2, 4, 8, 16 s); after syn_retries = 5 retransmissions the next timeout
- * (32 s later, at 63 s) gives up. */
+/* RFC 6298 5.5: the SYN at 0, retransmitted at 1, 3, 7, 15, 31, 63, 123 s
+ * (RTO 1, 2, 4, 8, 16, 32, 60 s: RTO.max); after syn_retries = 7
+ * retransmissions the next timeout (60 s later, at 183 s) gives up:
+ * 9293 3.8.3 MUST-23, at least 3 minutes for a SYN. */
 static void test_syn_backoff_and_give_up(void **state)
 {
 	struct fx *fx = *state;
-	static const uint64_t at[] = {1, 3, 7, 15, 31};
+	static const uint64_t at[] = {1, 3, 7, 15, 31, 63, 123};
 
 	fx_goto(fx, REFSTACK_SYN_SENT);
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -24,10 +25,10 @@ static void test_syn_backoff_and_give_up(void **state)
 		assert_non_null(seg_find_opt(o, SEG_OPT_MSS));
 		EXPECT_NO_SEG(fx);
 	}
-	FX_CHECK(fx, "deadline", 63 * SEC, refstack_next_deadline(fx->s));
-	fx_at(fx, 63 * SEC - 1);
+	FX_CHECK(fx, "deadline", 183 * SEC, refstack_next_deadline(fx->s));
+	fx_at(fx, 183 * SEC - 1);
 	EXPECT_NO_TR(fx);
-	fx_at(fx, 63 * SEC);
+	fx_at(fx, 183 * SEC);
 	EXPECT_NO_SEG(fx);
 	EXPECT_TR(fx, fx->c, SYN_SENT, CLOSED, TIMEOUT_RETRANSMIT);
 	assert_int_equal(refstack_conn_error(fx->c), -ETIMEDOUT);
@@ -53,7 +54,7 @@ static void test_syn_retransmit_then_answer(void **state)
 static void test_synack_backoff_and_give_up(void **state)
 {
 	struct fx *fx = *state;
-	static const uint64_t at[] = {1, 3, 7, 15, 31};
+	static const uint64_t at[] = {1, 3, 7, 15, 31, 63, 123};
 
 	fx_goto(fx, REFSTACK_SYN_RECEIVED);
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -62,7 +63,7 @@ static void test_synack_backoff_and_give_up(void **state)
 		fx_at(fx, at[i] * SEC);
 		EXPECT_SEG(fx, SEG_SYN | SEG_ACK, FX_ISS, FX_PISS + 1);
 	}
-	fx_at(fx, 63 * SEC);
+	fx_at(fx, 183 * SEC);
 	EXPECT_NO_SEG(fx);
 	EXPECT_TR(fx, fx->c, SYN_RECEIVED, CLOSED, TIMEOUT_RETRANSMIT);
 	assert_null(refstack_find(fx->s, FX_PORT, &fx->peer, FX_PPORT));
@@ -84,7 +85,8 @@ static void test_syn_retries_zero(void **state)
 }
 
 /* Text: retransmission of the earliest unacknowledged segment with backoff;
- * an ACK of new data stops the timer and resets RTO. */
+ * an ACK of retransmitted data gives no RTT sample (Karn, RFC 6298 3) and
+ * the backed-off RTO stays until one does (5.7). */
 static void test_data_retransmit(void **state)
 {
 	struct fx *fx = *state;
@@ -105,21 +107,28 @@ static void test_data_retransmit(void **state)
 	EXPECT_NO_SEG(fx);
 	fx_at(fx, 3 * SEC);
 	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1);
-	/* the first segment acknowledged at 3.5 s: RTO back to 1 s, restarted */
+	/* the first segment acknowledged at 3.5 s: no sample, the RTO stays
+	 * 4 s, restarted (5.3) */
 	fx->now = 3500000;
 	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1461), ACCEPTED);
-	FX_CHECK(fx, "deadline", 4500000, refstack_next_deadline(fx->s));
-	fx_at(fx, 4500000);
+	FX_CHECK(fx, "rto", 4 * SEC, refstack_conn_rto(fx->c));
+	FX_CHECK(fx, "deadline", 7500000, refstack_next_deadline(fx->s));
+	fx_at(fx, 7500000);
 	o = EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1461, FX_PISS + 1);
 	FX_CHECK(fx, "length", 1460, o->len);
-	FX_CHECK(fx, "deadline", 6500000, refstack_next_deadline(fx->s));
+	FX_CHECK(fx, "deadline", 15500000, refstack_next_deadline(fx->s));
 	/* all acknowledged: timer off */
 	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 3001), ACCEPTED);
 	assert_true(refstack_next_deadline(fx->s) == UINT64_MAX);
-	/* new text later starts with RTO 1 s again */
+	/* new text later: still the backed-off 8 s (5.7) */
 	fx->now = 10 * SEC;
 	assert_int_equal(refstack_send(fx->s, fx->c, d, 10, fx->now), 10);
-	FX_CHECK(fx, "deadline", 11 * SEC, refstack_next_deadline(fx->s));
+	FX_CHECK(fx, "deadline", 18 * SEC, refstack_next_deadline(fx->s));
+	/* its ACK 100 ms later is a sample: RTO from SRTT and RTTVAR, at
+	 * least RTO.min (1 s) */
+	fx->now = 10 * SEC + 100000;
+	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 3011), ACCEPTED);
+	FX_CHECK(fx, "rto", 1 * SEC, refstack_conn_rto(fx->c));
 }
 
 /* retries = 3: retransmissions at 1, 3, 7 s; giving up at 15 s */
@@ -247,8 +256,9 @@ static void test_data_and_fin_retransmit(void **state)
 	/* the text acknowledged, the FIN not: the FIN alone next time */
 	EXPECT_DROP(fx, fx_in(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 5), ACCEPTED);
 	EXPECT_STATE(fx, fx->c, FIN_WAIT_1);
-	FX_CHECK(fx, "deadline", 2 * SEC, refstack_next_deadline(fx->s));
-	fx_at(fx, 2 * SEC);
+	/* the acknowledged text was retransmitted: no sample, RTO still 2 s */
+	FX_CHECK(fx, "deadline", 3 * SEC, refstack_next_deadline(fx->s));
+	fx_at(fx, 3 * SEC);
 	EXPECT_SEG_WL(fx, SEG_FIN | SEG_ACK, FX_ISS + 5, FX_PISS + 1, 65535, 0);
 }
 

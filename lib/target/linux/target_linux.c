@@ -269,8 +269,14 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 				  "linux cannot set MSL: TIME-WAIT is fixed at 60 s (MSL 30 s)");
 	if ((cc->fields & TC_C_RTO) && tc_dur_us(&cc->rto, &linux_profile) != linux_profile.rto_us)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot set the initial RTO (fixed at 1 s)");
-	if (cc->fields & (TC_C_RTO_MIN | TC_C_RTO_MAX))
-		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: RTO bounds are not settable per case");
+	/* Linux's own bounds (TCP_RTO_MIN 200 ms, TCP_RTO_MAX 120 s) may be
+	 * pinned, so a case can ask another target for them */
+	if ((cc->fields & TC_C_RTO_MIN) && tc_dur_us(&cc->rto_min, &linux_profile) != linux_profile.rto_min_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux: RTO bounds are not settable per case (RTO.min is 200 ms)");
+	if ((cc->fields & TC_C_RTO_MAX) && tc_dur_us(&cc->rto_max, &linux_profile) != linux_profile.rto_max_us)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux: RTO bounds are not settable per case (RTO.max is 120 s)");
 	if (cc->fields & TC_C_DELACK)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux: the delayed-ACK timeout is not settable");
 	if (cc->fields & TC_C_ISS)

@@ -41,12 +41,15 @@ struct target_ref {
 	bool q_overflow;
 	struct tc_transitions trans;
 	/* The application's side: its connection (kept after the TCB is
-	 * deleted, for the error) and SO_LINGER (-1 off, else seconds). */
+	 * deleted, for the error), SO_LINGER (-1 off, else seconds) and
+	 * TCP_USER_TIMEOUT (ms, 0 none) set before there was a connection,
+	 * for the one connect or accept gives. */
 	struct refstack_conn *conn;
 	int64_t linger_s;
 	/* TCP_NODELAY set before there was a connection: -1 none, else the
 	 * value for every connection connect or accept makes from then on */
 	int nodelay;
+	int64_t user_timeout_ms;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -357,17 +360,22 @@ static void ref_connect_result(struct refstack_conn *c, struct tc_app_result *re
 	}
 }
 
-/* A TCP_NODELAY set before the connection existed reaches it now. */
-static void ref_nodelay_inherit(struct target_ref *t, struct refstack_conn *c)
+/* A TCP_NODELAY or TCP_USER_TIMEOUT set before the connection existed
+ * reaches it now. */
+static void ref_conn_inherit(struct target_ref *t, struct refstack_conn *c)
 {
 	if (t->nodelay >= 0)
 		(void)refstack_set_nagle(t->stack, c, t->nodelay == 0, t->now_us);
+	if (t->user_timeout_ms)
+		refstack_set_user_timeout(t->stack, c, (uint64_t)t->user_timeout_ms * 1000, t->now_us);
 }
 
 /* SO_LINGER is the application's side of close (a linger of 0 makes close
  * an ABORT, 3.10.5); TCP_MAXSEG reads Eff.snd.MSS and cannot be set (the
  * stack's MSS is its configuration); TCP_NODELAY is the connection's Nagle
- * algorithm turned off (9293 3.7.4, MUST-17). */
+ * algorithm turned off (9293 3.7.4, MUST-17); TCP_USER_TIMEOUT is R2 as a
+ * time (9293 3.8.3 MUST-21, RFC 5482), in milliseconds as Linux takes it.
+ * Both, set before there is a connection, are kept for the next one. */
 static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const struct tc_app *act,
 			struct tc_app_result *res)
 {
@@ -379,6 +387,18 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 			t->linger_s = act->optval;
 		else
 			res->value = t->linger_s;
+		return;
+	case TC_SO_TCP_USER_TIMEOUT:
+		if (set && act->optval < 0) {
+			res->err_no = EINVAL;
+		} else if (set) {
+			t->user_timeout_ms = act->optval;
+			if (c)
+				set_errno(res, refstack_set_user_timeout(t->stack, c, (uint64_t)act->optval * 1000,
+									 t->now_us));
+		} else {
+			res->value = c ? (int64_t)(refstack_conn_user_timeout(c) / 1000) : t->user_timeout_ms;
+		}
 		return;
 	case TC_SO_TCP_MAXSEG:
 		if (set)
@@ -427,7 +447,7 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 		rc = refstack_connect(t->stack, t->port, &dst, t->peer_port, t->now_us, &c);
 		if (rc == 0) {
 			t->conn = c;
-			ref_nodelay_inherit(t, c);
+			ref_conn_inherit(t, c);
 		}
 		set_errno(res, rc);
 		return 0;
@@ -440,7 +460,7 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 					  t->port);
 		if (rc == 0) {
 			t->conn = c;
-			ref_nodelay_inherit(t, c);
+			ref_conn_inherit(t, c);
 		}
 		set_errno(res, rc);
 		return 0;
@@ -545,7 +565,8 @@ const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID,
-	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY,
+	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY |
+		    1u << TC_SO_TCP_USER_TIMEOUT,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,
