@@ -284,6 +284,8 @@ enum tc_conf_field {
 	TC_C_NAGLE = 1u << 10,
 	TC_C_DELAYED_ACK = 1u << 11,
 	TC_C_KEEPALIVE = 1u << 12,
+	TC_C_CC = 1u << 13,
+	TC_C_INITIAL_WINDOW = 1u << 14,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -308,6 +310,11 @@ struct tc_case_conf {
 	/* keepalive: off|on|DURATION (9293 3.8.4) */
 	enum tc_keepalive keepalive_mode;
 	struct tc_dur keepalive;
+	/* cc: on|off, congestion control (RFC 5681, 6582, 3042, 6675) */
+	bool cc;
+	/* initial_window: the initial congestion window in segments (RFC
+	 * 5681 3.1; 10 is RFC 6928's) */
+	uint32_t initial_window;
 };
 
 enum tc_require {

@@ -302,6 +302,7 @@ CONF_INT(mss, TC_C_MSS, 1, 65535, uint16_t)
 CONF_INT(iss, TC_C_ISS, 0, UINT32_MAX, uint32_t)
 CONF_INT(syn_retries, TC_C_SYN_RETRIES, 0, 100, uint32_t)
 CONF_INT(retries, TC_C_RETRIES, 0, 100, uint32_t)
+CONF_INT(initial_window, TC_C_INITIAL_WINDOW, 1, 64, uint32_t)
 
 /* "on" or "off": what a socket option reads like (YAML 1.2 keeps both as
  * text, as the loader reads them). */
@@ -339,6 +340,16 @@ static int k_delayed_ack(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_cc(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "cc", &conf->cc))
+		return -1;
+	conf->fields |= TC_C_CC;
+	return 0;
+}
+
 /* keepalive: off, on (the target's default idle time), or a duration */
 static int k_keepalive(struct cf *cf, yaml_node_t *v, void *obj)
 {
@@ -366,7 +377,7 @@ static const struct cf_key conf_keys[] = {
 	{"rto_max", k_rto_max, false}, {"delack", k_delack, false},   {"window", k_window, false},
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
-	{"keepalive", k_keepalive, false},
+	{"keepalive", k_keepalive, false}, {"cc", k_cc, false},	      {"initial_window", k_initial_window, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)

@@ -61,6 +61,8 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->mss = 1460;
 	cfg->iss = 0;
 	cfg->snd_buf = REFSTACK_SND_BUF_MAX;
+	/* 9293 3.8.2 (MUST-19): slow start and congestion avoidance */
+	cfg->cc = true;
 }
 
 size_t refstack_size(void)
@@ -291,6 +293,8 @@ void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
 	c->was_established = true;
 	c->est_order = ++s->est_counter;
 	refstack_set_state(s, c, REFSTACK_ESTABLISHED, cause);
+	/* RFC 5681 3.1: the initial window, once SMSS is known */
+	refstack_cc_init(s, c);
 	/* 3.10.7.2: text that came on the SYN is processed now */
 	refstack_syn_text_take(c);
 	refstack_keepalive_heard(s, c, now_us);

@@ -116,7 +116,14 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_NO_FAST_RETRANSMIT, "no-fast-retransmit", "the third duplicate ACK triggers nothing: a loss waits for the retransmission timer") \
+	X(REFSTACK_FAULT_IW_TOO_LARGE, "iw-too-large", "the initial window is 10 segments where RFC 5681 3.1 allows 2 to 4") \
+	X(REFSTACK_FAULT_NO_SLOW_START, "no-slow-start", "below ssthresh the window grows by one segment per window, not per ACK") \
+	X(REFSTACK_FAULT_CWND_NOT_REDUCED_ON_RTO, "cwnd-not-reduced-on-rto", "a retransmission timeout leaves cwnd as it was instead of one segment") \
+	X(REFSTACK_FAULT_NEWRENO_PARTIAL_ACK_IGNORED, "newreno-partial-ack-ignored", "a partial ACK in fast recovery retransmits nothing (RFC 6582 3.2 step 5)") \
+	X(REFSTACK_FAULT_NO_LIMITED_TRANSMIT, "no-limited-transmit", "the first two duplicate ACKs send no new segment (RFC 3042)") \
+	X(REFSTACK_FAULT_SACK_RETRANSMITS_SACKED_DATA, "sack-retransmits-sacked-data", "SACK recovery retransmits the segment after the last one, SACKed or not")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -199,6 +206,14 @@ struct refstack_config {
 	bool timestamps; /* offer timestamps (RFC 7323 3) */
 	bool sack_permitted; /* offer SACK (RFC 2018 2); out-of-order text is then held and SACKed */
 	uint32_t ts_offset; /* added to the 1 ms timestamp clock (RFC 7323 5.4, 7.1) */
+	/* RFC 5681 congestion control with RFC 6582 NewReno and RFC 3042
+	 * limited transmit, and RFC 6675 loss recovery where SACK was
+	 * negotiated. On by default (9293 3.8.2, MUST-19); off, the peer's
+	 * window alone limits sending */
+	bool cc;
+	/* the initial window in segments; 0 = RFC 5681 3.1's (2, 3 or 4 by
+	 * SMSS); 10 is RFC 6928's, as Linux has it */
+	uint32_t cc_iw;
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif
@@ -225,7 +240,7 @@ struct refstack_config {
 
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 5 SYN
  * retries, 15 retries, window 65535, MSS 1460, ISS 0, 64 KiB send buffer,
- * keep-alive off. The Nagle algorithm and delayed ACKs are off too: every
+ * keep-alive off, congestion control on with RFC 5681's initial window. The Nagle algorithm and delayed ACKs are off too: every
  * write leaves at once and every segment of text is acknowledged at once,
  * which keeps an exchange one segment per step; a user turns them on. */
 void refstack_config_default(struct refstack_config *cfg);

@@ -116,6 +116,9 @@ static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t
 		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
 		return;
 	}
+	/* RFC 5681 3.1: the timeout is a congestion signal (not on a SYN) */
+	if (!syn)
+		refstack_cc_timeout(s, c);
 	c->rexmit_count++;
 	refstack_retransmit(s, c);
 	/* RFC 6298 5.5: RTO <- RTO * 2, capped at RTO.max (2.5; 0 = no cap) */

@@ -284,6 +284,13 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 	    (cc->keepalive.us % 1000000 || cc->keepalive.us > 32767ull * 1000000))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "linux sets the keep-alive time in whole seconds, 1..32767 (TCP_KEEPIDLE)");
+	/* Linux always runs congestion control (CUBIC by default, PRR in
+	 * recovery) with an initial window of TCP_INIT_CWND = 10 (RFC 6928) */
+	if ((cc->fields & TC_C_CC) && !cc->cc)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot turn congestion control off");
+	if ((cc->fields & TC_C_INITIAL_WINDOW) && cc->initial_window != 10)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux: the initial window is 10 segments (TCP_INIT_CWND, RFC 6928); initcwnd per route is not set per case");
 	return 0;
 }
 
