@@ -285,16 +285,16 @@ static uint32_t pipe(const struct refstack_conn *c)
 	return flight_size(c);
 }
 
-uint32_t refstack_cc_room(const struct refstack *s, const struct refstack_conn *c)
+/* What cwnd leaves beside pipe; with_lt: RFC 3042's allowance for new
+ * data on the first two duplicate ACKs counts too. */
+static uint32_t cwnd_room(const struct refstack *s, const struct refstack_conn *c, bool with_lt)
 {
-	uint32_t allowed, p;
+	uint32_t allowed = c->cwnd, p;
 
-	if (!c->cc_on)
-		return UINT32_MAX;
-	allowed = c->cwnd;
 	/* RFC 3042 2: on the first and second duplicate ACK one new segment
-	 * each, "FlightSize <= cwnd + 2*SMSS", cwnd itself unchanged */
-	if (!c->in_recovery && c->dupacks > 0 && c->dupacks < REFSTACK_DUPTHRESH) {
+	 * each, "FlightSize <= cwnd + 2*SMSS", cwnd itself unchanged; only
+	 * "previously unsent data", never a retransmission */
+	if (with_lt && !c->in_recovery && c->dupacks > 0 && c->dupacks < REFSTACK_DUPTHRESH) {
 #ifdef REFSTACK_FAULTS
 		if (!refstack_fault_on(s, REFSTACK_FAULT_NO_LIMITED_TRANSMIT))
 #endif
@@ -305,6 +305,13 @@ uint32_t refstack_cc_room(const struct refstack *s, const struct refstack_conn *
 	if (c->sack_recovery && allowed - min_u32(allowed, p) < refstack_smss(c))
 		return 0; /* 6675 5 (C): only while cwnd - pipe >= 1 SMSS */
 	return allowed > p ? allowed - p : 0;
+}
+
+uint32_t refstack_cc_room(const struct refstack *s, const struct refstack_conn *c)
+{
+	if (!c->cc_on)
+		return UINT32_MAX;
+	return cwnd_room(s, c, true);
 }
 
 void refstack_cc_output(struct refstack *s, struct refstack_conn *c)
@@ -334,7 +341,7 @@ void refstack_cc_output(struct refstack *s, struct refstack_conn *c)
 	}
 	/* after a timeout: go back to the unacknowledged data as cwnd opens */
 	while (after_rto(c) && seq_lt(c->rtx_nxt, c->rtx_end)) {
-		uint32_t room = refstack_cc_room(s, c), n;
+		uint32_t room = cwnd_room(s, c, false), n;
 
 		if (room < min_u32(smss, c->rtx_end - c->rtx_nxt))
 			break;
