@@ -286,6 +286,7 @@ enum tc_conf_field {
 	TC_C_KEEPALIVE = 1u << 12,
 	TC_C_CC = 1u << 13,
 	TC_C_INITIAL_WINDOW = 1u << 14,
+	TC_C_TLP = 1u << 15,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -315,6 +316,8 @@ struct tc_case_conf {
 	/* initial_window: the initial congestion window in segments (RFC
 	 * 5681 3.1; 10 is RFC 6928's) */
 	uint32_t initial_window;
+	/* tlp: on|off, tail loss probes (RFC 8985 7) */
+	bool tlp;
 };
 
 enum tc_require {

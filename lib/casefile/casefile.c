@@ -350,6 +350,16 @@ static int k_cc(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_tlp(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "tlp", &conf->tlp))
+		return -1;
+	conf->fields |= TC_C_TLP;
+	return 0;
+}
+
 /* keepalive: off, on (the target's default idle time), or a duration */
 static int k_keepalive(struct cf *cf, yaml_node_t *v, void *obj)
 {
@@ -378,6 +388,7 @@ static const struct cf_key conf_keys[] = {
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
 	{"keepalive", k_keepalive, false}, {"cc", k_cc, false},	      {"initial_window", k_initial_window, false},
+	{"tlp", k_tlp, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)

@@ -132,6 +132,8 @@ static int check_case_conf(const struct tc_case_conf *cc, int family, struct tc_
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 cannot turn congestion control off");
 	if (cc->fields & TC_C_INITIAL_WINDOW)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 fixes its initial window at build time");
+	if ((cc->fields & TC_C_TLP) && cc->tlp)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 sends no tail loss probes");
 	return 0;
 }
 
