@@ -45,6 +45,7 @@ urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
 rst-error-lost:the agent's ref stack forgets a connection an RST deleted
 no-fast-retransmit:config initial_window is not in CASE-BEGIN yet
 no-slow-start:config initial_window is not in CASE-BEGIN yet
+no-idle-restart:profile default and config initial_window are not in CASE-BEGIN yet
 cwnd-not-reduced-on-rto:config initial_window is not in CASE-BEGIN yet
 newreno-partial-ack-ignored:config initial_window is not in CASE-BEGIN yet
 no-limited-transmit:config initial_window is not in CASE-BEGIN yet

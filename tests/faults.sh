@@ -31,7 +31,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	no-persist-probe persist-no-backoff no-sender-sws nagle-ignored delack-past-500ms \
 	no-delack-every-second-segment syn-data-dropped keepalive-on-by-default \
 	no-paws-check no-window-scaling-applied ts-recent-from-any-segment no-tsopt-on-fin sack-oldest-first \
-	urgent-pointer-last-octet rst-error-lost no-fast-retransmit iw-too-large no-slow-start \
+	urgent-pointer-last-octet rst-error-lost no-fast-retransmit iw-too-large no-slow-start no-idle-restart \
 	cwnd-not-reduced-on-rto newreno-partial-ack-ignored no-limited-transmit sack-retransmits-sacked-data; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done

@@ -123,7 +123,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_CWND_NOT_REDUCED_ON_RTO, "cwnd-not-reduced-on-rto", "a retransmission timeout leaves cwnd as it was instead of one segment") \
 	X(REFSTACK_FAULT_NEWRENO_PARTIAL_ACK_IGNORED, "newreno-partial-ack-ignored", "a partial ACK in fast recovery retransmits nothing (RFC 6582 3.2 step 5)") \
 	X(REFSTACK_FAULT_NO_LIMITED_TRANSMIT, "no-limited-transmit", "the first two duplicate ACKs send no new segment (RFC 3042)") \
-	X(REFSTACK_FAULT_SACK_RETRANSMITS_SACKED_DATA, "sack-retransmits-sacked-data", "SACK recovery retransmits the segment after the last one, SACKed or not")
+	X(REFSTACK_FAULT_SACK_RETRANSMITS_SACKED_DATA, "sack-retransmits-sacked-data", "SACK recovery retransmits the segment after the last one, SACKed or not") \
+	X(REFSTACK_FAULT_NO_IDLE_RESTART, "no-idle-restart", "after an idle time longer than the RTO the whole grown cwnd is sent at once (no RFC 5681 4.1 restart window)")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

@@ -67,6 +67,8 @@ void refstack_cc_init(const struct refstack *s, struct refstack_conn *c)
 		segs = 10;
 #endif
 	c->cwnd = segs * smss;
+	c->iw = c->cwnd;
+	c->last_data_us = 0;
 	/* 5681 3.1: "The initial value of ssthresh SHOULD be set arbitrarily
 	 * high (e.g., to the size of the largest possible advertised window)" */
 	c->ssthresh = 65535u << REFSTACK_WSCALE_MAX;
@@ -80,6 +82,29 @@ void refstack_cc_init(const struct refstack *s, struct refstack_conn *c)
 	c->rtx_nxt = c->rtx_end = c->snd_una;
 	refstack_sb_clear(c);
 	c->high_rxt = c->snd_una;
+}
+
+void refstack_cc_text_sent(struct refstack_conn *c, uint64_t now_us)
+{
+	c->last_data_us = now_us;
+}
+
+void refstack_cc_idle(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
+	if (!c->cc_on || c->snd_una != c->snd_nxt || c->last_data_us == 0 || refstack_unsent(c) == 0)
+		return;
+	/* 5681 4.1: "if the TCP has not sent data in an interval exceeding the
+	 * retransmission timeout", cwnd = min(RW, cwnd) with RW = min(IW, cwnd) */
+	if (now_us - c->last_data_us <= c->rto_us)
+		return;
+#ifdef REFSTACK_FAULTS
+	if (refstack_fault_on(s, REFSTACK_FAULT_NO_IDLE_RESTART))
+		return;
+#else
+	(void)s;
+#endif
+	if (c->cwnd > c->iw)
+		c->cwnd = c->iw;
 }
 
 /* 5681 2 DUPLICATE ACKNOWLEDGMENT: (a) data outstanding, (b) no data, (c)

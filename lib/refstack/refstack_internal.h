@@ -137,6 +137,8 @@ struct refstack_conn {
 	uint8_t nsacked;
 	struct refstack_range sacked[REFSTACK_SCOREBOARD_MAX];
 	uint32_t high_rxt; /* HighRxt, as the first octet after it */
+	uint64_t last_data_us; /* when text was last sent (5681 4.1) */
+	uint32_t iw; /* the initial window, RW's bound after idle (5681 4.1) */
 };
 
 struct refstack {
@@ -263,6 +265,10 @@ void refstack_cc_output(struct refstack *s, struct refstack_conn *c);
 /* Octets of new data the congestion window allows now (UINT32_MAX: no
  * congestion control). */
 uint32_t refstack_cc_room(const struct refstack *s, const struct refstack_conn *c);
+/* 5681 4.1: before new data goes after an idle time longer than the RTO,
+ * cwnd is cut to the restart window; text_sent notes a send. */
+void refstack_cc_idle(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+void refstack_cc_text_sent(struct refstack_conn *c, uint64_t now_us);
 /* SMSS: the text a full-sized segment carries (5681 2). */
 uint32_t refstack_smss(const struct refstack_conn *c);
 

@@ -239,6 +239,8 @@ static uint32_t send_text(struct refstack *s, struct refstack_conn *c, uint32_t 
 		flags |= SEG_FIN;
 	conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);
 	c->snd_nxt += n;
+	if (n)
+		refstack_cc_text_sent(c, now_us);
 	if (fin) {
 		c->fin_sent = true;
 		c->fin_seq = c->snd_nxt;
@@ -266,8 +268,10 @@ static uint32_t usable_window(const struct refstack_conn *c)
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	refstack_persist_window(c);
-	if (can_send_text(c->state))
+	if (can_send_text(c->state)) {
+		refstack_cc_idle(s, c, now_us);
 		refstack_cc_output(s, c);
+	}
 	while (can_send_text(c->state) && !c->fin_sent) {
 		uint32_t unsent = refstack_unsent(c);
 		uint32_t usable = usable_window(c);

@@ -287,7 +287,7 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 	    (cc->keepalive.us % 1000000 || cc->keepalive.us > 32767ull * 1000000))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "linux sets the keep-alive time in whole seconds, 1..32767 (TCP_KEEPIDLE)");
-	/* Linux always runs congestion control (CUBIC by default, PRR in
+	/* Linux always runs congestion control (the host's default, PRR in
 	 * recovery) with an initial window of TCP_INIT_CWND = 10 (RFC 6928) */
 	if ((cc->fields & TC_C_CC) && !cc->cc)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot turn congestion control off");
