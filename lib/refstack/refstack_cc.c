@@ -68,7 +68,7 @@ void refstack_cc_init(const struct refstack *s, struct refstack_conn *c)
 #endif
 	c->cwnd = segs * smss;
 	c->iw = c->cwnd;
-	c->last_data_us = 0;
+	c->last_data_us = REFSTACK_TIMER_OFF; /* no text sent yet */
 	/* 5681 3.1: "The initial value of ssthresh SHOULD be set arbitrarily
 	 * high (e.g., to the size of the largest possible advertised window)" */
 	c->ssthresh = 65535u << REFSTACK_WSCALE_MAX;
@@ -91,7 +91,7 @@ void refstack_cc_text_sent(struct refstack_conn *c, uint64_t now_us)
 
 void refstack_cc_idle(const struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
-	if (!c->cc_on || c->snd_una != c->snd_nxt || c->last_data_us == 0 || refstack_unsent(c) == 0)
+	if (!c->cc_on || c->snd_una != c->snd_nxt || c->last_data_us == REFSTACK_TIMER_OFF || refstack_unsent(c) == 0)
 		return;
 	/* 5681 4.1: "if the TCP has not sent data in an interval exceeding the
 	 * retransmission timeout", cwnd = min(RW, cwnd) with RW = min(IW, cwnd) */
