@@ -140,7 +140,9 @@ static void enter_recovery(const struct refstack *s, struct refstack_conn *c)
 	c->recover = c->snd_nxt - 1;
 	c->in_recovery = true;
 	c->rexmit_owed = true;
-	c->sack_recovery = c->sack_ok;
+	/* RFC 6675 needs SACK information; a peer that negotiated SACK and
+	 * sends none gets RFC 6582's recovery */
+	c->sack_recovery = c->sack_ok && c->nsacked > 0;
 	if (c->sack_recovery) {
 		/* 6675 5 step 4.2: cwnd = ssthresh */
 		c->cwnd = c->ssthresh;
@@ -254,8 +256,9 @@ void refstack_cc_ack(const struct refstack *s, struct refstack_conn *c,
 		grow(s, c, acked);
 		return;
 	}
-	/* 6675 2: with SACK, a duplicate ACK is one that SACKs new data */
-	if (is_dupack(c, seg, wnd) && (!c->sack_ok || newly_sacked))
+	/* 6675 2: with SACK, a duplicate ACK is one that SACKs new data (one
+	 * without any SACK option counts as 5681 has it) */
+	if (is_dupack(c, seg, wnd) && (!c->sack_ok || newly_sacked || seg->nsack == 0))
 		on_dupack(s, c);
 }
 

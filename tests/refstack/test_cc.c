@@ -165,6 +165,26 @@ static void test_sack_holes_only(void **state)
 	EXPECT_NO_SEG(fx);
 }
 
+/* SACK negotiated, but the peer's duplicate ACKs carry no blocks: 5681
+ * fast retransmit and 6582 recovery all the same. */
+static void test_sack_peer_without_blocks(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->cfg.cc_iw = 10;
+	established(fx, true);
+	send_n(fx, 10000);
+	expect_data(fx, UNA, 10, true);
+	ack(fx, UNA);
+	ack(fx, UNA);
+	EXPECT_NO_SEG(fx);
+	ack(fx, UNA);
+	expect_data(fx, UNA, 1, false);
+	ack(fx, UNA + 2000);
+	expect_data(fx, UNA + 2000, 1, false);
+	EXPECT_NO_SEG(fx);
+}
+
 /* 5681 3.1: the timeout leaves one segment of window, ssthresh half the
  * flight; the ACK of it lets two of the rest go again. */
 static void test_timeout_window(void **state)
@@ -206,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_acks_are_not_dupacks, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sack_holes_only, fx_setup_nostart, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sack_peer_without_blocks, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_window, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_after_idle, fx_setup_nostart, fx_teardown),
 	};
