@@ -34,6 +34,7 @@ mkdir "$dir/bad" "$dir/good"
 # "-" and why it cannot see the problem.
 cat >"$dir/bad-cases.table" <<'EOF'
 bad-app.yaml          steps/0/app
+bad-cc.yaml           config/cc
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
 bad-option.yaml       steps/0/send/options/0

@@ -339,6 +339,9 @@ enum tc_conf_field {
 	TC_C_RFC1337 = 1u << 14,
 	TC_C_CHALLENGE_ACK_LIMIT = 1u << 15,
 	TC_C_TIME_WAIT_REOPEN = 1u << 16,
+	TC_C_CC = 1u << 17,
+	TC_C_INITIAL_WINDOW = 1u << 18,
+	TC_C_TLP = 1u << 19,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -371,6 +374,13 @@ struct tc_case_conf {
 	/* time_wait_reopen: on|off, a SYN in TIME-WAIT above RCV.NXT reopens
 	 * the connection (RFC 1122 4.2.2.13, 9293 MAY-2) */
 	bool time_wait_reopen;
+	/* cc: on|off, congestion control (RFC 5681, 6582, 3042, 6675) */
+	bool cc;
+	/* initial_window: the initial congestion window in segments (RFC
+	 * 5681 3.1; 10 is RFC 6928's) */
+	uint32_t initial_window;
+	/* tlp: on|off, tail loss probes (RFC 8985 7) */
+	bool tlp;
 };
 
 enum tc_require {

@@ -332,6 +332,7 @@ static int k_iss(struct cf *cf, yaml_node_t *v, void *obj)
 }
 CONF_INT(syn_retries, TC_C_SYN_RETRIES, 0, 100, uint32_t)
 CONF_INT(retries, TC_C_RETRIES, 0, 100, uint32_t)
+CONF_INT(initial_window, TC_C_INITIAL_WINDOW, 1, 64, uint32_t)
 
 /* "on" or "off": what a socket option reads like (YAML 1.2 keeps both as
  * text, as the loader reads them). */
@@ -389,6 +390,26 @@ static int k_delayed_ack(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_cc(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "cc", &conf->cc))
+		return -1;
+	conf->fields |= TC_C_CC;
+	return 0;
+}
+
+static int k_tlp(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "tlp", &conf->tlp))
+		return -1;
+	conf->fields |= TC_C_TLP;
+	return 0;
+}
+
 /* keepalive: off, on (the target's default idle time), or a duration */
 static int k_keepalive(struct cf *cf, yaml_node_t *v, void *obj)
 {
@@ -418,6 +439,8 @@ static const struct cf_key conf_keys[] = {
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
 	{"keepalive", k_keepalive, false}, {"rfc1337", k_rfc1337, false},
 	{"challenge_ack_limit", k_challenge_ack_limit, false}, {"time_wait_reopen", k_time_wait_reopen, false},
+	{"cc", k_cc, false}, {"initial_window", k_initial_window, false},
+	{"tlp", k_tlp, false},
 };
 
 static int k_config(struct cf *cf, yaml_node_t *v, void *obj)

@@ -64,6 +64,8 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->challenge_ack_limit = REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT;
 	cfg->challenge_ack_period_us = REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US;
 	cfg->snd_buf = REFSTACK_SND_BUF_MAX;
+	/* 9293 3.8.2 (MUST-19): slow start and congestion avoidance */
+	cfg->cc = true;
 }
 
 size_t refstack_size(void)
@@ -295,6 +297,8 @@ void refstack_enter_established(struct refstack *s, struct refstack_conn *c,
 	c->was_established = true;
 	c->est_order = ++s->est_counter;
 	refstack_set_state(s, c, REFSTACK_ESTABLISHED, cause);
+	/* RFC 5681 3.1: the initial window, once SMSS is known */
+	refstack_cc_init(s, c);
 	/* 3.10.7.2: text that came on the SYN is processed now */
 	refstack_syn_text_take(c);
 	refstack_keepalive_heard(s, c, now_us);

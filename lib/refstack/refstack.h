@@ -147,7 +147,15 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection") \
 	X(REFSTACK_FAULT_NO_RTO_3S_AFTER_SYN_LOSS, "no-rto-3s-after-syn-loss", "after a lost SYN or SYN,ACK and no RTT sample, data starts with the backed-off RTO, not 3 s (RFC 6298 5.7)") \
 	X(REFSTACK_FAULT_SYN_R2_UNDER_3_MINUTES, "syn-r2-under-3-minutes", "a SYN is given up after at most 5 retransmissions, 63 s at the default RTOs (9293 3.8.3 MUST-23 asks for 3 minutes)") \
-	X(REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK, "rttm-on-duplicate-ack", "a duplicate ACK's TSecr is taken as an RTT sample although SND.UNA did not move (RFC 7323 4.1)")
+	X(REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK, "rttm-on-duplicate-ack", "a duplicate ACK's TSecr is taken as an RTT sample although SND.UNA did not move (RFC 7323 4.1)") \
+	X(REFSTACK_FAULT_NO_FAST_RETRANSMIT, "no-fast-retransmit", "the third duplicate ACK triggers nothing: a loss waits for the retransmission timer") \
+	X(REFSTACK_FAULT_IW_TOO_LARGE, "iw-too-large", "the initial window is 10 segments where RFC 5681 3.1 allows 2 to 4") \
+	X(REFSTACK_FAULT_NO_SLOW_START, "no-slow-start", "below ssthresh the window grows by one segment per window, not per ACK") \
+	X(REFSTACK_FAULT_CWND_NOT_REDUCED_ON_RTO, "cwnd-not-reduced-on-rto", "a retransmission timeout leaves cwnd as it was instead of one segment") \
+	X(REFSTACK_FAULT_NEWRENO_PARTIAL_ACK_IGNORED, "newreno-partial-ack-ignored", "a partial ACK in fast recovery retransmits nothing (RFC 6582 3.2 step 5)") \
+	X(REFSTACK_FAULT_NO_LIMITED_TRANSMIT, "no-limited-transmit", "the first two duplicate ACKs send no new segment (RFC 3042)") \
+	X(REFSTACK_FAULT_SACK_RETRANSMITS_SACKED_DATA, "sack-retransmits-sacked-data", "SACK recovery retransmits the segment after the last one, SACKed or not") \
+	X(REFSTACK_FAULT_NO_IDLE_RESTART, "no-idle-restart", "after an idle time longer than the RTO the whole grown cwnd is sent at once (no RFC 5681 4.1 restart window)")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -268,6 +276,14 @@ struct refstack_config {
 	bool timestamps; /* offer timestamps (RFC 7323 3) */
 	bool sack_permitted; /* offer SACK (RFC 2018 2); out-of-order text is then held and SACKed */
 	uint32_t ts_offset; /* added to the 1 ms timestamp clock (RFC 7323 5.4, 7.1) */
+	/* RFC 5681 congestion control with RFC 6582 NewReno and RFC 3042
+	 * limited transmit, and RFC 6675 loss recovery where SACK was
+	 * negotiated. On by default (9293 3.8.2, MUST-19); off, the peer's
+	 * window alone limits sending */
+	bool cc;
+	/* the initial window in segments; 0 = RFC 5681 3.1's (2, 3 or 4 by
+	 * SMSS); 10 is RFC 6928's, as Linux has it */
+	uint32_t cc_iw;
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif
@@ -305,7 +321,8 @@ struct refstack_config {
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 7 SYN
  * retries, 15 retries, window 65535, MSS 1460, RFC 6528 ISNs (the secret
  * all zero until the caller sets one; iss 0 for REFSTACK_ISS_FIXED), 64 KiB
- * send buffer, keep-alive off, RFC 1337 off, 10 challenge ACKs per 5 s. The Nagle algorithm and delayed ACKs are off too: every
+ * send buffer, keep-alive off, RFC 1337 off, 10 challenge ACKs per 5 s,
+ * congestion control on with RFC 5681's initial window. The Nagle algorithm and delayed ACKs are off too: every
  * write leaves at once and every segment of text is acknowledged at once,
  * which keeps an exchange one segment per step; a user turns them on. */
 void refstack_config_default(struct refstack_config *cfg);

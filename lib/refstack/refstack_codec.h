@@ -43,7 +43,7 @@ struct refstack_tx_seg {
 size_t refstack_encode(const struct refstack_tx_seg *s, uint8_t *buf, size_t cap);
 
 /* A received segment, decoded: the header fields, the options the stack
- * acts on (MSS, window scale, timestamps, SACK-permitted), and the
+ * acts on (MSS, window scale, timestamps, SACK-permitted, SACK), and the
  * payload where it lies in the packet (valid as long as the packet is). */
 struct refstack_rx_seg {
 	struct seg_addr src, dst;
@@ -61,6 +61,10 @@ struct refstack_rx_seg {
 	bool has_ts;
 	uint32_t ts_val, ts_ecr;
 	bool sack_perm;
+	/* RFC 2018 3: the blocks of the first SACK option whose length is
+	 * 2 + 8n, n = 1..4 */
+	uint8_t nsack;
+	struct seg_sack_block sack[SEG_MAX_SACK_BLOCKS];
 	uint16_t len; /* payload bytes */
 	const uint8_t *payload;
 	bool bad_csum; /* the TCP checksum did not verify */

@@ -37,8 +37,9 @@ static bool tcp_csum_ok(const uint8_t *addrs, size_t alen, const uint8_t *tcp, s
 }
 
 /* RFC 9293 3.2: EOL ends the list, NOP is one octet, every other kind has a
- * length octet. Only the MSS is kept (the first one of length 4); a known
- * kind with another length is not that option. */
+ * length octet. The first MSS, window scale, timestamps and SACK option of
+ * its right length are kept; a known kind with another length is not that
+ * option. */
 static int decode_opts(const uint8_t *p, size_t len, struct refstack_rx_seg *out)
 {
 	size_t off = 0;
@@ -69,6 +70,13 @@ static int decode_opts(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 			out->ts_ecr = get32(p + off + 6);
 		} else if (kind == SEG_OPT_SACK_PERM && olen == 2) {
 			out->sack_perm = true;
+		} else if (kind == SEG_OPT_SACK && olen >= 10 && (olen - 2) % 8 == 0 &&
+			   (olen - 2) / 8 <= SEG_MAX_SACK_BLOCKS && out->nsack == 0) {
+			out->nsack = (uint8_t)((olen - 2) / 8);
+			for (unsigned i = 0; i < out->nsack; i++) {
+				out->sack[i].left = get32(p + off + 2 + 8 * i);
+				out->sack[i].right = get32(p + off + 6 + 8 * i);
+			}
 		}
 		off += olen;
 	}

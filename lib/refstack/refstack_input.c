@@ -534,6 +534,8 @@ static enum step ack_established(struct rx *rx)
 	/* RFC 7323 4.3: the segment is in the window (step 1) and its ACK is
 	 * acceptable: only now may its TSval become TS.Recent */
 	refstack_ts_recent_update(rx->s, c, seg);
+	/* RFC 5681, 6582, 6675: the congestion state sees the ACK first */
+	refstack_cc_ack(rx->s, c, seg, wnd);
 	/* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
 	 * updated" (with SND.UNA as it was on arrival) */
 	window_ok = seq_leq(c->snd_una, ack);

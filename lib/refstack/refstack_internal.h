@@ -15,6 +15,10 @@
  * refstack_rfc7323.c window scale and timestamps (RFC 7323): negotiation,
  *                    scaled windows, TSopt, TS.Recent, PAWS
  * refstack_sack.c    SACK (RFC 2018): out-of-order text held, SACK blocks
+ * refstack_cc.c      congestion control (RFC 5681, RFC 6582 NewReno, RFC
+ *                    3042 limited transmit)
+ * refstack_sack_send.c SACK-based loss recovery as a sender (RFC 6675): the
+ *                    scoreboard, IsLost, NextSeg, pipe
  * refstack_encode.c  segment fields -> IP packet bytes (refstack_codec.h)
  * refstack_decode.c  IP packet bytes -> segment fields (refstack_codec.h)
  * refstack_csum.c    the RFC 1071 checksum of the codec
@@ -39,6 +43,10 @@
 #define REFSTACK_WSCALE_MAX 14u
 /* Out-of-order ranges held for SACK (RFC 2018 4 reports at most 4) */
 #define REFSTACK_OOO_MAX 4
+/* SACKed ranges a sender keeps (RFC 6675 scoreboard, fixed memory) */
+#define REFSTACK_SCOREBOARD_MAX 8
+/* RFC 5681 3.2, RFC 6675 2: duplicate ACKs that signal a loss */
+#define REFSTACK_DUPTHRESH 3u
 
 struct refstack_range {
 	uint32_t left, right; /* [left, right) in sequence space */
@@ -128,6 +136,26 @@ struct refstack_conn {
 	 * in-order bytes; ooo[0] holds the most recently received segment */
 	uint8_t nooo;
 	struct refstack_range ooo[REFSTACK_OOO_MAX];
+
+	/* RFC 5681 congestion control (refstack_cc.c), on when cfg.cc */
+	bool cc_on;
+	uint32_t cwnd, ssthresh;
+	uint32_t ca_acked; /* bytes acked toward the next increase in congestion avoidance */
+	uint32_t dupacks; /* duplicate ACKs in a row (5681 2) */
+	/* fast recovery (5681 3.2, 6582 3.2) or SACK loss recovery (6675 5) */
+	bool in_recovery;
+	bool sack_recovery; /* the recovery is RFC 6675's */
+	uint32_t recover; /* 6582 "recover"; 6675 RecoveryPoint - 1 */
+	bool rexmit_owed; /* a retransmission of SND.UNA is due (fast retransmit, partial ACK) */
+	/* after a timeout (5681 3.1): [rtx_nxt, rtx_end) is to be sent again
+	 * as the window allows, while SND.UNA is below rtx_end */
+	uint32_t rtx_nxt, rtx_end;
+	/* RFC 6675 scoreboard: SACKed ranges above SND.UNA, ascending */
+	uint8_t nsacked;
+	struct refstack_range sacked[REFSTACK_SCOREBOARD_MAX];
+	uint32_t high_rxt; /* HighRxt, as the first octet after it */
+	uint64_t last_data_us; /* when text was last sent (5681 4.1) */
+	uint32_t iw; /* the initial window, RW's bound after idle (5681 4.1) */
 };
 
 struct refstack {
@@ -217,6 +245,9 @@ void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t n
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 /* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
 void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+/* Send again at most max octets of text from seq (and the FIN when they
+ * reach it); returns the sequence space sent. */
+uint32_t refstack_out_resend(struct refstack *s, struct refstack_conn *c, uint32_t seq, uint32_t max);
 
 /* refstack_rfc7323.c */
 /* The peer's SYN (or SYN,ACK) against what we offer: ws_ok, ts_ok, sack_ok,
@@ -270,6 +301,39 @@ void refstack_rtt_acked(const struct refstack *s, struct refstack_conn *c,
 			const struct refstack_rx_seg *seg, uint32_t ack, uint64_t now_us);
 /* RFC 6298 5.5: the timer expired: RTO doubles, capped at RTO.max. */
 void refstack_rtt_backoff(const struct refstack *s, struct refstack_conn *c);
+/* refstack_cc.c */
+/* Established: the initial window (5681 3.1, or cfg.cc_iw segments). */
+void refstack_cc_init(const struct refstack *s, struct refstack_conn *c);
+/* An acceptable ACK, before SND.UNA moves: window growth, duplicate ACKs,
+ * fast retransmit and recovery (5681 3.1, 3.2; 6582 3.2; 6675 5). */
+void refstack_cc_ack(const struct refstack *s, struct refstack_conn *c,
+		     const struct refstack_rx_seg *seg, uint32_t wnd);
+/* The retransmission timer expired on text or a FIN (5681 3.1 eq. 4). */
+void refstack_cc_timeout(const struct refstack *s, struct refstack_conn *c);
+/* The send path's first part: retransmissions the congestion state owes. */
+void refstack_cc_output(struct refstack *s, struct refstack_conn *c);
+/* Octets of new data the congestion window allows now (UINT32_MAX: no
+ * congestion control). */
+uint32_t refstack_cc_room(const struct refstack *s, const struct refstack_conn *c);
+/* 5681 4.1: before new data goes after an idle time longer than the RTO,
+ * cwnd is cut to the restart window; text_sent notes a send. */
+void refstack_cc_idle(const struct refstack *s, struct refstack_conn *c, uint64_t now_us);
+void refstack_cc_text_sent(struct refstack_conn *c, uint64_t now_us);
+/* SMSS: the text a full-sized segment carries (5681 2). */
+uint32_t refstack_smss(const struct refstack_conn *c);
+
+/* refstack_sack_send.c */
+/* Take the SACK blocks of an ACK into the scoreboard; prune what ack
+ * covers. Returns true when octets were SACKed that were not before. */
+bool refstack_sb_update(struct refstack_conn *c, const struct refstack_rx_seg *seg, uint32_t ack);
+void refstack_sb_clear(struct refstack_conn *c);
+/* RFC 6675 4 IsLost(seq) */
+bool refstack_sb_is_lost(const struct refstack_conn *c, uint32_t seq);
+/* RFC 6675 4 SetPipe */
+uint32_t refstack_sb_pipe(const struct refstack_conn *c);
+/* RFC 6675 4 NextSeg rule 1: a lost hole to retransmit; false if none. */
+bool refstack_sb_next_hole(const struct refstack *s, const struct refstack_conn *c, uint32_t *seq,
+			   uint32_t *len);
 
 /* refstack_timer.c */
 uint64_t refstack_rto_initial(const struct refstack *s);

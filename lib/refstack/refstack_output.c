@@ -148,15 +148,10 @@ void refstack_out_synack(struct refstack *s, struct refstack_conn *c, uint64_t n
 	refstack_rexmit_start(c, now_us);
 }
 
-/* 9293 3.7.1: Eff.snd.MSS counts the TCP header with its options, so the
- * 12 bytes of a TSopt on every segment (RFC 7323 3.2) come off the text */
+/* The text a full-sized segment carries (refstack_cc.c) */
 static uint32_t refstack_snd_room(const struct refstack_conn *c)
 {
-	uint32_t room = c->snd_mss;
-
-	if (c->ts_ok)
-		room = room > 12 + 1 ? room - 12 : 1;
-	return room;
+	return refstack_smss(c);
 }
 
 static bool can_send_text(enum refstack_state st)
@@ -255,6 +250,8 @@ static uint32_t send_text(struct refstack *s, struct refstack_conn *c, uint32_t 
 	conn_emit(s, c, flags, c->snd_nxt, c->rcv_nxt, n);
 	refstack_rtt_sent(s, c, c->snd_nxt, c->snd_nxt + n + (fin ? 1u : 0u), now_us);
 	c->snd_nxt += n;
+	if (n)
+		refstack_cc_text_sent(c, now_us);
 	if (fin) {
 		c->fin_sent = true;
 		c->fin_seq = c->snd_nxt;
@@ -275,20 +272,28 @@ static uint32_t usable_window(const struct refstack_conn *c)
  * text within the send window, SND.UNA + SND.WND, in segments of at most
  * Eff.snd.MSS as sender SWS avoidance and Nagle allow, PSH on the segment
  * that empties the queue; the FIN follows the last byte and, taking one
- * sequence number, needs one byte of window too. No congestion control.
+ * sequence number, needs one byte of window too. With congestion control
+ * (refstack_cc.c) what it owes is retransmitted first, and new text is
+ * held to the congestion window as well (RFC 5681 3.1: min(cwnd, rwnd)).
  * What waits with nothing in flight is the persist timer's. */
 void refstack_output(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	refstack_persist_window(c);
+	if (can_send_text(c->state)) {
+		refstack_cc_idle(s, c, now_us);
+		refstack_cc_output(s, c);
+	}
 	while (can_send_text(c->state) && !c->fin_sent) {
 		uint32_t unsent = refstack_unsent(c);
 		uint32_t usable = usable_window(c);
-		uint32_t n = unsent;
+		uint32_t n = unsent, cwnd_room = refstack_cc_room(s, c);
 
 		if (n > usable)
 			n = usable;
 		if (n > refstack_snd_room(c))
 			n = refstack_snd_room(c);
+		if (n > cwnd_room)
+			n = cwnd_room;
 		if (n)
 			n = sws_allows(s, c, n, unsent);
 		if (send_text(s, c, n, unsent, usable, now_us) == 0)
@@ -348,12 +353,32 @@ void refstack_out_keepalive(struct refstack *s, struct refstack_conn *c)
 	conn_emit(s, c, SEG_ACK, c->snd_nxt - 1, c->rcv_nxt, 0);
 }
 
-void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+uint32_t refstack_out_resend(struct refstack *s, struct refstack_conn *c, uint32_t seq, uint32_t max)
 {
-	uint32_t data_end, n;
+	uint32_t data_end = c->fin_sent ? c->fin_seq : c->snd_nxt, n;
 	uint16_t flags = SEG_ACK;
 	bool fin;
 
+	n = seq_lt(seq, data_end) ? data_end - seq : 0;
+	if (n > refstack_snd_room(c))
+		n = refstack_snd_room(c);
+	if (n > max)
+		n = max;
+	fin = c->fin_sent && seq + n == c->fin_seq;
+	if (n == 0 && !fin)
+		return 0;
+	if (n && seq + n - c->snd_buf_seq == c->snd_len)
+		flags |= SEG_PSH;
+	if (fin)
+		flags |= SEG_FIN;
+	conn_emit(s, c, flags, seq, c->rcv_nxt, n);
+	/* every copy sent again ends the timing of what it covers (Karn) */
+	refstack_rtt_retransmitted(s, c, seq, seq + n + (fin ? 1u : 0u), s->now_us);
+	return n + (fin ? 1u : 0u);
+}
+
+void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
+{
 	if (seq_leq(c->snd_una, c->iss)) {
 		/* our SYN is not acknowledged yet */
 		if (c->state == REFSTACK_SYN_SENT) {
@@ -369,17 +394,6 @@ void refstack_retransmit(struct refstack *s, struct refstack_conn *c, uint64_t n
 		refstack_rtt_retransmitted(s, c, c->iss, c->iss + 1, now_us);
 		return;
 	}
-	data_end = c->fin_sent ? c->fin_seq : c->snd_nxt;
-	n = seq_lt(c->snd_una, data_end) ? data_end - c->snd_una : 0;
-	if (n > refstack_snd_room(c))
-		n = refstack_snd_room(c);
-	fin = c->fin_sent && c->snd_una + n == c->fin_seq;
-	if (n == 0 && !fin)
-		return;
-	if (n && c->snd_una + n - c->snd_buf_seq == c->snd_len)
-		flags |= SEG_PSH;
-	if (fin)
-		flags |= SEG_FIN;
-	conn_emit(s, c, flags, c->snd_una, c->rcv_nxt, n);
-	refstack_rtt_retransmitted(s, c, c->snd_una, c->snd_una + n + (fin ? 1u : 0u), now_us);
+	s->now_us = now_us;
+	refstack_out_resend(s, c, c->snd_una, UINT32_MAX);
 }

@@ -148,6 +148,9 @@ static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t
 		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
 		return;
 	}
+	/* RFC 5681 3.1: the timeout is a congestion signal (not on a SYN) */
+	if (!seq_leq(c->snd_una, c->iss))
+		refstack_cc_timeout(s, c);
 	c->rexmit_count++;
 	refstack_retransmit(s, c, now_us);
 	/* RFC 6298 5.5 */

@@ -50,7 +50,7 @@ static bool check_agree(const char *ctx, const uint8_t *bytes, size_t len)
 	struct refstack_rx_seg got;
 	struct tc_err err;
 	int rw, rg;
-	const struct seg_opt *mss;
+	const struct seg_opt *mss, *sack;
 
 	memcpy(pkt, bytes, len);
 	rw = seg_parse(pkt, len, &want, &err);
@@ -76,6 +76,13 @@ static bool check_agree(const char *ctx, const uint8_t *bytes, size_t len)
 	check_u(ctx, "has mss", mss != NULL, got.has_mss);
 	if (mss)
 		check_u(ctx, "mss", mss->u.mss, got.mss);
+	/* RFC 2018 3: the first SACK option's blocks */
+	sack = seg_find_opt(&want, SEG_OPT_SACK);
+	check_u(ctx, "sack blocks", sack ? sack->u.sack.n : 0, got.nsack);
+	for (unsigned i = 0; sack && i < sack->u.sack.n && i < got.nsack; i++) {
+		check_u(ctx, "sack left", sack->u.sack.b[i].left, got.sack[i].left);
+		check_u(ctx, "sack right", sack->u.sack.b[i].right, got.sack[i].right);
+	}
 	check_u(ctx, "len", want.len, got.len);
 	if (want.len && memcmp(want.payload, got.payload, want.len) != 0)
 		fail_msg("%s: payload differs", ctx);
@@ -113,6 +120,13 @@ static void random_seg(struct rng *r, struct tc_seg *s)
 		case 2: o.kind = SEG_OPT_TS; o.u.ts.val = rnd(r); need = 10; break;
 		case 3: o.kind = SEG_OPT_WSCALE; o.u.wscale = 7; need = 3; break;
 		case 4: o.kind = SEG_OPT_EOL; need = 1; break;
+		case 6:
+			o.kind = SEG_OPT_SACK;
+			o.u.sack.n = (uint8_t)(1 + rnd(r) % 3);
+			for (unsigned b = 0; b < o.u.sack.n; b++)
+				o.u.sack.b[b] = (struct seg_sack_block){rnd(r), rnd(r)};
+			need = 2 + 8u * o.u.sack.n;
+			break;
 		case 5:
 			/* kind, length, data at random: malformed as often as not */
 			o.kind = SEG_OPT_RAW;

@@ -66,6 +66,9 @@ static const struct {
 	{"net.ipv4.tcp_fastopen", "0"},
 	{"net.ipv4.tcp_mtu_probing", "0"},
 	{"net.ipv4.tcp_slow_start_after_idle", "0"},
+	/* tail loss probes (RFC 8985 7) as the kernel has them: without
+	 * SACK (minimal) they never run; `tlp: off` sets 0 */
+	{"net.ipv4.tcp_early_retrans", "3"},
 	/* no RTT or cwnd learnt by an earlier case on this namespace */
 	{"net.ipv4.tcp_no_metrics_save", "1"},
 };
@@ -296,6 +299,13 @@ static int check_case_conf(const struct tc_case_conf *cc, struct tc_err *err)
 	    (cc->keepalive.us % 1000000 || cc->keepalive.us > 32767ull * 1000000))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "linux sets the keep-alive time in whole seconds, 1..32767 (TCP_KEEPIDLE)");
+	/* Linux always runs congestion control (the host's default, PRR in
+	 * recovery) with an initial window of TCP_INIT_CWND = 10 (RFC 6928) */
+	if ((cc->fields & TC_C_CC) && !cc->cc)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot turn congestion control off");
+	if ((cc->fields & TC_C_INITIAL_WINDOW) && cc->initial_window != 10)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux: the initial window is 10 segments (TCP_INIT_CWND, RFC 6928); initcwnd per route is not set per case");
 	return 0;
 }
 
@@ -318,6 +328,10 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, en
 		    netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_synack_retries", v, err))
 			return -1;
 	}
+	/* RFC 8985 7: tail loss probes off (0) or as the kernel has them */
+	if (cc && (cc->fields & TC_C_TLP) && !cc->tlp &&
+	    netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_early_retrans", "0", err))
+		return -1;
 	if (cc && (cc->fields & TC_C_RETRIES)) {
 		snprintf(v, sizeof(v), "%u", cc->retries);
 		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))

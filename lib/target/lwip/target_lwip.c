@@ -135,6 +135,14 @@ static int check_case_conf(const struct tc_case_conf *cc, int family, struct tc_
 	if ((cc->fields & TC_C_KEEPALIVE) && cc->keepalive_mode != TC_KEEPALIVE_OFF)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "the lwip target does not turn keep-alive on yet (SOF_KEEPALIVE and keep_idle are not wired up)");
+	/* lwIP 2.1.3 always runs its congestion control (tcp_in.c), with an
+	 * initial window fixed at build time (LWIP_TCP_CALC_INITIAL_CWND) */
+	if ((cc->fields & TC_C_CC) && !cc->cc)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 cannot turn congestion control off");
+	if (cc->fields & TC_C_INITIAL_WINDOW)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 fixes its initial window at build time");
+	if ((cc->fields & TC_C_TLP) && cc->tlp)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED, "lwIP 2.1.3 sends no tail loss probes");
 	return 0;
 }
 

@@ -88,6 +88,12 @@ static void apply_case_conf(struct refstack_config *cfg, struct tc_profile *prof
 	/* 9293 3.7.4: the Nagle algorithm (off on ref unless asked for) */
 	if (cc->fields & TC_C_NAGLE)
 		cfg->nagle = cc->nagle;
+	/* RFC 5681 (with 6582, 3042, 6675): congestion control, and the
+	 * initial window in segments (0 = RFC 5681 3.1's) */
+	if (cc->fields & TC_C_CC)
+		cfg->cc = cc->cc;
+	if (cc->fields & TC_C_INITIAL_WINDOW)
+		cfg->cc_iw = cc->initial_window;
 	/* 9293 3.8.4: keep-alive; with a duration, probes repeat at it too */
 	if (cc->fields & TC_C_KEEPALIVE) {
 		cfg->keepalive_us = 0;

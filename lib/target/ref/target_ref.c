@@ -125,6 +125,12 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	struct refstack_config cfg;
 	struct refstack_io io = {0};
 
+	/* RFC 8985 7: the reference stack sends no tail loss probes */
+	if (conf->case_conf && (conf->case_conf->fields & TC_C_TLP) && conf->case_conf->tlp) {
+		free(t);
+		tc_err_set(err, TC_ERR_UNSUPPORTED, "ref target: the reference stack has no tail loss probes (tlp: on)");
+		return NULL;
+	}
 	if (!t) {
 		tc_err_set(err, TC_ERR_NOMEM, "ref target: out of memory");
 		return NULL;

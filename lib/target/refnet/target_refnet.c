@@ -215,9 +215,9 @@ static struct tc_target *refnet_open(struct tc_target_run *runbase, const struct
 	/* What agent protocol 1's CASE-BEGIN cannot carry yet: the case runs
 	 * elsewhere, not on a stack set up otherwise than it says. */
 	if (conf->profile == TC_SP_DEFAULT ||
-	    (conf->case_conf && (conf->case_conf->fields & (TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE)))) {
+	    (conf->case_conf && (conf->case_conf->fields & (TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE | TC_C_CC | TC_C_INITIAL_WINDOW | TC_C_TLP)))) {
 		tc_err_set(err, TC_ERR_UNSUPPORTED,
-			   "ref-net: agent protocol 1 does not carry profile: default, nagle, delayed_ack or keepalive yet");
+			   "ref-net: agent protocol 1 does not carry profile: default, nagle, delayed_ack, keepalive, cc, initial_window or tlp yet");
 		free(t);
 		return NULL;
 	}
