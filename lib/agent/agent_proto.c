@@ -101,6 +101,17 @@ static void put_conf(struct line *l, const struct tc_case_conf *cc, const struct
 		put(l, " syn_retries=%" PRIu32, cc->syn_retries);
 	if (cc->fields & TC_C_RETRIES)
 		put(l, " retries=%" PRIu32, cc->retries);
+	/* version 2 */
+	if (cc->fields & TC_C_NAGLE)
+		put(l, " nagle=%s", cc->nagle ? "on" : "off");
+	if (cc->fields & TC_C_DELAYED_ACK)
+		put(l, " delayed_ack=%s", cc->delayed_ack ? "on" : "off");
+	if (cc->fields & TC_C_KEEPALIVE) {
+		if (cc->keepalive_mode == TC_KEEPALIVE_AFTER)
+			put(l, " keepalive=%" PRIu64, tc_dur_us(&cc->keepalive, prof));
+		else
+			put(l, " keepalive=%s", cc->keepalive_mode == TC_KEEPALIVE_DEFAULT ? "on" : "off");
+	}
 }
 
 int agent_fmt_case_begin(char *buf, size_t cap, const struct agent_case *c, const struct tc_profile *prof,
@@ -117,6 +128,8 @@ int agent_fmt_case_begin(char *buf, size_t cap, const struct agent_case *c, cons
 	    (unsigned)c->peer_port);
 	if (c->has_local)
 		put(&l, " local=%s", seg_addr_format(&c->local, a, sizeof(a)));
+	if (c->profile != TC_SP_UNSET)
+		put(&l, " profile=%s", tc_stack_profile_name(c->profile));
 	put_conf(&l, &c->conf, prof);
 	return finish(&l, err);
 }
@@ -346,6 +359,43 @@ static int parse_conf_word(const char *w, struct agent_case *c, struct tc_err *e
 		c->has_local = true;
 		return 0;
 	}
+	if (strcmp(key, "profile") == 0) {
+		if (strcmp(eq + 1, "minimal") == 0)
+			c->profile = TC_SP_MINIMAL;
+		else if (strcmp(eq + 1, "default") == 0)
+			c->profile = TC_SP_DEFAULT;
+		else
+			return syntax(cls, err, "CASE-BEGIN: profile=%s (want minimal or default)", eq + 1);
+		return 0;
+	}
+	if (strcmp(key, "nagle") == 0 || strcmp(key, "delayed_ack") == 0) {
+		bool on = strcmp(eq + 1, "on") == 0;
+
+		if (!on && strcmp(eq + 1, "off") != 0)
+			return syntax(cls, err, "CASE-BEGIN: %s=%s (want on or off)", key, eq + 1);
+		if (key[0] == 'n') {
+			cc->nagle = on;
+			cc->fields |= TC_C_NAGLE;
+		} else {
+			cc->delayed_ack = on;
+			cc->fields |= TC_C_DELAYED_ACK;
+		}
+		return 0;
+	}
+	if (strcmp(key, "keepalive") == 0) {
+		if (strcmp(eq + 1, "on") == 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_DEFAULT;
+		} else if (strcmp(eq + 1, "off") == 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_OFF;
+		} else if (parse_u64(eq + 1, UINT64_MAX, &v) == 0 && v > 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_AFTER;
+			cc->keepalive = (struct tc_dur){.unit = TC_DUR_ABS, .us = v};
+		} else {
+			return syntax(cls, err, "CASE-BEGIN: keepalive=%s (want off, on or microseconds above 0)", eq + 1);
+		}
+		cc->fields |= TC_C_KEEPALIVE;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 		if (strcmp(key, durs[i].key) != 0)
 			continue;
@@ -491,10 +541,10 @@ int agent_parse_req(const char *text, struct agent_req *r, enum agent_errclass *
 		if (parse_u64(w[1], UINT32_MAX, &v))
 			return syntax(cls, err, "HELLO: version '%s' is not a number", w[1]);
 		r->version = (unsigned)v;
-		if (r->version != AGENT_PROTO_VERSION) {
+		if (r->version < AGENT_PROTO_MIN_VERSION || r->version > AGENT_PROTO_VERSION) {
 			*cls = AGENT_ERR_VERSION;
-			return tc_err_set(err, TC_ERR_USAGE, "this agent speaks version %d, not %u", AGENT_PROTO_VERSION,
-					  r->version);
+			return tc_err_set(err, TC_ERR_USAGE, "this agent speaks versions %d to %d, not %u",
+					  AGENT_PROTO_MIN_VERSION, AGENT_PROTO_VERSION, r->version);
 		}
 		if (parse_hex(w[2], r->token, sizeof(r->token), &r->token_len))
 			return syntax(cls, err, "HELLO: the token is not hex of at most %d bytes", AGENT_TOKEN_MAX);
