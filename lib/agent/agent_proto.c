@@ -154,7 +154,10 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 
 	if ((unsigned)act->verb >= TC_APP__COUNT)
 		return tc_err_set(err, TC_ERR_USAGE, "agent: APP: unknown action %d", (int)act->verb);
-	put(&l, "APP %" PRIu64 " %s", timeout_us, tc_app_verb_name(act->verb));
+	/* version 2: send_urgent, shutdown's direction, the socket options and
+	 * poll's words, as the case writes them */
+	put(&l, "APP %" PRIu64 " %s", timeout_us,
+	    act->verb == TC_APP_SEND && act->urgent ? "send_urgent" : tc_app_verb_name(act->verb));
 	switch (act->verb) {
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
@@ -170,6 +173,19 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 		break;
 	case TC_APP_RECV:
 		put(&l, " %" PRIu32, act->n);
+		break;
+	case TC_APP_SHUTDOWN:
+		if (act->shut != TC_SHUT_WR)
+			put(&l, " %s", act->shut == TC_SHUT_RD ? "rd" : "rdwr");
+		break;
+	case TC_APP_SETSOCKOPT:
+		put(&l, " %s %" PRId64, tc_sockopt_name(act->opt), act->optval);
+		break;
+	case TC_APP_GETSOCKOPT:
+		put(&l, " %s", tc_sockopt_name(act->opt));
+		break;
+	case TC_APP_POLL:
+		put(&l, " %s %" PRIu64, act->poll == TC_POLL_READABLE ? "readable" : "writable", act->within_us);
 		break;
 	default:
 		break;
@@ -479,10 +495,53 @@ static int parse_app(char **w, int nw, struct agent_req *r, enum agent_errclass 
 	for (int i = 0; i < TC_APP__COUNT; i++)
 		if (strcmp(w[2], tc_app_verb_name((enum tc_app_verb)i)) == 0)
 			verb = i;
+	if (strcmp(w[2], "send_urgent") == 0) {
+		verb = TC_APP_SEND;
+		act->urgent = true;
+	}
 	if (verb < 0)
 		return syntax(cls, err, "APP: unknown action '%s'", w[2]);
 	act->verb = (enum tc_app_verb)verb;
 	switch (act->verb) {
+	case TC_APP_SHUTDOWN:
+		if (nw == 3)
+			return 0;
+		if (strcmp(w[3], "wr") == 0)
+			act->shut = TC_SHUT_WR;
+		else if (strcmp(w[3], "rd") == 0)
+			act->shut = TC_SHUT_RD;
+		else if (strcmp(w[3], "rdwr") == 0)
+			act->shut = TC_SHUT_RDWR;
+		else
+			return syntax(cls, err, "APP: shutdown takes wr, rd or rdwr");
+		return 0;
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT: {
+		char name[32], extra;
+		long long val = 0;
+		int want = act->verb == TC_APP_SETSOCKOPT ? 2 : 1;
+
+		if (nw != 4 || (want == 2 ? sscanf(w[3], "%31s %lld %c", name, &val, &extra)
+					  : sscanf(w[3], "%31s %c", name, &extra)) != want ||
+		    tc_sockopt_parse(name, &act->opt) != 0)
+			return syntax(cls, err, "APP: %s takes %s", w[2],
+				      want == 2 ? "an option name and a value" : "an option name");
+		act->optval = val;
+		return 0;
+	}
+	case TC_APP_POLL: {
+		char what[16], extra;
+		unsigned long long within;
+
+		if (nw != 4 || sscanf(w[3], "%15s %llu %c", what, &within, &extra) != 2 ||
+		    (strcmp(what, "readable") && strcmp(what, "writable")))
+			return syntax(cls, err, "APP: poll takes readable|writable and the microseconds it may wait");
+		act->poll = what[0] == 'r' ? TC_POLL_READABLE : TC_POLL_WRITABLE;
+		act->has_within = true;
+		act->within_us = within;
+		act->within = (struct tc_dur){.unit = TC_DUR_ABS, .us = within};
+		return 0;
+	}
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
 		if (nw == 4 && (strchr(w[3], ' ') || parse_port(w[3], &act->port)))

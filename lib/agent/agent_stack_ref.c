@@ -292,6 +292,11 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 	case TC_APP_RECV:
 		return rs_recv(s, c, act->n, deadline_us, res, err);
 	case TC_APP_SHUTDOWN:
+		/* as on the ref target: RFC 9293 has no receive-side shutdown, so
+		 * rd changes nothing; wr and rdwr are its CLOSE of the sending side
+		 * (3.10.4) */
+		if (act->shut == TC_SHUT_RD)
+			return 0;
 		rc = refstack_shutdown(s->stack, c, now);
 		break;
 	case TC_APP_CLOSE:

@@ -64,6 +64,49 @@ static void test_app_round_trip(void **state)
 	assert_int_equal(r.act.port, 0);
 }
 
+/* Version 2's actions: each written as the case writes it, and back. */
+static void test_app_v2_round_trip(void **state)
+{
+	static const struct {
+		struct tc_app act;
+		const char *line;
+	} rows[] = {
+		{{.verb = TC_APP_SEND, .n = 3, .urgent = true}, "APP 7 send_urgent 3"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_RD}, "APP 7 shutdown rd"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_RDWR}, "APP 7 shutdown rdwr"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_WR}, "APP 7 shutdown"},
+		{{.verb = TC_APP_SETSOCKOPT, .opt = TC_SO_TCP_USER_TIMEOUT, .optval = 3000}, "APP 7 setsockopt TCP_USER_TIMEOUT 3000"},
+		{{.verb = TC_APP_SETSOCKOPT, .opt = TC_SO_LINGER, .optval = 0}, "APP 7 setsockopt SO_LINGER 0"},
+		{{.verb = TC_APP_GETSOCKOPT, .opt = TC_SO_TCP_MAXSEG}, "APP 7 getsockopt TCP_MAXSEG"},
+		{{.verb = TC_APP_POLL, .poll = TC_POLL_WRITABLE, .within_us = 200000}, "APP 7 poll writable 200000"},
+	};
+	struct agent_req r;
+	enum agent_errclass cls;
+	struct tc_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct tc_app *a = &rows[i].act;
+
+		assert_true(agent_fmt_app(line, sizeof(line), a, 7, &err) > 0);
+		strip_nl();
+		assert_string_equal(line, rows[i].line);
+		assert_int_equal(agent_parse_req(line, &r, &cls, &err), 0);
+		assert_int_equal(r.act.verb, a->verb);
+		assert_int_equal(r.act.urgent, a->urgent);
+		assert_int_equal(r.act.n, a->n);
+		assert_int_equal(r.act.shut, a->shut);
+		assert_int_equal(r.act.opt, a->opt);
+		assert_int_equal(r.act.optval, a->optval);
+		assert_int_equal(r.act.poll, a->poll);
+		assert_int_equal(r.act.within_us, a->within_us);
+	}
+	assert_int_equal(agent_parse_req("APP 7 setsockopt SO_NONSENSE 1", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 getsockopt", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 poll sideways 5", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 shutdown up", &r, &cls, &err), -1);
+}
+
 static void test_bad_requests(void **state)
 {
 	static const char *const bad[] = {
@@ -517,6 +560,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_app_round_trip),
+		cmocka_unit_test(test_app_v2_round_trip),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_case_begin_round_trip),
 		cmocka_unit_test(test_case_begin_v2_round_trip),
