@@ -306,7 +306,7 @@ for fam in 4 6; do
 		say "IPv$fam with the agent, the whole suite ($jobs jobs, ${secs}s): $last"
 	fi
 	# the skips, grouped by their reason
-	grep '^SKIP' "$tmp/agent$fam.out" | sed "s/^SKIP .*\\] *[^(]*(/(/" | cut -c1-110 | sort | uniq -c | sort -rn |
+	grep '^SKIP' "$tmp/agent$fam.out" | sed "s/^SKIP  [^ ]* \\[v[46]\\]  //" | cut -c1-110 | sort | uniq -c | sort -rn |
 		sed 's/^/remote:   skipped: /'
 done
 # The host as the kernel comes (timestamps, SACK, window scaling on): the

@@ -719,8 +719,9 @@ fail:
 }
 
 /* The far host keeps nothing of ours after a case: an RST at the last
- * acknowledgment it sent, which is its RCV.NXT (RFC 9293 3.10.7.4). Only
- * when it sent anything but a reset. */
+ * acknowledgment it sent (not counting its resets), which is its RCV.NXT
+ * (RFC 9293 3.10.7.4). An RST to a connection already gone is dropped
+ * there without an answer (3.10.7.1). */
 static int reset_leftover(struct target_remote *t, struct tc_err *err)
 {
 	struct remote_run *run = t->run;
@@ -735,7 +736,12 @@ static int reset_leftover(struct target_remote *t, struct tc_err *err)
 			continue;
 		if (s.sport != t->port || s.dport != t->peer_port)
 			continue;
-		if (!(s.flags & SEG_RST) && (s.flags & SEG_ACK)) {
+		/* an RST of the far host need not have ended the connection (an
+		 * unacceptable ACK in SYN-RECEIVED is answered with one, and the
+		 * connection stays, 9293 3.10.7.4): look further back */
+		if (s.flags & SEG_RST)
+			continue;
+		if (s.flags & SEG_ACK) {
 			last = s;
 			have = true;
 		}
