@@ -14,6 +14,9 @@
 #     stops answering;
 #   - after SIGINT, SIGTERM and SIGKILL of a run no nftables table of ours
 #     is left in the prober namespace;
+#   - refused before any case: a wrong token (the agent says AUTH), an agent
+#     outside --allow, --agent without --token-file, --jobs 2 without an
+#     agent;
 #   - with `tcpconform agent --stack linux` in the host namespace (token
 #     file 0600 in the test's own folder), the WHOLE suite on IPv4 and on
 #     IPv6, several workers at once: 0 failed, passed > 0, every skip with
@@ -296,6 +299,29 @@ agent_run() {
 skips_reasoned() { # $1: log
 	grep '^SKIP' "$1" | grep -v -E '^SKIP .*\[v[46]\] .*\(.{8,}' | head -3
 }
+# refused before any case: a wrong token, an agent outside --allow, and
+# without an agent more than one worker
+head -c 32 /dev/urandom >"$tmp/other"
+chmod 600 "$tmp/other"
+start_agent "$A4:7000"
+refused_agent() { # $1: what, $2: exit status wanted, $3: text wanted; rest: options
+	what=$1 want=$2 text=$3
+	shift 3
+	inp "$prog" run --target "remote:$A4:8080" --allow 198.51.100.0/24 --stack linux --family 4 "$@" \
+		cases/handshake/passive-open.yaml >"$tmp/refa.out" 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ] || ! grep -q "$text" "$tmp/refa.out" || grep -q '^PASS\|^FAIL' "$tmp/refa.out"; then
+		fail "$what: exit $rc, want $want and '$text' before any case: $(cat "$tmp/refa.out")"
+	else
+		say "refused ($what): $(grep -m1 tcpconform: "$tmp/refa.out" | cut -c1-150)"
+	fi
+}
+refused_agent "a wrong token" 1 "AUTH wrong token" --agent "$A4:7000" --token-file "$tmp/other"
+refused_agent "an agent outside --allow" 2 "outside every --allow" --agent 203.0.113.5:7000 --token-file "$tmp/token"
+refused_agent "--agent without --token-file" 2 "go together" --agent "$A4:7000"
+refused_agent "--jobs 2 without an agent" 2 "without an agent one case at a time" --jobs 2 cases/rst/closed-port-syn.yaml
+stop_agent
+
 for fam in 4 6; do
 	agent_run $fam "$tmp/agent$fam.out" $suite
 	noreason=$(skips_reasoned "$tmp/agent$fam.out")
