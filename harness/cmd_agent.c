@@ -1,8 +1,16 @@
 /* `tcpconform agent`: runs on the far host (or in the ref-net target's
  * namespace), performs a case's application actions and reports exact
- * states over a control connection (docs/agent-protocol.md). One client at
- * a time; others are told BUSY. It listens only where --listen says: there
- * is no default address. */
+ * states over a control connection (docs/agent-protocol.md). It listens
+ * only where --listen says: there is no default address.
+ *
+ * --stack linux serves up to AGENT_MAX_SESSIONS clients at once (a harness
+ * running cases in parallel opens one connection per worker): each
+ * connection gets a process of its own, forked at accept, with a stack of
+ * its own (its own sock_diag socket, its own application helper per case),
+ * so sessions share nothing but the kernel under test. Such a process dies
+ * with the agent (PR_SET_PDEATHSIG) and is reaped by its PID. --stack ref
+ * drives one reference stack on one packet socket: one client at a time,
+ * others are told BUSY. */
 #include "cmd_agent.h"
 
 #include <errno.h>
@@ -12,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/agent/agent_proto.h"
@@ -27,7 +39,8 @@ void agent_usage(FILE *out)
 		"\n"
 		"Runs on the host of the stack under test: performs the cases' application\n"
 		"actions and reports exact states to a harness over a control connection\n"
-		"(docs/agent-protocol.md), one client at a time.\n"
+		"(docs/agent-protocol.md). --stack linux serves up to 64 clients at once,\n"
+		"each in a process of its own; --stack ref one at a time.\n"
 		"\n"
 		"options:\n"
 		"      --listen ADDR:PORT   where to accept the control connection: a numeric\n"
@@ -218,7 +231,7 @@ static int listen_on(const char *hostport)
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 4) < 0) {
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
 		fprintf(stderr, "tcpconform agent: --listen %s: %s\n", hostport, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -241,6 +254,120 @@ static struct agent_stack *make_stack(struct agent_opts *o, struct tc_err *err)
 	return agent_stack_ref_new(&o->ref, err);
 }
 
+/* At most this many --stack linux sessions at once; the next is BUSY. */
+#define AGENT_MAX_SESSIONS 64
+
+struct sessions {
+	pid_t pid[AGENT_MAX_SESSIONS];
+	unsigned n;
+};
+
+/* Reaps the session processes that ended, by their PIDs. */
+static void reap_sessions(struct sessions *ss, bool block)
+{
+	for (unsigned i = 0; i < ss->n;) {
+		int st;
+		pid_t r = waitpid(ss->pid[i], &st, block ? 0 : WNOHANG);
+
+		if (r == ss->pid[i] || (r < 0 && errno == ECHILD)) {
+			ss->pid[i] = ss->pid[--ss->n];
+			continue;
+		}
+		i++;
+	}
+}
+
+static void refuse_busy(int fd)
+{
+	char line[128];
+	int len = agent_fmt_err(line, sizeof(line), AGENT_ERR_BUSY, "the agent serves as many clients as it can");
+
+	if (len > 0)
+		(void)!send(fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* One client's session in a process of its own, with a stack of its own. */
+static int serve_forked(struct agent_opts *o, struct agent_session_conf sc, int fd, int lfd, pid_t parent,
+			struct sessions *ss)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "tcpconform agent: fork: %s\n", strerror(errno));
+		refuse_busy(fd);
+		return 0;
+	}
+	if (pid > 0) {
+		ss->pid[ss->n++] = pid;
+		return 0;
+	}
+	/* the session process: gone with the agent */
+	struct tc_err err = {0};
+	enum agent_session_end how;
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	close(lfd);
+	sc.stack = make_stack(o, &err);
+	if (!sc.stack) {
+		char line[AGENT_LINE_MAX];
+		int len = agent_fmt_err(line, sizeof(line), AGENT_ERR_INTERNAL, err.msg);
+
+		fprintf(stderr, "tcpconform agent: --stack %s: %s\n", o->stack, err.msg);
+		if (len > 0)
+			(void)!send(fd, line, (size_t)len, MSG_NOSIGNAL);
+		_exit(3);
+	}
+	sc.fd = fd;
+	sc.listen_fd = -1;
+	rc = agent_session_serve(&sc, &how, &err);
+	if (rc != 0)
+		fprintf(stderr, "tcpconform agent: %s\n", err.msg);
+	else if (how == AGENT_END_REFUSED)
+		fprintf(stderr, "tcpconform agent: a client was refused (wrong token, version or no HELLO)\n");
+	agent_stack_free(sc.stack);
+	close(fd);
+	_exit(rc ? 3 : 0);
+}
+
+static int serve_linux(struct agent_opts *o, struct agent_session_conf sc, int lfd)
+{
+	struct sessions ss = {.n = 0};
+	pid_t self = getpid();
+
+	for (;;) {
+		/* wake now and then to reap the sessions that ended */
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
+		int n = poll(&p, 1, 1000), fd;
+
+		reap_sessions(&ss, false);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "tcpconform agent: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (n <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "tcpconform agent: accept: %s\n", strerror(errno));
+			break;
+		}
+		if (ss.n == AGENT_MAX_SESSIONS)
+			refuse_busy(fd);
+		else
+			serve_forked(o, sc, fd, lfd, self, &ss);
+		close(fd);
+	}
+	for (unsigned i = 0; i < ss.n; i++)
+		kill(ss.pid[i], SIGTERM);
+	reap_sessions(&ss, true);
+	return 3;
+}
+
 int cmd_agent(int argc, char **argv)
 {
 	struct agent_opts o;
@@ -258,6 +385,8 @@ int cmd_agent(int argc, char **argv)
 		fprintf(stderr, "tcpconform agent: %s\n", err.msg);
 		return 2;
 	}
+	/* made here even when each session makes its own: a stack that
+	 * cannot start stops the agent before it listens */
 	stack = make_stack(&o, &err);
 	if (!stack) {
 		fprintf(stderr, "tcpconform agent: --stack %s: %s\n", o.stack, err.msg);
@@ -282,6 +411,13 @@ int cmd_agent(int argc, char **argv)
 		return lfd == -2 ? 2 : 3;
 	}
 	fprintf(stderr, "tcpconform agent: stack %s, listening on %s\n", o.stack, o.listen);
+	if (strcmp(o.stack, "linux") == 0) {
+		agent_stack_free(stack);
+		sc.stack = NULL;
+		rc = serve_linux(&o, sc, lfd);
+		close(lfd);
+		return rc;
+	}
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 

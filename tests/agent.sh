@@ -63,8 +63,28 @@ out=$("$prog" agent --token-file "$tmp/token" 2>&1)
 [ $? -eq 2 ] || fail "an agent without --listen started: $out"
 
 start_agent
-# the whole exchange: listen, accept, recv, send, close, state reads
-"$drive" session 127.0.0.1:7000 "$tmp/token" || fail "the session failed"
+# several clients at once: one holds an authenticated session open while
+# the whole exchange (listen, accept, recv, send, close, state reads) runs
+# on a second; an agent serving one at a time would tell the second BUSY
+/usr/bin/python3 - "$tmp/token" >"$tmp/holder.out" 2>&1 <<'HOLD' &
+import socket, sys, time
+tok = open(sys.argv[1], 'rb').read().hex()
+s = socket.create_connection(('127.0.0.1', 7000), timeout=5)
+s.sendall(('HELLO 2 %s\n' % tok).encode())
+print(s.recv(200).decode().strip(), flush=True)
+time.sleep(3)
+s.sendall(b'STATE\n')
+print(s.recv(200).decode().strip(), flush=True)
+s.sendall(b'BYE\n')
+print(s.recv(200).decode().strip(), flush=True)
+HOLD
+holder=$!
+sleep 0.5
+"$drive" session 127.0.0.1:7000 "$tmp/token" || fail "the session failed (with another client connected)"
+wait "$holder"
+grep -q "^OK 2 stack=linux transitions=no$" "$tmp/holder.out" && grep -q "^ERR ORDER" "$tmp/holder.out" &&
+	grep -q "^OK bye$" "$tmp/holder.out" || fail "the first client's session: $(cat "$tmp/holder.out")"
+echo "agent: two clients at once, each its own session: $(tr '\n' ';' <"$tmp/holder.out")"
 # a wrong token gets an error and nothing else; the agent serves the next client
 out=$("$drive" hello 127.0.0.1:7000 "$tmp/other" 2>&1) && fail "a wrong token was accepted"
 echo "$out" | grep -q "AUTH wrong token" || fail "wrong token: $out"

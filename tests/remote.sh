@@ -14,8 +14,19 @@
 #     stops answering;
 #   - after SIGINT, SIGTERM and SIGKILL of a run no nftables table of ours
 #     is left in the prober namespace;
-#   - at the end (trap, every exit path) no namespace or veth of ours is left.
+#   - refused before any case: a wrong token (the agent says AUTH), an agent
+#     outside --allow, --agent without --token-file, --jobs 2 without an
+#     agent;
+#   - with `tcpconform agent --stack linux` in the host namespace (token
+#     file 0600 in the test's own folder), the WHOLE suite on IPv4 and on
+#     IPv6, several workers at once: 0 failed, passed > 0, every skip with
+#     its reason; then the host's TCP set to the kernel's defaults and the
+#     `profile: default` cases (skipped on the pinned host) run there;
+#   - at the end (trap, every exit path) no agent, namespace or veth of
+#     ours is left.
 #   tests/remote.sh [BUILD_DIR]
+# REMOTE_SUITE (default cases/) and REMOTE_JOBS (default 8) change what
+# the agent's runs take, REMOTE_AGENT_ONLY=1 runs only them: for debugging.
 set -u
 build=${1:-build}
 prog="$build/tcpconform"
@@ -33,7 +44,9 @@ why=$(unshare -n true 2>&1) || skip "cannot create a network namespace: ${why##*
 why=$(unshare -n nft add table inet tcpconform_probe 2>&1) || skip "nftables does not work in a namespace: $why"
 
 host_pid=""
+agent_pid=""
 cleanup() {
+	[ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null
 	[ -z "$host_pid" ] || kill "$host_pid" 2>/dev/null
 	ip netns del "$P" 2>/dev/null
 	ip netns del "$H" 2>/dev/null
@@ -88,6 +101,7 @@ subset=$(grep -l -E '^requires: .*(open|closed)-port' cases/*/*.yaml)
 nsubset=$(echo "$subset" | wc -l)
 [ "$nsubset" -ge 10 ] || fail "only $nsubset cases are marked open-port or closed-port"
 
+if [ -z "${REMOTE_AGENT_ONLY:-}" ]; then
 # ---- the subset on both families ----
 passed=0
 for fam in 4 6; do
@@ -231,6 +245,124 @@ for sig in INT TERM KILL; do
 	fi
 done
 
+fi # REMOTE_AGENT_ONLY
+
+# ---- with the agent: the whole suite ----
+# the silent-host check took the host's veth down, and its IPv6 address
+# with it (keep_addr_on_down 0)
+ip -n "$H" addr replace "$A6/64" dev "$VH" nodad
+i=0
+until inh ip -6 addr show dev "$VH" | grep -q "$A6" && [ "$(ip -n "$H" -o link show "$VH" | grep -c LOWER_UP)" = 1 ] || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+suite=${REMOTE_SUITE:-cases/}
+jobs=${REMOTE_JOBS:-8}
+head -c 32 /dev/urandom >"$tmp/token"
+chmod 600 "$tmp/token"
+# `ip netns exec` runs the agent in a child: the shell inside tells the
+# agent's own PID, which is what is ended afterwards
+start_agent() { # $1: where it listens
+	rm -f "$tmp/agent.pid"
+	: >"$tmp/agent.err"
+	inh sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$tmp/agent.pid" "$prog" agent --listen "$1" \
+		--token-file "$tmp/token" --stack linux 2>>"$tmp/agent.err" &
+	i=0
+	while ! grep -q listening "$tmp/agent.err" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	agent_pid=$(cat "$tmp/agent.pid" 2>/dev/null)
+	grep -q listening "$tmp/agent.err" || { fail "the agent did not start: $(cat "$tmp/agent.err")"; exit 1; }
+}
+stop_agent() {
+	[ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null
+	i=0
+	while [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	agent_pid=""
+}
+# $1: family, $2: log, rest: cases. Sets p f k (passed failed skipped).
+agent_run() {
+	fam=$1 log=$2
+	shift 2
+	if [ "$fam" = 4 ]; then t="remote:$A4:8080" allow=198.51.100.0/24 ag="$A4:7000"
+	else t="remote:[$A6]:8080" allow=2001:db8::/32 ag="[$A6]:7000"; fi
+	start_agent "$ag"
+	t0=$(date +%s)
+	inp "$prog" run --target "$t" --allow "$allow" --agent "$ag" --token-file "$tmp/token" --stack linux \
+		--closed-port 8081 --family "$fam" --jobs "$jobs" --rate 1000 --max-connections 5000 "$@" >"$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - t0))
+	stop_agent
+	last=$(tail -1 "$log")
+	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1/p')
+	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\2/p')
+	k=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\3/p')
+}
+# every SKIP line says why: "SKIP name [vN] (...): reason" or with a reason after it
+skips_reasoned() { # $1: log
+	grep '^SKIP' "$1" | grep -v -E '^SKIP .*\[v[46]\] .*\(.{8,}' | head -3
+}
+# refused before any case: a wrong token, an agent outside --allow, and
+# without an agent more than one worker
+head -c 32 /dev/urandom >"$tmp/other"
+chmod 600 "$tmp/other"
+start_agent "$A4:7000"
+refused_agent() { # $1: what, $2: exit status wanted, $3: text wanted; rest: options
+	what=$1 want=$2 text=$3
+	shift 3
+	inp "$prog" run --target "remote:$A4:8080" --allow 198.51.100.0/24 --stack linux --family 4 "$@" \
+		cases/handshake/passive-open.yaml >"$tmp/refa.out" 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ] || ! grep -q "$text" "$tmp/refa.out" || grep -q '^PASS\|^FAIL' "$tmp/refa.out"; then
+		fail "$what: exit $rc, want $want and '$text' before any case: $(cat "$tmp/refa.out")"
+	else
+		say "refused ($what): $(grep -m1 tcpconform: "$tmp/refa.out" | cut -c1-150)"
+	fi
+}
+refused_agent "a wrong token" 1 "AUTH wrong token" --agent "$A4:7000" --token-file "$tmp/other"
+refused_agent "an agent outside --allow" 2 "outside every --allow" --agent 203.0.113.5:7000 --token-file "$tmp/token"
+refused_agent "--agent without --token-file" 2 "go together" --agent "$A4:7000"
+refused_agent "--jobs 2 without an agent" 2 "without an agent one case at a time" --jobs 2 cases/rst/closed-port-syn.yaml
+stop_agent
+
+for fam in 4 6; do
+	agent_run $fam "$tmp/agent$fam.out" $suite
+	noreason=$(skips_reasoned "$tmp/agent$fam.out")
+	if [ "$rc" != 0 ] || [ "${f:-x}" != 0 ] || [ "${p:-0}" -lt 1 ] || [ -n "$noreason" ]; then
+		fail "IPv$fam, the suite with the agent: exit $rc, '$last'${noreason:+, skips without a reason: $noreason}; output:"
+		grep -v '^PASS' "$tmp/agent$fam.out"
+	else
+		say "IPv$fam with the agent, the whole suite ($jobs jobs, ${secs}s): $last"
+	fi
+	# the skips, grouped by their reason
+	grep '^SKIP' "$tmp/agent$fam.out" | sed "s/^SKIP  [^ ]* \\[v[46]\\]  //" | cut -c1-110 | sort | uniq -c | sort -rn |
+		sed 's/^/remote:   skipped: /'
+done
+# The host as the kernel comes (timestamps, SACK, window scaling on): the
+# cases written for `profile: default` run there, those for minimal are
+# skipped by the agent (the host is not minimal), with the reason.
+defaults=$(grep -l -E '^profile: default' $(find $suite -name '*.yaml' | sort) 2>/dev/null)
+if [ -n "$defaults" ]; then
+	for kv in tcp_timestamps=1 tcp_sack=1 tcp_window_scaling=1 tcp_ecn=2; do
+		inh sysctl -qw "net.ipv4.$kv" || fail "sysctl $kv"
+	done
+	# few cases, some of them bound the TSval to 100 ms of the first: two
+	# workers, so a loaded machine does not stretch the agent's round trips
+	main_jobs=$jobs
+	jobs=2
+	for fam in 4 6; do
+		agent_run $fam "$tmp/agentdef$fam.out" $defaults
+		noreason=$(skips_reasoned "$tmp/agentdef$fam.out")
+		if [ "$rc" != 0 ] || [ "${f:-x}" != 0 ] || [ "${p:-0}" -lt 1 ] || [ -n "$noreason" ]; then
+			fail "IPv$fam, the profile: default cases on a default host: exit $rc, '$last'; output:"
+			grep -v '^PASS' "$tmp/agentdef$fam.out"
+		else
+			say "IPv$fam with the agent, the profile: default cases on a host at the kernel's defaults ($jobs jobs, ${secs}s): $last"
+		fi
+	done
+	jobs=$main_jobs
+	for kv in tcp_timestamps=0 tcp_sack=0 tcp_window_scaling=0 tcp_ecn=0; do
+		inh sysctl -qw "net.ipv4.$kv"
+	done
+fi
+
 # ---- nothing of ours left after the test ----
 kill "$host_pid" 2>/dev/null
 wait "$host_pid" 2>/dev/null
@@ -238,6 +370,9 @@ host_pid=""
 ip netns del "$P"
 ip netns del "$H"
 left=$(ip netns list | grep -c "tcrt$$")
+if pgrep -f "$tmp/token" >/dev/null 2>&1; then
+	fail "an agent of ours is left: $(pgrep -a -f "$tmp/token")"
+fi
 vleft=$(ip -o link show 2>/dev/null | grep -c "tcrt$$")
 if [ "$left" != 0 ] || [ "$vleft" != 0 ]; then
 	fail "left behind: $left namespaces, $vleft veths"

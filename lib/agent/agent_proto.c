@@ -109,6 +109,17 @@ static void put_conf(struct line *l, const struct tc_case_conf *cc, const struct
 		put(l, " challenge_ack_limit=%" PRIu32, cc->challenge_ack_limit);
 	if (cc->fields & TC_C_TIME_WAIT_REOPEN)
 		put(l, " time_wait_reopen=%d", cc->time_wait_reopen ? 1 : 0);
+	/* version 2 */
+	if (cc->fields & TC_C_NAGLE)
+		put(l, " nagle=%s", cc->nagle ? "on" : "off");
+	if (cc->fields & TC_C_DELAYED_ACK)
+		put(l, " delayed_ack=%s", cc->delayed_ack ? "on" : "off");
+	if (cc->fields & TC_C_KEEPALIVE) {
+		if (cc->keepalive_mode == TC_KEEPALIVE_AFTER)
+			put(l, " keepalive=%" PRIu64, tc_dur_us(&cc->keepalive, prof));
+		else
+			put(l, " keepalive=%s", cc->keepalive_mode == TC_KEEPALIVE_DEFAULT ? "on" : "off");
+	}
 }
 
 int agent_fmt_case_begin(char *buf, size_t cap, const struct agent_case *c, const struct tc_profile *prof,
@@ -125,6 +136,8 @@ int agent_fmt_case_begin(char *buf, size_t cap, const struct agent_case *c, cons
 	    (unsigned)c->peer_port);
 	if (c->has_local)
 		put(&l, " local=%s", seg_addr_format(&c->local, a, sizeof(a)));
+	if (c->profile != TC_SP_UNSET)
+		put(&l, " profile=%s", tc_stack_profile_name(c->profile));
 	put_conf(&l, &c->conf, prof);
 	return finish(&l, err);
 }
@@ -149,7 +162,10 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 
 	if ((unsigned)act->verb >= TC_APP__COUNT)
 		return tc_err_set(err, TC_ERR_USAGE, "agent: APP: unknown action %d", (int)act->verb);
-	put(&l, "APP %" PRIu64 " %s", timeout_us, tc_app_verb_name(act->verb));
+	/* version 2: send_urgent, shutdown's direction, the socket options and
+	 * poll's words, as the case writes them */
+	put(&l, "APP %" PRIu64 " %s", timeout_us,
+	    act->verb == TC_APP_SEND && act->urgent ? "send_urgent" : tc_app_verb_name(act->verb));
 	switch (act->verb) {
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
@@ -165,6 +181,19 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 		break;
 	case TC_APP_RECV:
 		put(&l, " %" PRIu32, act->n);
+		break;
+	case TC_APP_SHUTDOWN:
+		if (act->shut != TC_SHUT_WR)
+			put(&l, " %s", act->shut == TC_SHUT_RD ? "rd" : "rdwr");
+		break;
+	case TC_APP_SETSOCKOPT:
+		put(&l, " %s %" PRId64, tc_sockopt_name(act->opt), act->optval);
+		break;
+	case TC_APP_GETSOCKOPT:
+		put(&l, " %s", tc_sockopt_name(act->opt));
+		break;
+	case TC_APP_POLL:
+		put(&l, " %s %" PRIu64, act->poll == TC_POLL_READABLE ? "readable" : "writable", act->within_us);
 		break;
 	default:
 		break;
@@ -354,6 +383,43 @@ static int parse_conf_word(const char *w, struct agent_case *c, struct tc_err *e
 		c->has_local = true;
 		return 0;
 	}
+	if (strcmp(key, "profile") == 0) {
+		if (strcmp(eq + 1, "minimal") == 0)
+			c->profile = TC_SP_MINIMAL;
+		else if (strcmp(eq + 1, "default") == 0)
+			c->profile = TC_SP_DEFAULT;
+		else
+			return syntax(cls, err, "CASE-BEGIN: profile=%s (want minimal or default)", eq + 1);
+		return 0;
+	}
+	if (strcmp(key, "nagle") == 0 || strcmp(key, "delayed_ack") == 0) {
+		bool on = strcmp(eq + 1, "on") == 0;
+
+		if (!on && strcmp(eq + 1, "off") != 0)
+			return syntax(cls, err, "CASE-BEGIN: %s=%s (want on or off)", key, eq + 1);
+		if (key[0] == 'n') {
+			cc->nagle = on;
+			cc->fields |= TC_C_NAGLE;
+		} else {
+			cc->delayed_ack = on;
+			cc->fields |= TC_C_DELAYED_ACK;
+		}
+		return 0;
+	}
+	if (strcmp(key, "keepalive") == 0) {
+		if (strcmp(eq + 1, "on") == 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_DEFAULT;
+		} else if (strcmp(eq + 1, "off") == 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_OFF;
+		} else if (parse_u64(eq + 1, UINT64_MAX, &v) == 0 && v > 0) {
+			cc->keepalive_mode = TC_KEEPALIVE_AFTER;
+			cc->keepalive = (struct tc_dur){.unit = TC_DUR_ABS, .us = v};
+		} else {
+			return syntax(cls, err, "CASE-BEGIN: keepalive=%s (want off, on or microseconds above 0)", eq + 1);
+		}
+		cc->fields |= TC_C_KEEPALIVE;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 		if (strcmp(key, durs[i].key) != 0)
 			continue;
@@ -448,10 +514,53 @@ static int parse_app(char **w, int nw, struct agent_req *r, enum agent_errclass 
 	for (int i = 0; i < TC_APP__COUNT; i++)
 		if (strcmp(w[2], tc_app_verb_name((enum tc_app_verb)i)) == 0)
 			verb = i;
+	if (strcmp(w[2], "send_urgent") == 0) {
+		verb = TC_APP_SEND;
+		act->urgent = true;
+	}
 	if (verb < 0)
 		return syntax(cls, err, "APP: unknown action '%s'", w[2]);
 	act->verb = (enum tc_app_verb)verb;
 	switch (act->verb) {
+	case TC_APP_SHUTDOWN:
+		if (nw == 3)
+			return 0;
+		if (strcmp(w[3], "wr") == 0)
+			act->shut = TC_SHUT_WR;
+		else if (strcmp(w[3], "rd") == 0)
+			act->shut = TC_SHUT_RD;
+		else if (strcmp(w[3], "rdwr") == 0)
+			act->shut = TC_SHUT_RDWR;
+		else
+			return syntax(cls, err, "APP: shutdown takes wr, rd or rdwr");
+		return 0;
+	case TC_APP_SETSOCKOPT:
+	case TC_APP_GETSOCKOPT: {
+		char name[32], extra;
+		long long val = 0;
+		int want = act->verb == TC_APP_SETSOCKOPT ? 2 : 1;
+
+		if (nw != 4 || (want == 2 ? sscanf(w[3], "%31s %lld %c", name, &val, &extra)
+					  : sscanf(w[3], "%31s %c", name, &extra)) != want ||
+		    tc_sockopt_parse(name, &act->opt) != 0)
+			return syntax(cls, err, "APP: %s takes %s", w[2],
+				      want == 2 ? "an option name and a value" : "an option name");
+		act->optval = val;
+		return 0;
+	}
+	case TC_APP_POLL: {
+		char what[16], extra;
+		unsigned long long within;
+
+		if (nw != 4 || sscanf(w[3], "%15s %llu %c", what, &within, &extra) != 2 ||
+		    (strcmp(what, "readable") && strcmp(what, "writable")))
+			return syntax(cls, err, "APP: poll takes readable|writable and the microseconds it may wait");
+		act->poll = what[0] == 'r' ? TC_POLL_READABLE : TC_POLL_WRITABLE;
+		act->has_within = true;
+		act->within_us = within;
+		act->within = (struct tc_dur){.unit = TC_DUR_ABS, .us = within};
+		return 0;
+	}
 	case TC_APP_LISTEN:
 	case TC_APP_CLOSE_LISTENER:
 		if (nw == 4 && (strchr(w[3], ' ') || parse_port(w[3], &act->port)))
@@ -510,10 +619,10 @@ int agent_parse_req(const char *text, struct agent_req *r, enum agent_errclass *
 		if (parse_u64(w[1], UINT32_MAX, &v))
 			return syntax(cls, err, "HELLO: version '%s' is not a number", w[1]);
 		r->version = (unsigned)v;
-		if (r->version != AGENT_PROTO_VERSION) {
+		if (r->version < AGENT_PROTO_MIN_VERSION || r->version > AGENT_PROTO_VERSION) {
 			*cls = AGENT_ERR_VERSION;
-			return tc_err_set(err, TC_ERR_USAGE, "this agent speaks version %d, not %u", AGENT_PROTO_VERSION,
-					  r->version);
+			return tc_err_set(err, TC_ERR_USAGE, "this agent speaks versions %d to %d, not %u",
+					  AGENT_PROTO_MIN_VERSION, AGENT_PROTO_VERSION, r->version);
 		}
 		if (parse_hex(w[2], r->token, sizeof(r->token), &r->token_len))
 			return syntax(cls, err, "HELLO: the token is not hex of at most %d bytes", AGENT_TOKEN_MAX);

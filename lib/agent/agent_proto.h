@@ -20,7 +20,12 @@
 #include "../err/tc_err.h"
 #include "../seg/seg.h"
 
-#define AGENT_PROTO_VERSION 1
+/* Version 2 added CASE-BEGIN's profile=, nagle=, delayed_ack= and
+ * keepalive=; a version 1 client never sends them, so an agent speaks
+ * both (AGENT_PROTO_MIN_VERSION up to AGENT_PROTO_VERSION) and answers in
+ * the client's. */
+#define AGENT_PROTO_VERSION 2
+#define AGENT_PROTO_MIN_VERSION 1
 #define AGENT_LINE_MAX 8192
 /* A token file holds between these many bytes (the bytes are the token). */
 #define AGENT_TOKEN_MIN 16
@@ -52,6 +57,8 @@ struct agent_case {
 	struct seg_addr local;
 	/* The case's config: durations are TC_DUR_ABS on the wire. */
 	struct tc_case_conf conf;
+	/* The case's `profile:` (profile=); TC_SP_UNSET: not said (version 1). */
+	enum tc_stack_profile profile;
 };
 
 struct agent_req {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -87,20 +88,113 @@ static int route_source(int family, const struct seg_addr *peer, uint16_t peer_p
 	return 0;
 }
 
+/* A sysctl of the namespace the agent runs in, as a number. */
+static int sysctl_read(const char *name, long *out, struct tc_err *err)
+{
+	char path[128], buf[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return tc_err_set(err, TC_ERR_SYSTEM, "%s: %s", path, strerror(errno));
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%ld", out) != 1) {
+		fclose(f);
+		return tc_err_set(err, TC_ERR_SYSTEM, "%s: not a number", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* What this host must have for the case. The agent never changes the
+ * host's TCP settings (they are the host's, not the agent's): it checks
+ * them, and a case whose profile or config the host does not have is
+ * UNSUPPORTED, with the setting that differs, rather than run against
+ * values it did not ask for. The values are the linux target's
+ * (docs/targets.md, "linux"): `minimal` pins timestamps, SACK, window
+ * scaling and ECN off; `default` is the kernel's own configuration, which
+ * offers the first three; both have the kernel's retry counts and FIN
+ * timeout unless the case pins syn_retries or retries. */
+struct host_want {
+	const char *name;
+	long want; /* -1: any but 0 */
+	const char *why;
+};
+
+static int host_check(const struct host_want *w, size_t n, struct tc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		long v;
+
+		if (sysctl_read(w[i].name, &v, err))
+			return -1;
+		if (w[i].want < 0 ? v != 0 : v == w[i].want)
+			continue;
+		if (w[i].want < 0)
+			return tc_err_set(err, TC_ERR_UNSUPPORTED,
+					  "this host's TCP is not as the case needs (%s): net.ipv4.%s is 0 (want it on); "
+					  "the agent does not change the host's settings",
+					  w[i].why, w[i].name);
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "this host's TCP is not as the case needs (%s): net.ipv4.%s is %ld (want %ld); "
+				  "the agent does not change the host's settings",
+				  w[i].why, w[i].name, v, w[i].want);
+	}
+	return 0;
+}
+
+static int check_host(const struct agent_case *c, struct tc_err *err)
+{
+	const struct tc_case_conf *cc = &c->conf;
+	long syn = cc->fields & TC_C_SYN_RETRIES ? (long)cc->syn_retries : 6;
+	const char *synwhy = cc->fields & TC_C_SYN_RETRIES ? "config syn_retries" : "the kernel's SYN retries";
+	const char *retwhy = cc->fields & TC_C_RETRIES ? "config retries" : "the kernel's retries";
+	const struct host_want common[] = {
+		{"tcp_syn_retries", syn, synwhy},
+		{"tcp_synack_retries", cc->fields & TC_C_SYN_RETRIES ? syn : 5, synwhy},
+		{"tcp_retries2", cc->fields & TC_C_RETRIES ? (long)cc->retries : 15, retwhy},
+		{"tcp_fin_timeout", 60, "the kernel's FIN-WAIT-2 timeout"},
+	};
+	const struct host_want minimal[] = {
+		{"tcp_timestamps", 0, "profile minimal"},
+		{"tcp_sack", 0, "profile minimal"},
+		{"tcp_window_scaling", 0, "profile minimal"},
+		{"tcp_ecn", 0, "profile minimal"},
+	};
+	const struct host_want dflt[] = {
+		{"tcp_timestamps", -1, "profile default"},
+		{"tcp_sack", -1, "profile default"},
+		{"tcp_window_scaling", -1, "profile default"},
+	};
+
+	if (c->profile == TC_SP_MINIMAL && host_check(minimal, sizeof(minimal) / sizeof(minimal[0]), err))
+		return -1;
+	if (c->profile == TC_SP_DEFAULT && host_check(dflt, sizeof(dflt) / sizeof(dflt[0]), err))
+		return -1;
+	return host_check(common, sizeof(common) / sizeof(common[0]), err);
+}
+
 /* Linux's timing is the kernel's: a case that pins anything else cannot
- * run here, and says so rather than run against values it did not ask for.
- * Sysctls are the host's, not the agent's to change. */
+ * run here, and says so rather than run against values it did not ask for. */
 static int check_conf(const struct tc_case_conf *cc, struct tc_err *err)
 {
-	unsigned other = cc->fields & ~(unsigned)(TC_C_MSS | TC_C_MSL | TC_C_RTO);
+	unsigned other = cc->fields & ~(unsigned)(TC_C_MSS | TC_C_MSL | TC_C_RTO | TC_C_SYN_RETRIES | TC_C_RETRIES |
+						  TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE);
 
 	if ((cc->fields & TC_C_MSL) && cc->msl.us != LINUX_MSL_US)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot set MSL: TIME-WAIT is fixed at 60 s (MSL 30 s)");
 	if ((cc->fields & TC_C_RTO) && cc->rto.us != LINUX_RTO_US)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "linux cannot set the initial RTO (fixed at 1 s)");
+	if ((cc->fields & TC_C_DELAYED_ACK) && !cc->delayed_ack)
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux cannot turn delayed ACKs off for good (TCP_QUICKACK is not sticky)");
+	if ((cc->fields & TC_C_KEEPALIVE) && cc->keepalive_mode == TC_KEEPALIVE_AFTER &&
+	    (cc->keepalive.us % 1000000 || cc->keepalive.us > 32767ull * 1000000 || cc->keepalive.us == 0))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "linux sets the keep-alive time in whole seconds, 1..32767 (TCP_KEEPIDLE)");
 	if (other)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
-				  "the linux agent does not change the host's TCP settings: only mss may be pinned");
+				  "the linux agent cannot pin rto_min, rto_max, delack, window or iss on this host");
 	return 0;
 }
 
@@ -109,7 +203,7 @@ static int lx_case_begin(struct agent_stack *base, const struct agent_case *c, s
 	struct agent_linux *s = (struct agent_linux *)base;
 	struct linux_app_conf ac = {0};
 
-	if (check_conf(&c->conf, err))
+	if (check_conf(&c->conf, err) || check_host(c, err))
 		return -1;
 	s->family = c->family;
 	s->peer = c->peer;
@@ -125,7 +219,13 @@ static int lx_case_begin(struct agent_stack *base, const struct agent_case *c, s
 	ac.peer = s->peer;
 	ac.port = s->port;
 	ac.peer_port = s->peer_port;
-	ac.nodelay = true;
+	/* Nagle off unless the case turns it on, as on the linux target
+	 * (9293 3.7.4, MUST-17: TCP_NODELAY) */
+	ac.nodelay = !((c->conf.fields & TC_C_NAGLE) && c->conf.nagle);
+	if (c->conf.fields & TC_C_KEEPALIVE)
+		ac.keepalive = c->conf.keepalive_mode == TC_KEEPALIVE_DEFAULT ? -1
+			       : c->conf.keepalive_mode == TC_KEEPALIVE_AFTER ? (int)(c->conf.keepalive.us / 1000000)
+									       : 0;
 	if (c->conf.fields & TC_C_MSS)
 		ac.mss = c->conf.mss;
 	s->app = linux_app_start(&ac, err);

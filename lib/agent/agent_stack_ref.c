@@ -137,8 +137,11 @@ static int rs_case_begin(struct agent_stack *base, const struct agent_case *c, s
 	if (c->has_local && !seg_addr_eq(&c->local, own))
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "this agent's IPv%d address is %s, not the case's", c->family,
 				  seg_addr_format(own, a, sizeof(a)));
-	/* protocol 1 carries no profile: the minimal one (ref-net refuses others) */
-	ref_setup_config(&cfg, &prof, ref_setup_default_profile(), own, &c->conf, TC_SP_MINIMAL);
+	/* the case's profile (protocol 2; none said: minimal, ref's default),
+	 * and its config, nagle, delayed_ack and keepalive included, as the ref
+	 * target sets them up */
+	ref_setup_config(&cfg, &prof, ref_setup_default_profile(), own, &c->conf,
+			 c->profile == TC_SP_UNSET ? TC_SP_MINIMAL : c->profile);
 #ifdef REFSTACK_FAULTS
 	cfg.fault = s->fault;
 #endif
@@ -292,6 +295,11 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 	case TC_APP_RECV:
 		return rs_recv(s, c, act->n, deadline_us, res, err);
 	case TC_APP_SHUTDOWN:
+		/* as on the ref target: RFC 9293 has no receive-side shutdown, so
+		 * rd changes nothing; wr and rdwr are its CLOSE of the sending side
+		 * (3.10.4) */
+		if (act->shut == TC_SHUT_RD)
+			return 0;
 		rc = refstack_shutdown(s->stack, c, now);
 		break;
 	case TC_APP_CLOSE:

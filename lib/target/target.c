@@ -102,6 +102,8 @@ unsigned target_default_jobs(const struct tc_target_ops *ops, unsigned ncpu, siz
 		jobs = nruns ? nruns : 1;
 	if (ops->max_jobs && jobs > ops->max_jobs)
 		jobs = ops->max_jobs;
+	if (ops->default_jobs_max && jobs > ops->default_jobs_max)
+		jobs = ops->default_jobs_max;
 	return (unsigned)jobs;
 }
 

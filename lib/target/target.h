@@ -89,6 +89,9 @@ struct tc_target_ops {
 	unsigned sockopts;
 	/* At most this many workers at once (0: no limit). */
 	unsigned max_jobs;
+	/* Without --jobs at most this many (0: max_jobs): a remote host gets
+	 * one case at a time unless the run asks for more. */
+	unsigned default_jobs_max;
 	/* True when cases spend their time waiting in real time rather than
 	 * computing: the default --jobs then follows the waiting, not the
 	 * CPUs. */

@@ -64,6 +64,49 @@ static void test_app_round_trip(void **state)
 	assert_int_equal(r.act.port, 0);
 }
 
+/* Version 2's actions: each written as the case writes it, and back. */
+static void test_app_v2_round_trip(void **state)
+{
+	static const struct {
+		struct tc_app act;
+		const char *line;
+	} rows[] = {
+		{{.verb = TC_APP_SEND, .n = 3, .urgent = true}, "APP 7 send_urgent 3"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_RD}, "APP 7 shutdown rd"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_RDWR}, "APP 7 shutdown rdwr"},
+		{{.verb = TC_APP_SHUTDOWN, .shut = TC_SHUT_WR}, "APP 7 shutdown"},
+		{{.verb = TC_APP_SETSOCKOPT, .opt = TC_SO_TCP_USER_TIMEOUT, .optval = 3000}, "APP 7 setsockopt TCP_USER_TIMEOUT 3000"},
+		{{.verb = TC_APP_SETSOCKOPT, .opt = TC_SO_LINGER, .optval = 0}, "APP 7 setsockopt SO_LINGER 0"},
+		{{.verb = TC_APP_GETSOCKOPT, .opt = TC_SO_TCP_MAXSEG}, "APP 7 getsockopt TCP_MAXSEG"},
+		{{.verb = TC_APP_POLL, .poll = TC_POLL_WRITABLE, .within_us = 200000}, "APP 7 poll writable 200000"},
+	};
+	struct agent_req r;
+	enum agent_errclass cls;
+	struct tc_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct tc_app *a = &rows[i].act;
+
+		assert_true(agent_fmt_app(line, sizeof(line), a, 7, &err) > 0);
+		strip_nl();
+		assert_string_equal(line, rows[i].line);
+		assert_int_equal(agent_parse_req(line, &r, &cls, &err), 0);
+		assert_int_equal(r.act.verb, a->verb);
+		assert_int_equal(r.act.urgent, a->urgent);
+		assert_int_equal(r.act.n, a->n);
+		assert_int_equal(r.act.shut, a->shut);
+		assert_int_equal(r.act.opt, a->opt);
+		assert_int_equal(r.act.optval, a->optval);
+		assert_int_equal(r.act.poll, a->poll);
+		assert_int_equal(r.act.within_us, a->within_us);
+	}
+	assert_int_equal(agent_parse_req("APP 7 setsockopt SO_NONSENSE 1", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 getsockopt", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 poll sideways 5", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("APP 7 shutdown up", &r, &cls, &err), -1);
+}
+
 static void test_bad_requests(void **state)
 {
 	static const char *const bad[] = {
@@ -71,7 +114,9 @@ static void test_bad_requests(void **state)
 		"APP 5 recv -3", "APP 5 send \"unterminated", "APP 5 send \"\\q\"", "APP 5 listen 70000",
 		"CASE-BEGIN 5 80 192.0.2.2 1", "CASE-BEGIN 4 80 2001:db8::2 1", "CASE-BEGIN 4 0 192.0.2.2 1",
 		"CASE-BEGIN 4 80 192.0.2.2 1 msl=abc", "CASE-BEGIN 4 80 192.0.2.2 1 colour=red", "STATE now",
-		"state", "BYE\t", "CASE-END x",
+		"state", "BYE\t", "CASE-END x", "CASE-BEGIN 4 80 192.0.2.2 1 profile=full",
+		"CASE-BEGIN 4 80 192.0.2.2 1 nagle=yes", "CASE-BEGIN 4 80 192.0.2.2 1 keepalive=0",
+		"CASE-BEGIN 4 80 192.0.2.2 1 delayed_ack=",
 	};
 	struct agent_req r;
 	enum agent_errclass cls;
@@ -84,7 +129,7 @@ static void test_bad_requests(void **state)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_int_equal(cls, AGENT_ERR_SYNTAX);
 	}
-	assert_int_equal(agent_parse_req("HELLO 2 00112233445566778899aabbccddeeff", &r, &cls, &err), -1);
+	assert_int_equal(agent_parse_req("HELLO 3 00112233445566778899aabbccddeeff", &r, &cls, &err), -1);
 	assert_int_equal(cls, AGENT_ERR_VERSION);
 }
 
@@ -119,6 +164,44 @@ static void test_case_begin_round_trip(void **state)
 	assert_int_equal(r.c.conf.rto.us, 2000000);
 	assert_int_equal(r.c.conf.mss, 536);
 	assert_int_equal(r.c.conf.syn_retries, 2);
+}
+
+/* Version 2's words: the profile, nagle, delayed_ack and keepalive. */
+static void test_case_begin_v2_round_trip(void **state)
+{
+	struct agent_case c = {.family = 4, .local_port = 10001, .peer_port = 40002, .profile = TC_SP_DEFAULT};
+	struct agent_req r;
+	enum agent_errclass cls;
+	struct tc_err err;
+
+	(void)state;
+	seg_addr_parse("198.51.100.1", &c.peer);
+	c.conf.fields = TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE;
+	c.conf.nagle = true;
+	c.conf.delayed_ack = true;
+	c.conf.keepalive_mode = TC_KEEPALIVE_AFTER;
+	c.conf.keepalive = (struct tc_dur){.unit = TC_DUR_ABS, .us = 2000000};
+	assert_true(agent_fmt_case_begin(line, sizeof(line), &c, NULL, &err) > 0);
+	assert_string_equal(line, "CASE-BEGIN 4 10001 198.51.100.1 40002 profile=default nagle=on delayed_ack=on "
+				  "keepalive=2000000\n");
+	strip_nl();
+	assert_int_equal(agent_parse_req(line, &r, &cls, &err), 0);
+	assert_int_equal(r.c.profile, TC_SP_DEFAULT);
+	assert_int_equal(r.c.conf.fields, c.conf.fields);
+	assert_true(r.c.conf.nagle && r.c.conf.delayed_ack);
+	assert_int_equal(r.c.conf.keepalive_mode, TC_KEEPALIVE_AFTER);
+	assert_int_equal(r.c.conf.keepalive.us, 2000000);
+	assert_int_equal(agent_parse_req("CASE-BEGIN 4 1 192.0.2.2 2 profile=minimal keepalive=on nagle=off", &r, &cls,
+					 &err), 0);
+	assert_int_equal(r.c.profile, TC_SP_MINIMAL);
+	assert_int_equal(r.c.conf.keepalive_mode, TC_KEEPALIVE_DEFAULT);
+	assert_false(r.c.conf.nagle);
+	/* a version 1 client is still served, in its version */
+	assert_int_equal(agent_parse_req("HELLO 1 00112233445566778899aabbccddeeff", &r, &cls, &err), 0);
+	assert_int_equal(r.version, 1);
+	assert_int_equal(agent_parse_req("HELLO 2 00112233445566778899aabbccddeeff", &r, &cls, &err), 0);
+	assert_int_equal(agent_parse_req("HELLO 0 00112233445566778899aabbccddeeff", &r, &cls, &err), -1);
+	assert_int_equal(cls, AGENT_ERR_VERSION);
 }
 
 /* The RFC 6528, RFC 1337, RFC 5961 7 and RFC 1122 4.2.2.13 settings. */
@@ -504,9 +587,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_app_round_trip),
+		cmocka_unit_test(test_app_v2_round_trip),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_case_begin_round_trip),
 		cmocka_unit_test(test_case_begin_isn_keys),
+		cmocka_unit_test(test_case_begin_v2_round_trip),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_line_take),
 		cmocka_unit_test(test_token_file),

@@ -1975,6 +1975,9 @@ static void test_default_jobs(void **state)
 	assert_int_equal(target_default_jobs(&rt, 2, 100, 0, 0), 2);
 	assert_int_equal(target_default_jobs(&rt, 2, 3, 10 * SEC, 1 * SEC), 3);
 	assert_int_equal(target_default_jobs(&rt4, 2, 100, 10 * SEC, 1 * SEC), 4);
+	/* a remote host: several workers only when the run asks for them */
+	struct tc_target_ops far = {.name = "far", .real_time = true, .max_jobs = 16, .default_jobs_max = 1};
+	assert_int_equal(target_default_jobs(&far, 2, 100, 10 * SEC, 1 * SEC), 1);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -14,13 +14,25 @@
  *
  * Without an agent the run has no application control and no state
  * reads: it runs the cases that need only an open port (the far host's
- * listener on PORT) or a closed port (--closed-port). */
+ * listener on PORT) or a closed port (--closed-port), one at a time.
+ *
+ * With one (--agent HOST:PORT --token-file F, docs/agent-protocol.md) the
+ * far host's agent performs the application actions and reads the states,
+ * and every case runs: each case run gets a port of its own on the far
+ * host (REMOTE_CASE_PORT_BASE on), so runs never meet there, and the run
+ * may have several workers (--jobs), each with its own control connection
+ * (one agent session each) and its own capture filtered to its case's
+ * four-tuple. What the workers share (the token bucket, the connection
+ * count, the liveness handshakes on the run's own wire, the broken flag)
+ * is behind the run's locks. */
 #include "target_remote.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../agent/agent_client.h"
 #include "../../wire/wire.h"
 #include "remote_bucket.h"
 #include "remote_conf.h"
@@ -41,6 +54,14 @@
 /* How long the kernel may take to resolve the next hop's MAC. */
 #define REMOTE_NEIGH_WAIT_US 3000000u
 #define REMOTE_NEIGH_POLL_US 20000u
+/* With an agent: workers at most, and the far host's ports for the case
+ * runs (one each, by run number; PORT and --closed-port are skipped). */
+#define REMOTE_MAX_JOBS 16
+#define REMOTE_CASE_PORT_BASE 10000u
+#define REMOTE_CASE_PORT_SPAN 20000u
+/* How long an agent's action may wait on the far host (accept, recv,
+ * send), as on linux: a bound, not a delay. */
+#define REMOTE_APP_TIMEOUT_US 500000u
 
 /* A host that runs no stack we know of: RFC values (RFC 9293 3.4.2 MSL of
  * two minutes, RFC 6298 2.1 and 2.4 for the RTO), a real-time tolerance. */
@@ -55,8 +76,20 @@ static const struct tc_profile remote_generic_profile = {
 	.late_pct = 13,
 };
 
+/* What one worker keeps from case to case; touched by its thread only. */
+struct remote_worker {
+	struct wire *wire; /* the interface, filtered to the case's four-tuple */
+	struct agent_client *agent; /* its own session with the far host's agent */
+};
+
 struct remote_run {
 	struct tc_target_run base;
+	/* mu: bucket, connections, broken, why. live_mu: the liveness
+	 * handshake and the run's wire. Never both at once but live_mu then
+	 * mu (a liveness SYN takes a token). */
+	pthread_mutex_t mu, live_mu;
+	unsigned nworkers;
+	struct remote_worker *workers;
 	struct remote_conf conf;
 	struct seg_addr addr; /* the far host */
 	uint16_t port; /* its open port */
@@ -64,48 +97,153 @@ struct remote_run {
 	struct tc_profile profile;
 	struct remote_path path;
 	struct remote_nft *nft;
-	struct wire *wire;
+	struct wire *wire; /* the liveness handshakes' */
 	struct remote_bucket bucket;
 	uint16_t port_lo, port_hi;
 	struct remote_live live;
 	unsigned connections; /* SYNs sent in the run */
 	bool broken; /* the run cannot go on: why */
 	char why[TC_ERR_MSG_MAX];
-	bool agent; /* the agent hook took over app and state */
+	bool agent; /* the agent performs app actions and reads states */
 };
 
 struct target_remote {
 	struct tc_target base;
 	struct remote_run *run;
+	struct remote_worker *w;
 	uint16_t port, peer_port;
 	bool paced; /* a token is held for the next inject */
+	bool in_case; /* the agent holds the case: CASE-END at close */
 };
 
-/* ---- agent hook --------------------------------------------------------
- * With `--agent HOST:PORT --token-file F` the far host's agent performs the
- * application actions and reads the states (lib/agent/agent_client.h:
- * agent_connect, agent_app, agent_state). This is the one place it plugs
- * in: remote_agent_attach connects and sets run->agent and
- * run->base.caps |= TC_CAP_APP | TC_CAP_STATE; remote_app and remote_state
- * below forward to it. Until that client is in the build, the options are
- * refused here. */
-static int remote_agent_attach(struct remote_run *run, struct tc_err *err)
+/* ---- the run's rails: rate and connections ---- */
+
+static void mark_broken(struct remote_run *run, const struct tc_err *err)
 {
-	if (!run->conf.agent && !run->conf.token_file)
+	pthread_mutex_lock(&run->mu);
+	if (!run->broken) {
+		run->broken = true;
+		snprintf(run->why, sizeof(run->why), "%s", err->msg);
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+static bool is_broken(struct remote_run *run, char *why, size_t cap)
+{
+	bool b;
+
+	pthread_mutex_lock(&run->mu);
+	b = run->broken;
+	if (b && why)
+		snprintf(why, cap, "%s", run->why);
+	pthread_mutex_unlock(&run->mu);
+	return b;
+}
+
+/* ---- the agent ---------------------------------------------------------
+ * With `--agent HOST:PORT --token-file F` the far host's agent performs the
+ * application actions and reads the states (lib/agent/agent_client.h).
+ * Each worker has a control connection of its own, made when it opens its
+ * first case; the first is made at run_open, so a wrong token or a missing
+ * agent stops the run before any case. */
+
+/* The agent is reached by the kernel's own TCP, not through our rails: its
+ * address must be numeric and inside --allow like the target's (loopback
+ * allowed, for a tunnel to it). */
+static int agent_dest_check(const struct remote_run *run, struct tc_err *err)
+{
+	const char *hp = run->conf.agent;
+	char host[64];
+	size_t n;
+	struct seg_addr a;
+
+	if (hp[0] == '[') {
+		const char *e = strchr(hp, ']');
+
+		n = e ? (size_t)(e - hp - 1) : sizeof(host);
+		hp++;
+	} else {
+		const char *c = strrchr(hp, ':');
+
+		n = c ? (size_t)(c - hp) : sizeof(host);
+	}
+	if (n >= sizeof(host))
+		return tc_err_set(err, TC_ERR_USAGE, "--agent %s: want ADDR:PORT or [IPV6]:PORT", run->conf.agent);
+	memcpy(host, hp, n);
+	host[n] = '\0';
+	if (seg_addr_parse(host, &a) != 0)
+		return tc_err_set(err, TC_ERR_USAGE, "--agent %s: a numeric address (the agent must lie inside --allow)",
+				  run->conf.agent);
+	if ((a.family == 4 && a.bytes[0] == 127) ||
+	    (a.family == 6 && memcmp(a.bytes, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0))
 		return 0;
-	return tc_err_set(err, TC_ERR_USAGE, "remote target: --agent: the agent client is not in this build yet");
+	if (remote_dest_check(&run->conf, &a, err) != 0) {
+		tc_err_prefix(err, "--agent %s", run->conf.agent);
+		return -1;
+	}
+	return 0;
+}
+
+static struct agent_client *worker_agent(struct remote_run *run, struct remote_worker *w, struct tc_err *err)
+{
+	if (!w->agent)
+		w->agent = agent_connect(run->conf.agent, run->conf.token_file, err);
+	return w->agent;
+}
+
+static int remote_agent_attach(struct remote_run *run, unsigned jobs, struct tc_err *err)
+{
+	struct agent_client *c;
+
+	if (!run->conf.agent && !run->conf.token_file) {
+		if (jobs != 1)
+			return tc_err_set(err, TC_ERR_USAGE,
+					  "remote target: --jobs %u: without an agent one case at a time against a remote host",
+					  jobs);
+		return 0;
+	}
+	if (!run->conf.agent || !run->conf.token_file)
+		return tc_err_set(err, TC_ERR_USAGE, "remote target: --agent HOST:PORT and --token-file F go together");
+	if (jobs < 1 || jobs > REMOTE_MAX_JOBS)
+		return tc_err_set(err, TC_ERR_USAGE, "remote target: --jobs %u: 1 to %d workers with an agent", jobs,
+				  REMOTE_MAX_JOBS);
+	if (agent_dest_check(run, err) != 0)
+		return -1;
+	c = worker_agent(run, &run->workers[0], err);
+	if (!c) {
+		tc_err_prefix(err, "remote target");
+		return -1;
+	}
+	if (run->stack[0] && strcmp(run->stack, agent_stack_name(c)) != 0)
+		return tc_err_set(err, TC_ERR_USAGE,
+				  "remote target: --stack %s, but the agent at %s says its stack is %s", run->stack,
+				  run->conf.agent, agent_stack_name(c));
+	run->agent = true;
+	run->base.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT;
+	return 0;
+}
+
+/* A broken control connection stops the run: the far host's side of the
+ * cases can no longer be driven. */
+static int agent_trouble(struct target_remote *t, struct tc_err *err)
+{
+	if (err->code == TC_ERR_SYSTEM)
+		mark_broken(t->run, err);
+	return -1;
 }
 
 static int remote_app(struct tc_target *base, const struct tc_app *act, struct tc_app_result *res,
 		      struct tc_err *err)
 {
 	struct target_remote *t = (struct target_remote *)base;
+	/* a poll waits as long as its step says */
+	uint64_t wait = act->within_us > REMOTE_APP_TIMEOUT_US ? act->within_us : REMOTE_APP_TIMEOUT_US;
 
-	(void)act;
-	(void)res;
 	if (!t->run->agent)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: no agent, no application control");
-	return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the agent client is not in this build yet");
+	if (agent_app(t->w->agent, act, wait, res, err) != 0)
+		return agent_trouble(t, err);
+	return 0;
 }
 
 static int remote_state(struct tc_target *base, enum tc_state *out, struct tc_transitions *since,
@@ -113,14 +251,13 @@ static int remote_state(struct tc_target *base, enum tc_state *out, struct tc_tr
 {
 	struct target_remote *t = (struct target_remote *)base;
 
-	(void)out;
-	(void)since;
 	if (!t->run->agent)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: no agent, no state reads");
-	return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the agent client is not in this build yet");
+	if (agent_state(t->w->agent, out, since, err) != 0)
+		return agent_trouble(t, err);
+	return 0;
 }
 
-/* ---- the run's rails: rate and connections ---- */
 
 static int sleep_us(uint64_t us, struct tc_err *err)
 {
@@ -134,35 +271,37 @@ static int sleep_us(uint64_t us, struct tc_err *err)
 	return 0;
 }
 
-static void mark_broken(struct remote_run *run, const struct tc_err *err)
-{
-	if (!run->broken) {
-		run->broken = true;
-		snprintf(run->why, sizeof(run->why), "%s", err->msg);
-	}
-}
-
+/* The token is taken under the lock; the wait for it is not. */
 static int take_token(struct remote_run *run, struct tc_err *err)
 {
-	uint64_t wait = remote_bucket_take(&run->bucket, wire_now_us());
+	uint64_t wait;
 
+	pthread_mutex_lock(&run->mu);
+	wait = remote_bucket_take(&run->bucket, wire_now_us());
+	pthread_mutex_unlock(&run->mu);
 	return wait ? sleep_us(wait, err) : 0;
 }
 
 /* Every segment the run sends goes through here, after its token. */
-static int send_counted(struct remote_run *run, const struct tc_seg *s, struct tc_err *err)
+static int send_counted(struct remote_run *run, struct wire *wire, const struct tc_seg *s, struct tc_err *err)
 {
 	if ((s->flags & SEG_SYN) && !(s->flags & SEG_ACK)) {
-		if (run->connections >= run->conf.max_connections) {
+		bool over;
+
+		pthread_mutex_lock(&run->mu);
+		over = run->connections >= run->conf.max_connections;
+		if (!over)
+			run->connections++;
+		pthread_mutex_unlock(&run->mu);
+		if (over) {
 			tc_err_set(err, TC_ERR_TARGET,
 				   "remote target: --max-connections %u reached: no more SYNs to the far host in this run",
 				   run->conf.max_connections);
 			mark_broken(run, err);
 			return -1;
 		}
-		run->connections++;
 	}
-	return wire_inject(run->wire, s, err);
+	return wire_inject(wire, s, err);
 }
 
 static int live_send(void *ctx, const struct tc_seg *s, struct tc_err *err)
@@ -171,14 +310,21 @@ static int live_send(void *ctx, const struct tc_seg *s, struct tc_err *err)
 
 	if (take_token(run, err) != 0)
 		return -1;
-	return send_counted(run, s, err);
+	return send_counted(run, run->wire, s, err);
 }
 
+/* One handshake at a time on the run's wire, whichever worker asks. */
 static int live_check(struct remote_run *run, const char *when, uint64_t *rtt, struct tc_err *err)
 {
 	uint64_t scratch;
+	int rc;
 
-	if (remote_live_check(&run->live, rtt ? rtt : &scratch, err) == 0)
+	pthread_mutex_lock(&run->live_mu);
+	rc = remote_live_check(&run->live, rtt ? rtt : &scratch, err);
+	/* nothing of it is kept: it is in no case's exchange */
+	wire_history_clear(run->wire);
+	pthread_mutex_unlock(&run->live_mu);
+	if (rc == 0)
 		return 0;
 	tc_err_prefix(err, "remote target, %s", when);
 	mark_broken(run, err);
@@ -289,21 +435,32 @@ static int resolve_neighbour(struct remote_run *run, struct tc_err *err)
 	return 0;
 }
 
-static int open_wire(struct remote_run *run, struct tc_err *err)
+/* Only the far host's segments to our address and port lo..hi: the run's
+ * wire takes the liveness port, a worker's the port of its case. */
+static void wire_filter(const struct remote_run *run, uint16_t far_port, uint16_t lo, uint16_t hi, char *bpf,
+			size_t cap)
+{
+	char dst[64], src[64], fp[32] = "";
+	const char *ip = run->addr.family == 6 ? "ip6" : "ip";
+
+	seg_addr_format(&run->addr, dst, sizeof(dst));
+	seg_addr_format(&run->path.src, src, sizeof(src));
+	if (far_port)
+		snprintf(fp, sizeof(fp), " and tcp src port %u", far_port);
+	snprintf(bpf, cap, "%s src host %s and %s dst host %s and tcp dst portrange %u-%u%s", ip, dst, ip, src, lo, hi,
+		 fp);
+}
+
+static struct wire *open_wire(const struct remote_run *run, uint16_t far_port, uint16_t lo, uint16_t hi,
+			      struct tc_err *err)
 {
 	struct wire_link l = {.ifname = run->path.ifname};
-	char dst[64], src[64], bpf[256];
-	const char *ip = run->addr.family == 6 ? "ip6" : "ip";
+	char bpf[256];
 
 	memcpy(l.src_mac, run->path.src_mac, sizeof(l.src_mac));
 	memcpy(l.dst_mac, run->path.dst_mac, sizeof(l.dst_mac));
-	seg_addr_format(&run->addr, dst, sizeof(dst));
-	seg_addr_format(&run->path.src, src, sizeof(src));
-	/* only the far host's segments to our own ports */
-	snprintf(bpf, sizeof(bpf), "%s src host %s and %s dst host %s and tcp dst portrange %u-%u", ip, dst, ip, src,
-		 run->port_lo, run->port_hi);
-	run->wire = wire_open_link(&l, bpf, err);
-	return run->wire ? 0 : -1;
+	wire_filter(run, far_port, lo, hi, bpf, sizeof(bpf));
+	return wire_open_link(&l, bpf, err);
 }
 
 static int set_profile(struct remote_run *run, const struct tc_run_conf *conf, struct tc_err *err)
@@ -337,6 +494,13 @@ static void remote_run_close(struct tc_target_run *base)
 
 	if (!run)
 		return;
+	for (unsigned i = 0; i < run->nworkers; i++) {
+		agent_close(run->workers[i].agent);
+		wire_close(run->workers[i].wire);
+	}
+	free(run->workers);
+	pthread_mutex_destroy(&run->mu);
+	pthread_mutex_destroy(&run->live_mu);
 	wire_close(run->wire);
 	/* closing the owning socket removes the table */
 	remote_nft_close(run->nft);
@@ -356,22 +520,21 @@ static struct tc_target_run *remote_run_open(const struct tc_run_conf *conf, str
 		tc_err_set(err, TC_ERR_USAGE, "target remote needs the far host: --target remote:ADDR[:PORT]");
 		return NULL;
 	}
-	if (conf->jobs != 1) {
-		tc_err_set(err, TC_ERR_USAGE, "remote target: --jobs %u: one case at a time against a remote host",
-			   conf->jobs);
-		return NULL;
-	}
 	run = calloc(1, sizeof(*run));
-	if (!run) {
+	if (!run || !(run->workers = calloc(conf->jobs ? conf->jobs : 1, sizeof(*run->workers)))) {
+		free(run);
 		tc_err_set(err, TC_ERR_NOMEM, "remote target: out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&run->mu, NULL);
+	pthread_mutex_init(&run->live_mu, NULL);
+	run->nworkers = conf->jobs ? conf->jobs : 1;
 	run->base.ops = &target_remote_ops;
 	run->conf = *conf->remote;
 	/* Nothing leaves before every check of the destination passed. */
 	if (remote_target_parse(conf->param, &run->addr, &run->port, err) != 0 ||
 	    remote_dest_check(&run->conf, &run->addr, err) != 0 || set_profile(run, conf, err) != 0 ||
-	    remote_agent_attach(run, err) != 0)
+	    remote_agent_attach(run, conf->jobs, err) != 0)
 		goto fail;
 	run->path.dst = run->addr;
 	if (remote_path_find(&run->path, err) != 0 || choose_ports(run, err) != 0)
@@ -380,7 +543,7 @@ static struct tc_target_run *remote_run_open(const struct tc_run_conf *conf, str
 	if (!run->nft)
 		goto fail;
 	remote_bucket_init(&run->bucket, run->conf.rate, wire_now_us());
-	if (resolve_neighbour(run, err) != 0 || open_wire(run, err) != 0)
+	if (resolve_neighbour(run, err) != 0 || !(run->wire = open_wire(run, 0, run->port_lo, run->port_lo, err)))
 		goto fail;
 	run->live = (struct remote_live){
 		.wire = run->wire, .send = live_send, .ctx = run, .local = run->path.src, .remote = run->addr,
@@ -400,11 +563,21 @@ fail:
 
 static bool remote_run_broken(struct tc_target_run *base, char *why, size_t cap)
 {
-	struct remote_run *run = (struct remote_run *)base;
+	return is_broken((struct remote_run *)base, why, cap);
+}
 
-	if (run->broken)
-		snprintf(why, cap, "%s", run->why);
-	return run->broken;
+/* With an agent, the far host's port of a case run: its own, by number. */
+static uint16_t case_port(const struct remote_run *run, unsigned run_index)
+{
+	unsigned k = run_index % REMOTE_CASE_PORT_SPAN;
+
+	for (;;) {
+		unsigned p = REMOTE_CASE_PORT_BASE + k;
+
+		if (p != run->port && p != run->conf.closed_port)
+			return (uint16_t)p;
+		k = (k + 1) % REMOTE_CASE_PORT_SPAN;
+	}
 }
 
 /* One family (ADDR's), the far host's ports, and a source port of ours. */
@@ -415,14 +588,18 @@ static int remote_run_addrs(struct tc_target_run *base, int family, struct tc_ca
 	if (family != run->addr.family)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target: the far host's address is IPv%d: no IPv%d runs",
 				  run->addr.family, family);
-	if (io->needs & TC_REQ_CLOSED_PORT) {
+	if (run->agent) {
+		/* the agent makes a listening port or leaves one closed itself */
+		io->port = (io->needs & TC_REQ_CLOSED_PORT) && run->conf.closed_port ? run->conf.closed_port
+										       : case_port(run, io->run_index);
+	} else if (io->needs & TC_REQ_CLOSED_PORT) {
 		if (!run->conf.closed_port)
 			return tc_err_set(err, TC_ERR_UNSUPPORTED,
 					  "remote target: the case needs a closed port of the far host: --closed-port PORT");
 		io->port = run->conf.closed_port;
 	} else if (io->needs & TC_REQ_OPEN_PORT) {
 		io->port = run->port;
-	} else if (!run->agent) {
+	} else {
 		return tc_err_set(err, TC_ERR_UNSUPPORTED,
 				  "remote target without an agent runs only cases that need an open or a closed port");
 	}
@@ -438,7 +615,8 @@ static int remote_run_addrs(struct tc_target_run *base, int family, struct tc_ca
  * the reason, never run against a profile it did not ask for. */
 static int check_case_conf(const struct remote_run *run, const struct tc_case_conf *cc, struct tc_err *err)
 {
-	if (!cc || !cc->fields)
+	/* with an agent the far host's agent says what it can pin */
+	if (run->agent || !cc || !cc->fields)
 		return 0;
 	if ((cc->fields & TC_C_MSL) && tc_dur_us(&cc->msl, &run->profile) != run->profile.msl_us)
 		return tc_err_set(err, TC_ERR_UNSUPPORTED, "remote target cannot set the far host's MSL");
@@ -452,19 +630,53 @@ static int check_case_conf(const struct remote_run *run, const struct tc_case_co
 
 static void remote_close(struct tc_target *base);
 
+/* The case as the far host's agent is to set it up: its port, our address
+ * and port, its profile and config (durations on the stack's profile). */
+static int agent_begin(struct target_remote *t, const struct tc_target_conf *conf, struct tc_err *err)
+{
+	struct remote_run *run = t->run;
+	struct agent_case ac = {0};
+	struct agent_client *c = worker_agent(run, t->w, err);
+
+	if (!c) {
+		tc_err_prefix(err, "remote target");
+		mark_broken(run, err);
+		return -1;
+	}
+	ac.family = run->addr.family;
+	ac.local_port = conf->port;
+	ac.peer = conf->peer_addr;
+	ac.peer_port = conf->peer_port;
+	ac.has_local = true;
+	ac.local = conf->target_addr;
+	ac.profile = conf->profile;
+	if (conf->case_conf)
+		ac.conf = *conf->case_conf;
+	if (agent_case_begin_conf(c, &ac, &run->profile, err) != 0) {
+		if (err->code == TC_ERR_SYSTEM)
+			mark_broken(run, err);
+		return -1;
+	}
+	t->in_case = true;
+	return 0;
+}
+
 static struct tc_target *remote_open(struct tc_target_run *base, const struct tc_target_conf *conf,
 				     struct tc_err *err)
 {
 	struct remote_run *run = (struct remote_run *)base;
 	struct target_remote *t;
+	char bpf[256], why[TC_ERR_MSG_MAX];
 
-	if (run->broken) {
-		tc_err_set(err, TC_ERR_TARGET, "remote target: the run stopped: %s", run->why);
+	if (is_broken(run, why, sizeof(why))) {
+		tc_err_set(err, TC_ERR_TARGET, "remote target: the run stopped: %s", why);
+		return NULL;
+	}
+	if (conf->worker >= run->nworkers) {
+		tc_err_set(err, TC_ERR_USAGE, "remote target: worker %u of a run with %u", conf->worker, run->nworkers);
 		return NULL;
 	}
 	if (check_case_conf(run, conf->case_conf, err) != 0)
-		return NULL;
-	if (live_check(run, "before the case", NULL, err) != 0)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -474,31 +686,62 @@ static struct tc_target *remote_open(struct tc_target_run *base, const struct tc
 	t->base.ops = &target_remote_ops;
 	t->base.run = base;
 	t->run = run;
+	t->w = &run->workers[conf->worker];
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
-	/* the case's exchange starts here: the liveness check is not in it */
-	wire_history_clear(run->wire);
+	/* the agent first: a case it cannot run is skipped before anything
+	 * goes on the wire */
+	if (run->agent && agent_begin(t, conf, err) != 0)
+		goto fail;
+	if (live_check(run, "before the case", NULL, err) != 0)
+		goto fail;
+	/* the case's exchange starts here, on its four-tuple only */
+	wire_filter(run, t->port, t->peer_port, t->peer_port, bpf, sizeof(bpf));
+	if (!t->w->wire)
+		t->w->wire = open_wire(run, t->port, t->peer_port, t->peer_port, err);
+	else if (wire_set_filter(t->w->wire, bpf, err) != 0) {
+		wire_close(t->w->wire);
+		t->w->wire = NULL;
+	}
+	if (!t->w->wire) {
+		tc_err_prefix(err, "remote target");
+		goto fail;
+	}
 	return &t->base;
+fail:
+	if (t->in_case) {
+		struct tc_err e = {0};
+
+		(void)agent_case_end(t->w->agent, &e);
+	}
+	free(t);
+	return NULL;
 }
 
 /* The far host keeps nothing of ours after a case: an RST at the last
- * acknowledgment it sent, which is its RCV.NXT (RFC 9293 3.10.7.4). Only
- * when it sent anything but a reset. */
+ * acknowledgment it sent (not counting its resets), which is its RCV.NXT
+ * (RFC 9293 3.10.7.4). An RST to a connection already gone is dropped
+ * there without an answer (3.10.7.1). */
 static int reset_leftover(struct target_remote *t, struct tc_err *err)
 {
 	struct remote_run *run = t->run;
 	struct tc_seg last, s;
 	bool have = false;
 
-	for (size_t i = wire_history_count(run->wire); i-- > 0;) {
-		const struct wire_rec *r = wire_history_at(run->wire, i);
+	for (size_t i = wire_history_count(t->w->wire); i-- > 0;) {
+		const struct wire_rec *r = wire_history_at(t->w->wire, i);
 		struct tc_err perr = {0};
 
 		if (r->dir != WIRE_IN || r->len < 14 || seg_parse(r->frame + 14, r->len - 14, &s, &perr) != 0)
 			continue;
 		if (s.sport != t->port || s.dport != t->peer_port)
 			continue;
-		if (!(s.flags & SEG_RST) && (s.flags & SEG_ACK)) {
+		/* an RST of the far host need not have ended the connection (an
+		 * unacceptable ACK in SYN-RECEIVED is answered with one, and the
+		 * connection stays, 9293 3.10.7.4): look further back */
+		if (s.flags & SEG_RST)
+			continue;
+		if (s.flags & SEG_ACK) {
 			last = s;
 			have = true;
 		}
@@ -515,7 +758,7 @@ static int reset_leftover(struct target_remote *t, struct tc_err *err)
 	s.seq = last.ack;
 	if (take_token(run, err) != 0)
 		return -1;
-	return send_counted(run, &s, err);
+	return send_counted(run, t->w->wire, &s, err);
 }
 
 static void remote_close(struct tc_target *base)
@@ -525,7 +768,14 @@ static void remote_close(struct tc_target *base)
 
 	if (!t)
 		return;
-	if (!t->run->broken && (reset_leftover(t, &err) != 0 || live_check(t->run, "after a case", NULL, &err) != 0))
+	/* the far host's connection reset first, then its sockets closed */
+	if (!is_broken(t->run, NULL, 0) && reset_leftover(t, &err) != 0)
+		mark_broken(t->run, &err);
+	if (t->in_case && agent_case_end(t->w->agent, &err) != 0) {
+		tc_err_prefix(&err, "remote target, the agent's CASE-END");
+		mark_broken(t->run, &err);
+	}
+	if (!is_broken(t->run, NULL, 0) && live_check(t->run, "after a case", NULL, &err) != 0)
 		mark_broken(t->run, &err);
 	free(t);
 }
@@ -549,7 +799,7 @@ static int remote_inject(struct tc_target *base, const struct tc_seg *s, struct 
 	if (remote_pace(base, err) != 0)
 		return -1;
 	t->paced = false;
-	return send_counted(t->run, s, err);
+	return send_counted(t->run, t->w->wire, s, err);
 }
 
 /* Only the case's own four-tuple: a late answer to a liveness SYN is not
@@ -560,7 +810,7 @@ static int remote_capture(struct tc_target *base, uint64_t deadline_us, struct t
 	struct target_remote *t = (struct target_remote *)base;
 
 	for (;;) {
-		int rc = wire_capture(t->run->wire, deadline_us, out, at_us, err);
+		int rc = wire_capture(t->w->wire, deadline_us, out, at_us, err);
 
 		if (rc <= 0 || (out->sport == t->port && out->dport == t->peer_port))
 			return rc;
@@ -594,14 +844,20 @@ static const struct tc_profile *remote_default_profile(void)
 static int remote_save_pcap(struct tc_target *base, const struct capfile_request *req, const char *path,
 			    struct tc_err *err)
 {
-	return wire_pcap_write(((struct target_remote *)base)->run->wire, req, path, err);
+	return wire_pcap_write(((struct target_remote *)base)->w->wire, req, path, err);
 }
 
 const struct tc_target_ops target_remote_ops = {
 	.name = "remote",
 	.description = "a remote host's TCP, remote:ADDR[:PORT], real time (root; --allow required)",
-	.caps = TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT,
-	.max_jobs = 1,
+	/* a run's own: without an agent the ports, with one app, state and
+	 * urgent data (run caps) */
+	.caps = TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT | TC_CAP_URGENT,
+	/* the options go to the agent, which answers UNSUPPORTED for those its
+	 * stack lacks */
+	.sockopts = (1u << TC_SO__COUNT) - 1,
+	.max_jobs = REMOTE_MAX_JOBS,
+	.default_jobs_max = 1, /* several only when asked for, with an agent */
 	.real_time = true,
 	.takes_param = true,
 	.default_profile = remote_default_profile,
