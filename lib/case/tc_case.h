@@ -47,6 +47,23 @@ enum tc_field {
 	TC_F_TOLERANCE = 1u << 11,
 	TC_F_WIN_REL = 1u << 12, /* expect: window relative to the target's first */
 	TC_F_FLAGS_ANY = 1u << 13, /* expect: flags that may be set or not */
+	TC_F_TTL = 1u << 14, /* IPv4 TTL / IPv6 hop limit */
+	TC_F_TOS = 1u << 15, /* IPv4 TOS / IPv6 traffic class */
+	TC_F_IPOPTS = 1u << 16, /* send: IPv4 header options */
+	TC_F_SRC = 1u << 17, /* send: a source address other than the injector's */
+	TC_F_DST = 1u << 18, /* send: a destination address other than the target's */
+	TC_F_ICMP = 1u << 19, /* send: an ICMP error about the target's latest segment */
+	TC_F_ICMP_CODE = 1u << 20, /* send: the ICMP code (0 when not given) */
+};
+
+/* An address a send step puts in place of the run's own (RFC 1122
+ * 4.2.3.10, RFC 9293 3.9.2.1): what no unicast host address may be. On
+ * IPv6, which has no broadcast (RFC 4291 2.7), `broadcast` is the
+ * all-nodes multicast address that takes its place. */
+enum tc_addr_kind {
+	TC_ADDR_RUN = 0, /* the run's own address */
+	TC_ADDR_BROADCAST, /* 255.255.255.255 (RFC 919 7) / ff02::1 */
+	TC_ADDR_MULTICAST, /* 224.0.0.1 (RFC 1112 4) / ff02::1 */
 };
 
 /* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
@@ -106,6 +123,14 @@ struct tc_segspec {
 	uint16_t len;
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool bad_csum; /* send only */
+	uint8_t ttl, tos; /* TC_F_TTL, TC_F_TOS */
+	uint8_t ipopt_len; /* send: IPv4 options (TC_F_IPOPTS) */
+	uint8_t ipopts[SEG_IPOPT_SPACE];
+	uint8_t src_kind, dst_kind; /* send: enum tc_addr_kind (TC_F_SRC, TC_F_DST) */
+	/* send: an ICMP error (TC_F_ICMP) of this type and code quoting the
+	 * latest segment the target sent; the other TCP fields are unused */
+	uint8_t icmp_type, icmp_code;
+	uint32_t icmp_info;
 	struct tc_dur within; /* expect: arrives no later than this after the step starts */
 	struct tc_dur after; /* expect: arrives no earlier than this */
 	struct tc_dur tolerance; /* expect: overrides the target's timing tolerance */
@@ -146,7 +171,9 @@ enum tc_shut { TC_SHUT_WR, TC_SHUT_RD, TC_SHUT_RDWR };
 	X(TC_SO_TCP_MAXSEG, "TCP_MAXSEG", "the MSS: set before the SYN; read: the effective send MSS (RFC 9293 3.7.1)") \
 	X(TC_SO_LINGER, "SO_LINGER", "seconds to linger on close, -1 off; 0 makes close an ABORT (RFC 9293 3.10.5)") \
 	X(TC_SO_TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", "milliseconds unacknowledged data may wait: R2 (RFC 9293 3.8.3, MUST-21)") \
-	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)")
+	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)") \
+	X(TC_SO_IP_TTL, "IP_TTL", "the TTL (IPv6: IPV6_UNICAST_HOPS) of the segments sent (RFC 9293 3.9.2, MUST-49)") \
+	X(TC_SO_IP_TOS, "IP_TOS", "the Diffserv field (IPv6: IPV6_TCLASS) of the segments sent (RFC 9293 3.9.2, MUST-48)")
 
 enum tc_sockopt {
 #define TC_SOCKOPT_ENUM(e, name, meaning) e,

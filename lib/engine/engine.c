@@ -217,6 +217,81 @@ static void fill_pattern(uint8_t *buf, size_t n)
 		buf[i] = (uint8_t)('a' + i % 26);
 }
 
+/* An address no unicast host has (enum tc_addr_kind): IPv4's limited
+ * broadcast (RFC 919 7) or all-hosts group (RFC 1112 4); IPv6's all-nodes
+ * group (RFC 4291 2.7.1), which stands in for broadcast too. */
+static void special_addr(int family, uint8_t kind, struct seg_addr *a)
+{
+	static const uint8_t v6_all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	static const uint8_t v4_bcast[4] = {255, 255, 255, 255}, v4_all_hosts[4] = {224, 0, 0, 1};
+
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	if (family == 6)
+		memcpy(a->bytes, v6_all_nodes, 16);
+	else
+		memcpy(a->bytes, kind == TC_ADDR_BROADCAST ? v4_bcast : v4_all_hosts, 4);
+}
+
+/* The IP header's fields a send may set: TTL, TOS, IPv4 options and an
+ * address in place of the run's. */
+static void build_send_ip(const struct run *run, const struct tc_segspec *sp, struct tc_seg *s)
+{
+	if (sp->fields & TC_F_TTL)
+		s->ttl = sp->ttl;
+	if (sp->fields & TC_F_TOS)
+		s->tos = sp->tos;
+	if (sp->fields & TC_F_IPOPTS) {
+		s->ipopt_len = sp->ipopt_len;
+		memcpy(s->ipopts, sp->ipopts, sp->ipopt_len);
+	}
+	if (sp->fields & TC_F_SRC)
+		special_addr(run->peer_addr.family, sp->src_kind, &s->src);
+	if (sp->fields & TC_F_DST)
+		special_addr(run->target_addr.family, sp->dst_kind, &s->dst);
+}
+
+/* The latest segment the target sent, or NULL. */
+static const struct tc_seg *last_from_target(const struct run *run)
+{
+	for (int k = run->r->nevents - 1; k >= 0; k--)
+		if (run->r->events[k].from_target && !run->r->events[k].seg.icmp)
+			return &run->r->events[k].seg;
+	return NULL;
+}
+
+/* An ICMP error from the peer's address about the target's latest
+ * segment, quoting its IP header and the first 64 bits of its data (RFC
+ * 792; the least RFC 4443 2.4 (c) and RFC 1812 4.3.2.3 allow, and all
+ * that RFC 5927 4.1's checks of ports and sequence number need). */
+static int build_icmp(const struct run *run, const struct tc_segspec *sp, struct tc_seg *s, struct tc_err *err)
+{
+	const struct tc_seg *q = last_from_target(run);
+	uint8_t pkt[SEG_MAX_PAYLOAD + 256];
+	int n, hlen;
+
+	memset(s, 0, sizeof(*s));
+	if (!q)
+		return tc_err_set(err, TC_ERR_CASE, "icmp: the target has sent no segment the error could quote");
+	n = seg_build(q, pkt, sizeof(pkt), err);
+	if (n < 0)
+		return -1;
+	hlen = q->src.family == 4 ? (pkt[0] & 0x0f) * 4 : 40;
+	s->icmp = true;
+	s->src = run->peer_addr;
+	s->dst = run->target_addr;
+	s->icmp_type = sp->icmp_type;
+	s->icmp_code = sp->icmp_code;
+	s->icmp_info = sp->icmp_info;
+	s->icmp_qlen = (uint8_t)(hlen + 8 < n ? hlen + 8 : n);
+	memcpy(s->icmp_quote, pkt, s->icmp_qlen);
+	if (sp->fields & TC_F_TTL)
+		s->ttl = sp->ttl;
+	if (sp->fields & TC_F_TOS)
+		s->tos = sp->tos;
+	return 0;
+}
+
 /* A send step becomes a whole segment: what the case leaves out comes from
  * the connection so far (next sequence number, latest ACK, a full window). */
 static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_seg *s)
@@ -258,6 +333,7 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 		fill_pattern(s->payload, sp->len);
 	}
 	s->bad_csum = sp->bad_csum;
+	build_send_ip(run, sp, s);
 }
 
 static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec *sp)
@@ -265,7 +341,12 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	struct tc_seg s;
 	struct tc_err err = {0};
 
-	build_send(run, sp, &s);
+	if (sp->fields & TC_F_ICMP) {
+		if (build_icmp(run, sp, &s, &err) != 0)
+			return conclude(run, TC_ERROR, i, "send: %s", err.msg);
+	} else {
+		build_send(run, sp, &s);
+	}
 	/* a rate-limited target holds the segment back here, not inside the
 	 * write, so that the stamp is when it leaves */
 	if (target_pace(run->t, &err) != 0)
@@ -284,7 +365,7 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 		}
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
-	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
+	if (!s.icmp && !(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
 		run->peer_nxt = s.seq + seg_seq_len(&s);
 	return TC_PASS;
 }
@@ -562,6 +643,24 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		dst->after = o->after;
 	if (f & TC_F_TOLERANCE)
 		dst->tolerance = o->tolerance;
+	if (f & TC_F_TTL)
+		dst->ttl = o->ttl;
+	if (f & TC_F_TOS)
+		dst->tos = o->tos;
+	if (f & TC_F_IPOPTS) {
+		dst->ipopt_len = o->ipopt_len;
+		memcpy(dst->ipopts, o->ipopts, o->ipopt_len);
+	}
+	if (f & TC_F_SRC)
+		dst->src_kind = o->src_kind;
+	if (f & TC_F_DST)
+		dst->dst_kind = o->dst_kind;
+	if (f & TC_F_ICMP)
+		dst->icmp_type = o->icmp_type;
+	if (f & TC_F_ICMP_CODE) {
+		dst->icmp_code = o->icmp_code;
+		dst->icmp_info = o->icmp_info;
+	}
 	dst->fields |= f;
 }
 

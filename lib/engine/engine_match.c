@@ -292,6 +292,11 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 	}
 	if ((sp->fields & TC_F_URP) && sp->urp != got->urp)
 		mismatch_num(d, "urp", sp->urp, got->urp);
+	/* RFC 9293 3.9.2 (MUST-48, MUST-49): what the application set */
+	if ((sp->fields & TC_F_TTL) && sp->ttl != got->ttl)
+		mismatch_num(d, "ttl", sp->ttl, got->ttl);
+	if ((sp->fields & TC_F_TOS) && sp->tos != got->tos)
+		differ(d, "tos", "expected 0x%02x, got 0x%02x", sp->tos, got->tos);
 	match_payload(sp, got, d);
 	if (sp->fields & TC_F_OPTS)
 		match_opts(sp, got, isn, d);
@@ -330,6 +335,10 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		ADD("%surg %u", len ? " " : "", sp->urp);
 	if (sp->fields & (TC_F_LEN | TC_F_DATA))
 		ADD("%slength %u", len ? " " : "", sp->len);
+	if (sp->fields & TC_F_TTL)
+		ADD("%sttl %u", len ? " " : "", sp->ttl);
+	if (sp->fields & TC_F_TOS)
+		ADD("%stos 0x%02x", len ? " " : "", sp->tos);
 	if (sp->fields & TC_F_OPTS) {
 		spec_opts_format(sp, tmp, sizeof(tmp));
 		ADD("%soptions [%s]", len ? " " : "", tmp);

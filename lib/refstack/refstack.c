@@ -61,6 +61,7 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->mss = 1460;
 	cfg->iss = 0;
 	cfg->snd_buf = REFSTACK_SND_BUF_MAX;
+	cfg->ttl = REFSTACK_TTL;
 }
 
 size_t refstack_size(void)
@@ -196,6 +197,24 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 		c->keep_idle_us = REFSTACK_DEFAULT_KEEPALIVE_US;
 #endif
 	c->keep_intvl_us = s->cfg.keepalive_intvl_us;
+	c->ttl = s->cfg.ttl;
+	c->tos = s->cfg.tos;
+}
+
+int refstack_set_ip(struct refstack *s, struct refstack_conn *c, uint8_t ttl, uint8_t tos)
+{
+	(void)s;
+	if (!c || !c->used || c->listener)
+		return -ENOTCONN;
+	c->ttl = ttl;
+	c->tos = tos;
+	return 0;
+}
+
+void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos)
+{
+	s->cfg.ttl = ttl;
+	s->cfg.tos = tos;
 }
 
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,

@@ -59,7 +59,14 @@ enum refstack_state {
 	X(REFSTACK_DROP_ACK_TOO_OLD, "ACK below the challenge-ACK window (RFC 5961 5.2)") \
 	X(REFSTACK_DROP_ACK_UNSENT, "ACK of data not yet sent (3.10.7.4 step 5)")     \
 	X(REFSTACK_DROP_OUT_OF_ORDER, "text beyond RCV.NXT not queued: duplicate ACK (3.10.7.4 step 7)") \
-	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)")
+	X(REFSTACK_DROP_PAWS, "timestamp older than TS.Recent: ACK, drop (RFC 7323 5.3 R1)") \
+	X(REFSTACK_DROP_DST_NOT_UNICAST, "to a broadcast or multicast address: discarded (9293 3.9.2.3, MUST-57)") \
+	X(REFSTACK_DROP_SRC_INVALID, "from a broadcast, multicast or unspecified address: discarded (9293 3.9.2.3, MUST-63)") \
+	X(REFSTACK_DROP_ICMP_MALFORMED, "ICMP error too short, bad checksum, or not about TCP") \
+	X(REFSTACK_DROP_ICMP_IGNORED, "ICMP message TCP does not act on") \
+	X(REFSTACK_DROP_ICMP_SOURCE_QUENCH, "Source Quench: discarded silently (9293 3.9.2.2, MUST-55; RFC 6633)") \
+	X(REFSTACK_DROP_ICMP_NO_CONN, "ICMP error about no connection of this stack") \
+	X(REFSTACK_DROP_ICMP_OUT_OF_WINDOW, "ICMP error quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927 4.1)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -81,7 +88,8 @@ enum refstack_drop {
 	X(REFSTACK_CAUSE_RCV_RST, "RST received")     \
 	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
 	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached") \
-	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered")
+	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered") \
+	X(REFSTACK_CAUSE_ICMP_HARD_ERROR, "ICMP hard error received")
 
 enum refstack_cause {
 #define REFSTACK_CAUSE_ENUM(e, s) e,
@@ -116,7 +124,16 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NO_TSOPT_ON_FIN, "no-tsopt-on-fin", "a FIN goes out without the timestamps option although it was negotiated") \
 	X(REFSTACK_FAULT_SACK_OLDEST_FIRST, "sack-oldest-first", "SACK blocks are listed oldest first, not the most recent first (RFC 2018 4)") \
 	X(REFSTACK_FAULT_URGENT_POINTER_LAST_OCTET, "urgent-pointer-last-octet", "the urgent pointer points at the last urgent octet, not the first one after it") \
-	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application")
+	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
+	X(REFSTACK_FAULT_ICMP_UNREACH_ABORTS, "icmp-unreach-aborts", "a soft ICMP error (Destination Unreachable 0, 1, 5, Time Exceeded, Parameter Problem) aborts the connection") \
+	X(REFSTACK_FAULT_SOURCE_QUENCH_HONOURED, "source-quench-honoured", "a Source Quench is kept as a soft error the application is told of, not discarded") \
+	X(REFSTACK_FAULT_ICMP_HARD_ERROR_IGNORED, "icmp-hard-error-ignored", "a Port or Protocol Unreachable in SYN-SENT is only recorded: the SYN goes on being retransmitted") \
+	X(REFSTACK_FAULT_SOFT_ERROR_LOST, "soft-error-lost", "a connection that times out after a soft ICMP error reports ETIMEDOUT, not the error") \
+	X(REFSTACK_FAULT_SYN_TO_MULTICAST_ACCEPTED, "syn-to-multicast-accepted", "a segment to a broadcast or multicast address is taken as one to the stack's own") \
+	X(REFSTACK_FAULT_SYN_FROM_MULTICAST_ACCEPTED, "syn-from-multicast-accepted", "a segment from a broadcast or multicast address is processed") \
+	X(REFSTACK_FAULT_IP_OPTIONS_DROPPED, "ip-options-dropped", "a segment whose IPv4 header carries options is dropped as malformed") \
+	X(REFSTACK_FAULT_TTL_OPTION_IGNORED, "ttl-option-ignored", "the TTL the application sets is ignored: segments leave with TTL 64") \
+	X(REFSTACK_FAULT_TOS_OPTION_IGNORED, "tos-option-ignored", "the Diffserv field the application sets is ignored: segments leave with TOS 0")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -199,6 +216,9 @@ struct refstack_config {
 	bool timestamps; /* offer timestamps (RFC 7323 3) */
 	bool sack_permitted; /* offer SACK (RFC 2018 2); out-of-order text is then held and SACKed */
 	uint32_t ts_offset; /* added to the 1 ms timestamp clock (RFC 7323 5.4, 7.1) */
+	/* 9293 3.9.2 (MUST-49, MUST-48): the TTL (hop limit) and the TOS
+	 * (traffic class) byte of new connections' segments; ttl 0 = 64 */
+	uint8_t ttl, tos;
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif
@@ -240,7 +260,11 @@ struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 struct refstack *refstack_new(const struct refstack_config *cfg, const struct refstack_io *io);
 void refstack_free(struct refstack *s);
 
-/* SEGMENT ARRIVES (RFC 9293 3.10.7): one IP packet. Returns why it was
+/* SEGMENT ARRIVES (RFC 9293 3.10.7): one IP packet. An ICMP (IPv4) or
+ * ICMPv6 error message is taken here too (9293 3.9.2.2, MUST-54): a soft
+ * error is kept for the application and reported if the connection later
+ * times out (MUST-47, refstack_conn_error), a hard one aborts a connection
+ * in SYN-SENT, a Source Quench is discarded (MUST-55). Returns why it was
  * dropped, or REFSTACK_ACCEPTED. Anything the stack answers goes out
  * through io.output before this returns. */
 enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
@@ -292,6 +316,14 @@ int refstack_set_nagle(struct refstack *s, struct refstack_conn *c, bool on, uin
  * unanswered (0 = REFSTACK_DEFAULT_KEEPALIVE_INTVL_US); idle_us 0 = off. */
 int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t idle_us,
 			   uint64_t intvl_us, uint64_t now_us);
+
+/* 9293 3.9.2 (MUST-49, MUST-48): the TTL (IPv6 hop limit; 0 = 64) and the
+ * TOS (IPv6 traffic class) byte of one connection's segments, as IP_TTL
+ * and IP_TOS set them for a socket. */
+int refstack_set_ip(struct refstack *s, struct refstack_conn *c, uint8_t ttl, uint8_t tos);
+/* The same for connections made from now on (a socket's options before
+ * connect, a listener's for the connections it accepts). */
+void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos);
 
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */

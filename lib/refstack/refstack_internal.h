@@ -9,6 +9,7 @@
  * refstack_persist.c the persist timer: zero-window probes (3.8.6.1) and
  *                    the sender SWS override timeout (3.8.6.2.1)
  * refstack_keepalive.c keep-alive (3.8.4)
+ * refstack_icmp.c    ICMP and ICMPv6 errors (3.9.2.2), address checks (3.9.2.3)
  * refstack_ring.c    the send and receive rings (memcpy, at most two)
  * refstack_rfc7323.c window scale and timestamps (RFC 7323): negotiation,
  *                    scaled windows, TSopt, TS.Recent, PAWS
@@ -54,6 +55,10 @@ struct refstack_conn {
 	uint32_t fin_seq; /* our FIN's sequence number, when fin_sent */
 	bool rcv_fin; /* the peer's FIN was accepted: RCV.NXT is past it */
 	int error; /* what the application sees: 0, -ECONNRESET, ... */
+	/* 9293 3.9.2.2: the last soft ICMP error (-EHOSTUNREACH ...), told to
+	 * the application if the connection times out (MUST-47) */
+	int soft_error;
+	uint8_t ttl, tos; /* 9293 3.9.2: the IP header of our segments */
 
 	uint16_t lport, rport;
 	struct seg_addr raddr;
@@ -127,6 +132,16 @@ struct refstack {
 	uint8_t snd_mem[REFSTACK_MAX_CONNS][REFSTACK_SND_BUF_MAX];
 	uint8_t rcv_mem[REFSTACK_MAX_CONNS][REFSTACK_RCV_BUF_MAX];
 };
+
+/* refstack_icmp.c */
+/* proto is the IP protocol of pkt (ICMP or ICMPv6), hlen its IP header. */
+enum refstack_drop refstack_icmp_input(struct refstack *s, const uint8_t *pkt, size_t len, uint64_t now_us);
+/* True when pkt (IPv4 or IPv6) carries ICMP / ICMPv6 right after the header. */
+bool refstack_is_icmp(const uint8_t *pkt, size_t len);
+/* 9293 3.9.2.3: broadcast, multicast or unspecified: no host's own address */
+bool refstack_addr_not_unicast(const struct seg_addr *a);
+/* The error the application sees when a connection times out (MUST-47). */
+int refstack_timeout_error(const struct refstack *s, const struct refstack_conn *c);
 
 /* refstack.c */
 /* The one place a state changes: sets it and reports it with its cause. */

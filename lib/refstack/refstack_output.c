@@ -28,7 +28,7 @@ static void seg_start(const struct refstack *s, struct refstack_tx_seg *o, const
 	memset(o, 0, sizeof(*o));
 	o->src = s->cfg.addr;
 	o->dst = *dst;
-	o->ttl = REFSTACK_TTL;
+	o->ttl = s->cfg.ttl;
 	o->sport = sport;
 	o->dport = dport;
 }
@@ -57,6 +57,15 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 	uint32_t opt_bytes;
 
 	seg_start(s, &o, &c->raddr, c->lport, c->rport);
+	/* 9293 3.9.2 (MUST-48, MUST-49): what the application set */
+	o.ttl = c->ttl;
+	o.tos = c->tos;
+#ifdef REFSTACK_FAULTS
+	if (refstack_fault_on(s, REFSTACK_FAULT_TTL_OPTION_IGNORED))
+		o.ttl = REFSTACK_TTL;
+	if (refstack_fault_on(s, REFSTACK_FAULT_TOS_OPTION_IGNORED))
+		o.tos = 0;
+#endif
 	o.seq = seq;
 	o.flags = flags;
 	if (flags & SEG_ACK) {

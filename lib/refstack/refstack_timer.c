@@ -113,7 +113,7 @@ static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t
 	uint32_t limit = syn ? s->cfg.syn_retries : s->cfg.retries;
 
 	if (c->rexmit_count >= limit) {
-		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, refstack_timeout_error(s, c));
 		return;
 	}
 	c->rexmit_count++;

@@ -235,6 +235,9 @@ static int parse_ipv4(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 	memcpy(out->src.bytes, p + 12, 4);
 	memcpy(out->dst.bytes, p + 16, 4);
 	out->ttl = p[8];
+	out->tos = p[1];
+	out->ipopt_len = (uint8_t)(hlen - IPV4_HLEN);
+	memcpy(out->ipopts, p + IPV4_HLEN, out->ipopt_len);
 	/* Bytes past the total length (Ethernet padding) are not the segment. */
 	return parse_tcp(p + hlen, total - hlen, out, err);
 }
@@ -279,6 +282,7 @@ static int parse_ipv6(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 	memcpy(out->src.bytes, p + 8, 16);
 	memcpy(out->dst.bytes, p + 24, 16);
 	out->ttl = p[7];
+	out->tos = (uint8_t)(get16(p) >> 4); /* RFC 8200 3: traffic class after the version */
 	return parse_tcp(p + IPV6_HLEN, plen, out, err);
 }
 

@@ -204,7 +204,7 @@ static int la_keepalive(int fd, const struct linux_app_conf *c, const char *verb
 }
 
 /* The Linux level and name of a case's socket option. */
-static void la_opt_name(enum tc_sockopt o, int *level, int *name)
+static void la_opt_name(int fd, enum tc_sockopt o, int *level, int *name)
 {
 	static const int map[TC_SO__COUNT][2] = {
 		[TC_SO_TCP_NODELAY] = {IPPROTO_TCP, TCP_NODELAY},
@@ -218,10 +218,21 @@ static void la_opt_name(enum tc_sockopt o, int *level, int *name)
 		[TC_SO_LINGER] = {SOL_SOCKET, SO_LINGER},
 		[TC_SO_TCP_USER_TIMEOUT] = {IPPROTO_TCP, TCP_USER_TIMEOUT},
 		[TC_SO_OOBINLINE] = {SOL_SOCKET, SO_OOBINLINE},
+		[TC_SO_IP_TTL] = {IPPROTO_IP, IP_TTL},
+		[TC_SO_IP_TOS] = {IPPROTO_IP, IP_TOS},
 	};
+	int domain = AF_INET;
+	socklen_t len = sizeof(domain);
 
 	*level = map[o][0];
 	*name = map[o][1];
+	/* 9293 3.9.2: on an IPv6 socket the hop limit and traffic class are
+	 * IPv6's own options */
+	if ((o == TC_SO_IP_TTL || o == TC_SO_IP_TOS) && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    domain == AF_INET6) {
+		*level = IPPROTO_IPV6;
+		*name = o == TC_SO_IP_TTL ? IPV6_UNICAST_HOPS : IPV6_TCLASS;
+	}
 }
 
 /* 0 or the errno of setsockopt. SO_LINGER's value is seconds, -1 off. */
@@ -231,7 +242,7 @@ static int la_opt_set(int fd, enum tc_sockopt o, int64_t val)
 	struct linger lg = {.l_onoff = val >= 0, .l_linger = val >= 0 ? (int)val : 0};
 	int rc;
 
-	la_opt_name(o, &level, &name);
+	la_opt_name(fd, o, &level, &name);
 	if (o == TC_SO_LINGER)
 		rc = setsockopt(fd, level, name, &lg, sizeof(lg));
 	else
@@ -245,7 +256,7 @@ static int la_opt_get(int fd, enum tc_sockopt o, int64_t *val)
 	struct linger lg = {0};
 	socklen_t len = o == TC_SO_LINGER ? sizeof(lg) : sizeof(v);
 
-	la_opt_name(o, &level, &name);
+	la_opt_name(fd, o, &level, &name);
 	if (getsockopt(fd, level, name, o == TC_SO_LINGER ? (void *)&lg : (void *)&v, &len) != 0)
 		return errno;
 	*val = o == TC_SO_LINGER ? (lg.l_onoff ? lg.l_linger : -1) : v;

@@ -44,6 +44,8 @@ struct target_ref {
 	 * deleted, for the error) and SO_LINGER (-1 off, else seconds). */
 	struct refstack_conn *conn;
 	int64_t linger_s;
+	/* IP_TTL and IP_TOS as the application set them (9293 3.9.2) */
+	uint8_t ttl, tos;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -130,6 +132,7 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	t->port = conf->port;
 	t->peer_port = conf->peer_port;
 	t->linger_s = -1;
+	t->ttl = 64; /* the stack's default (refstack_config_default) */
 
 	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
 			 conf->profile);
@@ -355,6 +358,26 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 		else
 			res->value = t->linger_s;
 		return;
+	case TC_SO_IP_TTL:
+	case TC_SO_IP_TOS:
+		/* 9293 3.9.2 (MUST-49, MUST-48): the socket's connection now,
+		 * and the connections it makes or accepts from now on */
+		if (!set) {
+			res->value = act->opt == TC_SO_IP_TTL ? t->ttl : t->tos;
+			return;
+		}
+		if (act->optval < (act->opt == TC_SO_IP_TTL ? 1 : 0) || act->optval > 255) {
+			res->err_no = EINVAL;
+			return;
+		}
+		if (act->opt == TC_SO_IP_TTL)
+			t->ttl = (uint8_t)act->optval;
+		else
+			t->tos = (uint8_t)act->optval;
+		refstack_set_ip_defaults(t->stack, t->ttl, t->tos);
+		if (c)
+			(void)refstack_set_ip(t->stack, c, t->ttl, t->tos);
+		return;
 	case TC_SO_TCP_MAXSEG:
 		if (set)
 			res->err_no = ENOPROTOOPT;
@@ -501,7 +524,7 @@ const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
-	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
+	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,
