@@ -269,7 +269,9 @@ static int hexval(char c)
 
 /* ip_options: the IPv4 option bytes in hex, two digits a byte, spaces
  * between bytes allowed ("01 01 9e 04 00 00 00 00"); RFC 791 3.1: the
- * header is counted in 32-bit words, so the bytes are a multiple of 4. */
+ * header is counted in 32-bit words, so the bytes are a multiple of 4. On
+ * IPv6 (under `on: v6`) the options of a Destination Options header, RFC
+ * 8200 4.6: 6 + 8k bytes. */
 static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_segspec *s = obj;
@@ -292,9 +294,10 @@ static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
 		s->ipopts[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
 		p += 2;
 	}
-	if (n == 0 || n % 4)
+	/* the family is the run's: either length may be meant */
+	if (n == 0 || (n % 4 && (n + 2) % 8))
 		return cf_fail(cf, v,
-			       "ip_options: %zu bytes; the IPv4 header length counts 32-bit words, so give a multiple of 4 (pad with 01 NOP or 00 EOL)",
+			       "ip_options: %zu bytes; IPv4 options are a multiple of 4 (pad with 01 NOP or 00 EOL), IPv6 destination options 6 + 8k",
 			       n);
 	s->ipopt_len = (uint8_t)n;
 	s->fields |= TC_F_IPOPTS;

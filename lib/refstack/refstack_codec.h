@@ -70,7 +70,8 @@ struct refstack_rx_seg {
 
 /* Decodes one IP packet (version from the first nibble). Returns 0, or -1
  * for what lib/seg's parser rejects too: truncated headers, an IPv4 IHL or
- * total length that does not fit, IPv4 fragments, an IPv6 extension header,
+ * total length that does not fit, IPv4 fragments, an IPv6 extension header
+ * other than one Destination Options header (skipped, as IPv4 options are),
  * a protocol other than TCP, a data offset below 5 or past the segment, more
  * than SEG_MAX_PAYLOAD payload bytes, an option without its length byte, with
  * a length below 2 or running past the header. A bad checksum is not an

@@ -111,10 +111,9 @@ static struct icmp_class classify(int family, uint8_t type, uint8_t code)
 	case ICMP6_TIME_EXCEEDED:
 		return (struct icmp_class){ICMP_SOFT, -EHOSTUNREACH};
 	case ICMP6_PARAM_PROBLEM:
-		/* code 1, unrecognized Next Header: IPv6's protocol unreachable */
-		if (code == 1)
-			return (struct icmp_class){ICMP_HARD, -ENOPROTOOPT};
-		return (struct icmp_class){ICMP_SOFT, -EPROTO};
+		/* code 1, unrecognized Next Header: IPv6's protocol
+		 * unreachable; EPROTO either way, as Linux reports it */
+		return (struct icmp_class){code == 1 ? ICMP_HARD : ICMP_SOFT, -EPROTO};
 	default:
 		return (struct icmp_class){ICMP_NONE, 0};
 	}

@@ -48,14 +48,37 @@ uint16_t seg_ipv4_hdr_csum(const uint8_t *ip, size_t hlen)
 	return fold(sum16(sum, ip + 12, hlen - 12));
 }
 
+/* RFC 8200 4.6: a Destination Options header between the IPv6 header and
+ * TCP: next header, length in 8-octet units after the first 8, options.
+ * The TCP checksum's pseudo-header counts TCP's own length (8.1), so it
+ * stays as built. */
+static int put_dstopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t cap, struct tc_err *err)
+{
+	size_t n = s->ipopt_len, ext = n + 2;
+
+	if (ext % 8 || n > SEG_IPOPT_SPACE - 2)
+		return tc_err_set(err, TC_ERR_SEG_BUILD,
+				  "IPv6 destination options of %zu bytes: 6 + 8k (the header is 8-octet units), at most %d",
+				  n, SEG_IPOPT_SPACE - 2);
+	if (len + ext > cap)
+		return tc_err_set(err, TC_ERR_SEG_BUILD, "packet needs %zu bytes, the buffer holds %zu", len + ext, cap);
+	memmove(buf + IPV6_HLEN + ext, buf + IPV6_HLEN, len - IPV6_HLEN);
+	buf[IPV6_HLEN] = buf[6]; /* TCP follows the extension header */
+	buf[IPV6_HLEN + 1] = (uint8_t)(ext / 8 - 1);
+	memcpy(buf + IPV6_HLEN + 2, s->ipopts, n);
+	buf[6] = 60; /* Destination Options */
+	put16(buf + 4, (uint16_t)(get16(buf + 4) + ext));
+	return (int)(len + ext);
+}
+
 int seg_put_ipopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t cap, struct tc_err *err)
 {
 	size_t n = s->ipopt_len;
 
 	if (n == 0)
 		return (int)len;
-	if (s->src.family != 4)
-		return tc_err_set(err, TC_ERR_SEG_BUILD, "IP options on IPv6: its options are extension headers, not modelled");
+	if (s->src.family == 6)
+		return put_dstopts(s, buf, len, cap, err);
 	if (n % 4 || n > SEG_IPOPT_SPACE)
 		return tc_err_set(err, TC_ERR_SEG_BUILD, "IP options of %zu bytes: a multiple of 4, at most %d", n,
 				  SEG_IPOPT_SPACE);

@@ -10,10 +10,11 @@
 #include "../err/tc_err.h"
 #include "seg_types.h"
 
-/* Moves the TCP segment after a 20-byte IPv4 header in buf (len bytes) up
- * to make room for s->ipopts and fixes IHL, total length and the header
- * checksum (the TCP checksum does not cover IP options). Returns the new
- * length, or -1 with err set. */
+/* Moves the TCP segment after the IP header in buf (len bytes) up to make
+ * room for s->ipopts: IPv4 options (IHL, total length and the header
+ * checksum fixed) or an IPv6 Destination Options header (next header and
+ * payload length fixed); neither is covered by the TCP checksum. Returns
+ * the new length, or -1 with err set. */
 int seg_put_ipopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t cap, struct tc_err *err);
 
 /* The ICMP or ICMPv6 error message s describes (s->icmp set), with its IP

@@ -81,9 +81,9 @@ struct tc_seg {
 	/* IPv4 TOS / IPv6 traffic class: the Diffserv field (RFC 2474) and
 	 * the two ECN bits (RFC 3168) */
 	uint8_t tos;
-	/* IPv4 header options as on the wire (RFC 791 3.1): a multiple of 4
-	 * bytes, at most 40; IPv6 has none (its extension headers are not
-	 * modelled) */
+	/* IPv4: the header options as on the wire (RFC 791 3.1), a multiple
+	 * of 4 bytes, at most 40. IPv6: the options of one Destination Options
+	 * header before TCP (RFC 8200 4.6), 6 + 8k bytes, at most 38. */
 	uint8_t ipopt_len;
 	uint8_t ipopts[SEG_IPOPT_SPACE];
 	/* An ICMP (IPv4, RFC 792) or ICMPv6 (RFC 4443) error message instead
