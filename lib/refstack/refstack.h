@@ -131,7 +131,7 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_SOFT_ERROR_LOST, "soft-error-lost", "a connection that times out after a soft ICMP error reports ETIMEDOUT, not the error") \
 	X(REFSTACK_FAULT_SYN_TO_MULTICAST_ACCEPTED, "syn-to-multicast-accepted", "a segment to a broadcast or multicast address is taken as one to the stack's own") \
 	X(REFSTACK_FAULT_SYN_FROM_MULTICAST_ACCEPTED, "syn-from-multicast-accepted", "a segment from a broadcast or multicast address is processed") \
-	X(REFSTACK_FAULT_IP_OPTIONS_DROPPED, "ip-options-dropped", "a segment whose IPv4 header carries options is dropped as malformed") \
+	X(REFSTACK_FAULT_IP_OPTIONS_DROPPED, "ip-options-dropped", "a segment with IPv4 options or an IPv6 Destination Options header is dropped as malformed") \
 	X(REFSTACK_FAULT_TTL_OPTION_IGNORED, "ttl-option-ignored", "the TTL the application sets is ignored: segments leave with TTL 64") \
 	X(REFSTACK_FAULT_TOS_OPTION_IGNORED, "tos-option-ignored", "the Diffserv field the application sets is ignored: segments leave with TOS 0")
 

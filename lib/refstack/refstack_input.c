@@ -816,7 +816,8 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 	if (refstack_is_icmp(pkt, len))
 		return refstack_icmp_input(s, pkt, len, now_us);
 #ifdef REFSTACK_FAULTS
-	if (refstack_fault_on(s, REFSTACK_FAULT_IP_OPTIONS_DROPPED) && len && pkt[0] >> 4 == 4 && (pkt[0] & 0x0f) > 5)
+	if (refstack_fault_on(s, REFSTACK_FAULT_IP_OPTIONS_DROPPED) && len >= 40 &&
+	    ((pkt[0] >> 4 == 4 && (pkt[0] & 0x0f) > 5) || (pkt[0] >> 4 == 6 && pkt[6] == 60)))
 		return REFSTACK_DROP_MALFORMED;
 #endif
 	/* 9293 3.9.2 (MUST-50): IP options are skipped by the decoder, never
