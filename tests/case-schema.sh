@@ -32,13 +32,16 @@ mkdir "$dir/bad" "$dir/good"
 # tests/bad-cases/: the node the schema must fail at ("" is the root), or
 # "-" and why it cannot see the problem.
 cat >"$dir/bad-cases.table" <<'EOF'
+bad-address-kind.yaml steps/0/send/dst
 bad-app.yaml          steps/0/app
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
+bad-ip-options.yaml   steps/0/send/ip_options
 bad-option.yaml       steps/0/send/options/0
 binary-garbage.yaml   -  not YAML at all (control bytes, not UTF-8): no document for a schema to see
 deep-nesting.yaml     name
 empty.yaml            ""
+icmp-with-tcp-fields.yaml steps/0/send
 missing-name.yaml     ""
 missing-rfc.yaml      ""
 seq-range.yaml        steps/0/send/seq
