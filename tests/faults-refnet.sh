@@ -28,7 +28,11 @@ mss-on-every-segment:cases/handshake/active-open.yaml
 no-persist-probe:cases/window/zero-window-probe.yaml
 persist-no-backoff:cases/window/zero-window-probe-backoff.yaml
 no-sender-sws:cases/window/sender-sws-small-window.yaml
-syn-data-dropped:cases/handshake/syn-data-queued.yaml"
+syn-data-dropped:cases/handshake/syn-data-queued.yaml
+icmp-unreach-aborts:cases/icmp/unreach-host-no-abort.yaml
+syn-to-multicast-accepted:cases/ip/syn-to-multicast-dropped.yaml
+syn-from-multicast-accepted:cases/ip/syn-from-multicast-dropped.yaml
+ip-options-dropped:cases/ip/ip-option-unknown-ignored.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -42,7 +46,12 @@ ts-recent-from-any-segment:profile default is not in CASE-BEGIN yet
 no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
 sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
-rst-error-lost:the agent's ref stack forgets a connection an RST deleted"
+rst-error-lost:the agent's ref stack forgets a connection an RST deleted
+source-quench-honoured:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
+soft-error-lost:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
+icmp-hard-error-ignored:the agent's ref stack has no connect-result yet
+ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
+tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do
@@ -62,6 +71,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/rst/rst-in-syn-received.yaml cases/handshake/syn-retransmit-backoff.yaml cases/handshake/active-open.yaml \
 	cases/window/zero-window-probe.yaml cases/window/zero-window-probe-backoff.yaml \
 	cases/window/sender-sws-small-window.yaml cases/handshake/syn-data-queued.yaml \
+	cases/icmp/unreach-host-no-abort.yaml cases/ip/syn-to-multicast-dropped.yaml \
+	cases/ip/syn-from-multicast-dropped.yaml cases/ip/ip-option-unknown-ignored.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

@@ -31,7 +31,10 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	no-persist-probe persist-no-backoff no-sender-sws nagle-ignored delack-past-500ms \
 	no-delack-every-second-segment syn-data-dropped keepalive-on-by-default \
 	no-paws-check no-window-scaling-applied ts-recent-from-any-segment no-tsopt-on-fin sack-oldest-first \
-	urgent-pointer-last-octet rst-error-lost; do
+	urgent-pointer-last-octet rst-error-lost \
+	icmp-unreach-aborts source-quench-honoured icmp-hard-error-ignored soft-error-lost \
+	syn-to-multicast-accepted syn-from-multicast-accepted ip-options-dropped ttl-option-ignored \
+	tos-option-ignored; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 
