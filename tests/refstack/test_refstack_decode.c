@@ -18,7 +18,7 @@
 #include "refstack/refstack_codec.h"
 #include "seg/seg.h"
 
-#define PKT_MAX (REFSTACK_IPV6_HLEN + 60 + SEG_MAX_PAYLOAD + 16)
+#define PKT_MAX (REFSTACK_IPV6_HLEN + SEG_IPOPT_SPACE + 60 + SEG_MAX_PAYLOAD + 16)
 
 struct rng {
 	uint64_t s;

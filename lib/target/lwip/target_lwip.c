@@ -25,7 +25,7 @@
 #include "lwip_world.h"
 
 #define LWIP_QUEUE 64
-#define LWIP_PKT_MAX (SEG_MAX_PAYLOAD + 128)
+#define LWIP_PKT_MAX (SEG_MAX_PAYLOAD + 40 + SEG_IPOPT_SPACE + 60) /* IPv6, destination options, TCP header */
 
 /* The values come from lwIP's headers where they are macros, so a rebuilt
  * lwIP with other options fails to compile here rather than lie. */

@@ -12,7 +12,7 @@
 #include "target_ref.h"
 
 #define REF_QUEUE 64
-#define REF_PKT_MAX (SEG_MAX_PAYLOAD + 128)
+#define REF_PKT_MAX (SEG_MAX_PAYLOAD + 40 + SEG_IPOPT_SPACE + 60) /* IPv6, destination options, TCP header */
 
 struct ref_pkt {
 	uint64_t at_us;
