@@ -42,6 +42,7 @@ binary-garbage.yaml   -  not YAML at all (control bytes, not UTF-8): no document
 deep-nesting.yaml     name
 empty.yaml            ""
 icmp-with-tcp-fields.yaml steps/0/send
+ip-level-not-required.yaml -  the loader ties a send's dst to requires: ip-level across the document; the schema checks each node alone
 missing-name.yaml     ""
 missing-rfc.yaml      ""
 seq-range.yaml        steps/0/send/seq

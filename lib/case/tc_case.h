@@ -350,6 +350,11 @@ enum tc_require {
 	/* The case needs a port nobody listens on, and no `app` step. */
 	TC_REQ_CLOSED_PORT = 1u << 4,
 	TC_REQ_URGENT = 1u << 5, /* sending urgent data (send_urgent) */
+	/* The injector sends ICMP errors, or segments from or to a broadcast
+	 * or multicast address (`icmp`, `src`, `dst` on a send): only where
+	 * the wire is the run's own (a namespace, in process), never onto a
+	 * real network. */
+	TC_REQ_IP_LEVEL = 1u << 6,
 };
 
 #define TC_MAX_RFC 8

@@ -135,6 +135,7 @@ static const struct {
 	{"open-port", TC_REQ_OPEN_PORT},
 	{"closed-port", TC_REQ_CLOSED_PORT},
 	{"urgent", TC_REQ_URGENT},
+	{"ip-level", TC_REQ_IP_LEVEL},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -158,9 +159,25 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 		return 0;
 	}
 	return cf_fail(cf, item,
-		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, "
+		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, ip-level, "
 		       "or a socket option (TCP_NODELAY, SO_LINGER, ...)",
 		       cf_found(item, shown, sizeof(shown)));
+}
+
+/* A send that needs the run's own wire: an ICMP error, or an address no
+ * host owns (on the step or in one of its overrides). */
+static bool send_is_ip_level(const struct tc_step *st)
+{
+	const unsigned f = TC_F_ICMP | TC_F_SRC | TC_F_DST;
+
+	if (st->kind != TC_STEP_SEND)
+		return false;
+	if (st->u.seg.fields & f)
+		return true;
+	for (int k = 0; k < st->novr; k++)
+		if (st->ovr[k].u.seg.fields & f)
+			return true;
+	return false;
 }
 
 int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
@@ -169,6 +186,10 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
 		const struct tc_step *st = &c->steps[i];
 		const struct tc_app *a = &st->u.app;
 
+		if (send_is_ip_level(st) && !(c->requires & TC_REQ_IP_LEVEL))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "send: icmp, src and dst need ip-level in requires:, so a target on a real "
+					  "network skips the case");
 		if (st->kind != TC_STEP_APP)
 			continue;
 		if (a->verb == TC_APP_SEND && a->urgent && !(c->requires & TC_REQ_URGENT))

@@ -860,6 +860,7 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const str
 		{TC_REQ_OPEN_PORT, TC_CAP_APP | TC_CAP_OPEN_PORT, 0, "a listening port"},
 		{TC_REQ_CLOSED_PORT, TC_CAP_APP | TC_CAP_CLOSED_PORT, 0, "a closed port"},
 		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent)"},
+		{TC_REQ_IP_LEVEL, TC_CAP_IP_LEVEL, 0, "ICMP errors and broadcast or multicast addresses on a wire of its own"},
 	};
 	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
 	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |

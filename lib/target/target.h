@@ -30,6 +30,9 @@ enum tc_cap {
 	TC_CAP_OPEN_PORT = 1u << 3,
 	TC_CAP_CLOSED_PORT = 1u << 4,
 	TC_CAP_URGENT = 1u << 5, /* the application can send urgent data */
+	/* ICMP errors and broadcast/multicast addresses may be injected: the
+	 * wire is the run's own (TC_REQ_IP_LEVEL) */
+	TC_CAP_IP_LEVEL = 1u << 6,
 };
 
 /* The run's settings, given once. */

@@ -661,7 +661,7 @@ static void test_send_ip_fields(void **state)
 	struct t *t = *state;
 	struct seg_addr target, peer;
 
-	run(t, "steps:\n  - send: {flags: S, seq: 0, ttl: 3, tos: 0x48, ip_options: \"01 01 01 00\", dst: multicast}\n"
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {flags: S, seq: 0, ttl: 3, tos: 0x48, ip_options: \"01 01 01 00\", dst: multicast}\n"
 	       "  - send: {flags: S, seq: 0, src: broadcast}\n");
 	assert_verdict(t, TC_PASS, -1, "");
 	engine_addrs(4, &target, &peer);
@@ -690,7 +690,7 @@ static void test_icmp_quotes_latest_segment(void **state)
 	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
 	fake_emit(t->f, 2 * MS, SEG_ACK | SEG_PSH, 1, 1)->len = 10;
 	snprintf(body, sizeof(body),
-		 "%s  - expect: {flags: PA, seq: 1, len: 10}\n"
+		 "requires: [ip-level]\n%s  - expect: {flags: PA, seq: 1, len: 10}\n"
 		 "  - send: {icmp: 3, code: 1}\n"
 		 "  - send: {flags: A}\n",
 		 handshake);
@@ -716,8 +716,19 @@ static void test_icmp_before_any_target_segment(void **state)
 {
 	struct t *t = *state;
 
-	run(t, "steps:\n  - send: {icmp: 3, code: 1}\n");
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {icmp: 3, code: 1}\n");
 	assert_verdict(t, TC_ERROR, 0, "icmp: the target has sent no segment the error could quote");
+}
+
+/* a target whose wire is a real network is not sent ICMP errors */
+static void test_ip_level_needs_the_cap(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps &= ~(unsigned)TC_CAP_IP_LEVEL;
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {flags: S, seq: 0, dst: multicast}\n");
+	assert_verdict(t, TC_SKIP, -1, "ICMP errors and broadcast or multicast addresses");
+	assert_int_equal(t->f->ninj, 0);
 }
 
 static const char syn_then_ack[] =
@@ -2087,6 +2098,7 @@ int main(void)
 		T(test_send_ip_fields),
 		T(test_icmp_quotes_latest_segment),
 		T(test_icmp_before_any_target_segment),
+		T(test_ip_level_needs_the_cap),
 		T(test_win_rel_mismatch),
 		T(test_win_rel_on_the_syn_itself),
 		T(test_win_rel_without_syn),

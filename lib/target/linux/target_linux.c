@@ -456,7 +456,7 @@ static int linux_save_pcap(struct tc_target *base, const struct capfile_request 
 const struct tc_target_ops target_linux_ops = {
 	.name = "linux",
 	.description = "the local Linux kernel in network namespaces, real time (root)",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT | TC_CAP_IP_LEVEL,
 	.sockopts = (1u << TC_SO__COUNT) - 1, /* every one the case format names */
 	.max_jobs = LINUX_MAX_WORKERS,
 	.real_time = true,

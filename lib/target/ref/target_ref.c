@@ -523,7 +523,7 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_IP_LEVEL,
 	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
