@@ -75,7 +75,7 @@ struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 	struct refstack *s = mem;
 
 	if (!mem || !cfg || (cfg->addr.family != 4 && cfg->addr.family != 6) || cfg->rcv_wnd == 0 ||
-	    cfg->snd_buf == 0)
+	    cfg->snd_buf == 0 || (cfg->addr2.family && cfg->addr2.family != cfg->addr.family))
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
@@ -173,6 +173,7 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 	c->lport = lport;
 	c->rport = rport;
 	c->raddr = *raddr;
+	c->laddr = s->cfg.addr;
 	/* 9293 3.4.1: the ISS from the injected source (RFC 6528 in production) */
 	c->iss = s->io.iss ? s->io.iss(s->io.ctx) : s->cfg.iss;
 	c->snd_una = c->iss;
@@ -376,11 +377,24 @@ static bool lport_in_use(const struct refstack *s, uint16_t port)
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out)
 {
+	return refstack_connect_from(s, NULL, lport, raddr, rport, now_us, out);
+}
+
+bool refstack_addr_own(const struct refstack *s, const struct seg_addr *a)
+{
+	return refstack_addr_eq(a, &s->cfg.addr) || (s->cfg.addr2.family && refstack_addr_eq(a, &s->cfg.addr2));
+}
+
+int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			  const struct seg_addr *raddr, uint16_t rport, uint64_t now_us, struct refstack_conn **out)
+{
 	struct refstack_conn *c;
 
 	s->now_us = now_us;
 	if (!raddr || raddr->family != s->cfg.addr.family || rport == 0)
 		return -EINVAL;
+	if (laddr && !refstack_addr_own(s, laddr))
+		return -EADDRNOTAVAIL;
 	if (lport == 0) {
 		for (unsigned k = 0; k < 65536u - REFSTACK_EPHEMERAL_FIRST && lport == 0; k++) {
 			uint16_t p = s->next_ephemeral;
@@ -398,6 +412,8 @@ int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *
 	if (!c)
 		return -ENOBUFS;
 	refstack_conn_setup(s, c, lport, raddr, rport);
+	if (laddr)
+		c->laddr = *laddr;
 	c->accepted = true;
 	refstack_set_state(s, c, REFSTACK_SYN_SENT, REFSTACK_CAUSE_APP_CONNECT);
 	refstack_out_syn(s, c, now_us);

@@ -186,6 +186,9 @@ struct refstack_io {
 
 struct refstack_config {
 	struct seg_addr addr; /* the stack's own address (one family per stack) */
+	/* a second address of the same family (a multihomed host, RFC 9293
+	 * 3.9.1.1 MUST-44/45); family 0 = none */
+	struct seg_addr addr2;
 	uint64_t msl_us; /* RFC 9293 3.4.2: TIME-WAIT lasts 2*MSL */
 	uint64_t rto_initial_us; /* RFC 6298 2.1: 1 s */
 	uint64_t rto_min_us; /* RFC 6298 2.4: 1 s */
@@ -253,7 +256,7 @@ void refstack_config_default(struct refstack_config *cfg);
 /* Fixed memory: the caller allocates refstack_size() bytes, aligned as
  * malloc aligns (or uses refstack_new/refstack_free, which do that once).
  * refstack_init returns NULL when cfg is unusable (addr.family not 4 or 6,
- * rcv_wnd or snd_buf zero). */
+ * * rcv_wnd or snd_buf zero, addr2 of another family). */
 size_t refstack_size(void);
 struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 			       const struct refstack_io *io);
@@ -283,6 +286,11 @@ int refstack_close_listener(struct refstack *s, uint16_t port, uint64_t now_us);
 /* Active open from port lport to raddr:rport; sends the SYN. */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out);
+/* The same from a given local address, one of the stack's own (9293
+ * 3.9.1.1, MUST-43: the optional local IP address of OPEN); NULL is
+ * refstack_connect's cfg.addr. -EADDRNOTAVAIL for another address. */
+int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			  const struct seg_addr *raddr, uint16_t rport, uint64_t now_us, struct refstack_conn **out);
 /* A connection on lport that reached ESTABLISHED (or later) from a passive
  * open and was not yet accepted; -EAGAIN if none. */
 int refstack_accept(struct refstack *s, uint16_t lport, struct refstack_conn **out);

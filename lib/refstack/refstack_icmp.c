@@ -149,7 +149,7 @@ static bool outer_ok(const struct refstack *s, const uint8_t *pkt, size_t len, c
 		refstack_csum_add(&c, pkt + 8, 32);
 		refstack_csum_add(&c, tail, sizeof(tail));
 	}
-	if (*mlen < ICMP_HLEN || dst.family != s->cfg.addr.family || !refstack_addr_eq(&dst, &s->cfg.addr))
+	if (*mlen < ICMP_HLEN || dst.family != s->cfg.addr.family || !refstack_addr_own(s, &dst))
 		return false;
 	refstack_csum_add(&c, *msg, *mlen);
 	return refstack_csum_fold(&c) == 0xffff;
@@ -160,6 +160,7 @@ static bool outer_ok(const struct refstack *s, const uint8_t *pkt, size_t len, c
 static struct refstack_conn *quoted_conn(struct refstack *s, const uint8_t *q, size_t qlen, uint32_t *seq)
 {
 	struct seg_addr src = {0}, dst = {0};
+	struct refstack_conn *c;
 	size_t hlen;
 
 	if (s->cfg.addr.family == 4) {
@@ -179,10 +180,11 @@ static struct refstack_conn *quoted_conn(struct refstack *s, const uint8_t *q, s
 	}
 	/* RFC 792: the IP header and at least 64 bits of the data: the ports
 	 * and the sequence number */
-	if (hlen < REFSTACK_IPV4_HLEN || qlen < hlen + 8 || !refstack_addr_eq(&src, &s->cfg.addr))
+	if (hlen < REFSTACK_IPV4_HLEN || qlen < hlen + 8 || !refstack_addr_own(s, &src))
 		return NULL;
 	*seq = get32(q + hlen + 4);
-	return refstack_find(s, get16(q + hlen), &dst, get16(q + hlen + 2));
+	c = refstack_find(s, get16(q + hlen), &dst, get16(q + hlen + 2));
+	return c && refstack_addr_eq(&c->laddr, &src) ? c : NULL;
 }
 
 enum refstack_drop refstack_icmp_input(struct refstack *s, const uint8_t *pkt, size_t len, uint64_t now_us)

@@ -151,6 +151,8 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	if (!c)
 		return REFSTACK_DROP_LISTEN_FULL;
 	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
+	/* 9293 3.9.1.1 (MUST-45): answer from the address the SYN came to */
+	c->laddr = seg->dst;
 	c->passive = true;
 	c->state = REFSTACK_LISTEN; /* the new TCB starts as a copy of the listener */
 	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ, and any other
@@ -834,7 +836,7 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 #endif
 			return REFSTACK_DROP_DST_NOT_UNICAST;
 	}
-	if (!refstack_addr_eq(&seg.dst, &s->cfg.addr))
+	if (!refstack_addr_own(s, &seg.dst))
 		return REFSTACK_DROP_NOT_OURS;
 	/* 9293 3.9.2.3 (MUST-63): nor is anything from such an address
 	 * answered, a SYN least of all */
@@ -848,6 +850,9 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 	if (seg.bad_csum)
 		return REFSTACK_DROP_BAD_CSUM;
 	c = refstack_find(s, seg.dport, &seg.src, seg.sport);
+	/* the connection is the whole socket pair: our address too */
+	if (c && !refstack_addr_eq(&c->laddr, &seg.dst))
+		c = NULL;
 	if (!c) {
 		struct refstack_conn *l = refstack_listener_find(s, seg.dport);
 

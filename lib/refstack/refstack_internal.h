@@ -62,6 +62,9 @@ struct refstack_conn {
 
 	uint16_t lport, rport;
 	struct seg_addr raddr;
+	/* 9293 3.9.1.1 (MUST-45): the local address every segment carries: the
+	 * one the OPEN named, or the one the peer's SYN was sent to */
+	struct seg_addr laddr;
 
 	/* 9293 3.3.1: send sequence variables (max_snd_wnd: RFC 5961 5.2) */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
@@ -170,6 +173,8 @@ void refstack_snd_acked(struct refstack_conn *c);
 /* Append in-order text to the receive buffer (len fits: RCV.WND <= free). */
 void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len);
 bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b);
+/* One of the stack's own addresses (cfg.addr, cfg.addr2). */
+bool refstack_addr_own(const struct refstack *s, const struct seg_addr *a);
 
 /* refstack_ring.c */
 /* head + off inside a ring of cap bytes (head < cap, off <= cap). */
