@@ -256,7 +256,7 @@ void refstack_config_default(struct refstack_config *cfg);
 /* Fixed memory: the caller allocates refstack_size() bytes, aligned as
  * malloc aligns (or uses refstack_new/refstack_free, which do that once).
  * refstack_init returns NULL when cfg is unusable (addr.family not 4 or 6,
- * * rcv_wnd or snd_buf zero, addr2 of another family). */
+ * rcv_wnd or snd_buf zero, addr2 of another family). */
 size_t refstack_size(void);
 struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 			       const struct refstack_io *io);
