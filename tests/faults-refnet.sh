@@ -51,7 +51,8 @@ source-quench-honoured:its case reads the error of a connection the stack delete
 soft-error-lost:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
 icmp-hard-error-ignored:the agent's ref stack has no connect-result yet
 ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
-tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet"
+tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet
+send-from-first-address:ref-net's agent plays one address per family (its cases need multihomed)"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do

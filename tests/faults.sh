@@ -34,7 +34,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	urgent-pointer-last-octet rst-error-lost \
 	icmp-unreach-aborts source-quench-honoured icmp-hard-error-ignored soft-error-lost \
 	syn-to-multicast-accepted syn-from-multicast-accepted ip-options-dropped ttl-option-ignored \
-	tos-option-ignored; do
+	tos-option-ignored send-from-first-address; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

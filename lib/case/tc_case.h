@@ -54,6 +54,7 @@ enum tc_field {
 	TC_F_DST = 1u << 18, /* send: a destination address other than the target's */
 	TC_F_ICMP = 1u << 19, /* send: an ICMP error about the target's latest segment */
 	TC_F_ICMP_CODE = 1u << 20, /* send: the ICMP code (0 when not given) */
+	TC_F_EXPECT_SRC = 1u << 21, /* expect: which of the target's addresses it comes from */
 };
 
 /* An address a send step puts in place of the run's own (RFC 1122
@@ -64,6 +65,20 @@ enum tc_addr_kind {
 	TC_ADDR_RUN = 0, /* the run's own address */
 	TC_ADDR_BROADCAST, /* 255.255.255.255 (RFC 919 7) / ff02::1 */
 	TC_ADDR_MULTICAST, /* 224.0.0.1 (RFC 1112 4) / ff02::1 */
+	/* the target's second address (a multihomed target, `requires:
+	 * multihomed`): 192.0.2.3 / 2001:db8::4 */
+	TC_ADDR_SECOND,
+	TC_ADDR_TARGET, /* expect src: the target's first address */
+	TC_ADDR_SAME, /* expect src: the address of the target's previous segment */
+	TC_ADDR_OWN, /* expect src: either of the target's addresses */
+};
+
+/* Which of its addresses an app step binds (RFC 9293 3.9.1.1 OPEN's
+ * optional local address, MUST-43). */
+enum tc_local {
+	TC_LOCAL_DEFAULT = 0, /* the target's first address */
+	TC_LOCAL_SECOND, /* connect from second: the second */
+	TC_LOCAL_ANY, /* listen any, connect from any: none (the wildcard; IP chooses) */
 };
 
 /* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
@@ -127,6 +142,7 @@ struct tc_segspec {
 	uint8_t ipopt_len; /* send: IPv4 options (TC_F_IPOPTS) */
 	uint8_t ipopts[SEG_IPOPT_SPACE];
 	uint8_t src_kind, dst_kind; /* send: enum tc_addr_kind (TC_F_SRC, TC_F_DST) */
+	uint8_t expect_src; /* expect: TC_ADDR_TARGET, _SECOND or _SAME (TC_F_EXPECT_SRC) */
 	/* send: an ICMP error (TC_F_ICMP) of this type and code quoting the
 	 * latest segment the target sent; the other TCP fields are unused */
 	uint8_t icmp_type, icmp_code;
@@ -210,6 +226,7 @@ struct tc_app {
 	uint16_t len; /* send: bytes in data (text form); recv: bytes expected (text or data:) */
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool urgent; /* send_urgent: the bytes are urgent (RFC 9293 3.8.5) */
+	uint8_t local; /* listen any, connect from second: enum tc_local */
 	bool at_least; /* recv_atleast: more may stay readable */
 	enum tc_shut shut; /* shutdown */
 	enum tc_sockopt opt; /* setsockopt, getsockopt */
@@ -355,6 +372,9 @@ enum tc_require {
 	 * the wire is the run's own (a namespace, in process), never onto a
 	 * real network. */
 	TC_REQ_IP_LEVEL = 1u << 6,
+	/* The target has a second address (`dst: second`, `src: second`,
+	 * `connect from second`) */
+	TC_REQ_MULTIHOMED = 1u << 7,
 };
 
 #define TC_MAX_RFC 8

@@ -136,6 +136,7 @@ static const struct {
 	{"closed-port", TC_REQ_CLOSED_PORT},
 	{"urgent", TC_REQ_URGENT},
 	{"ip-level", TC_REQ_IP_LEVEL},
+	{"multihomed", TC_REQ_MULTIHOMED},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -159,25 +160,41 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 		return 0;
 	}
 	return cf_fail(cf, item,
-		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, ip-level, "
+		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, ip-level, multihomed, "
 		       "or a socket option (TCP_NODELAY, SO_LINGER, ...)",
 		       cf_found(item, shown, sizeof(shown)));
 }
 
-/* A send that needs the run's own wire: an ICMP error, or an address no
- * host owns (on the step or in one of its overrides). */
-static bool send_is_ip_level(const struct tc_step *st)
+/* Whether a send's address kind (on the step or an override) is `second`;
+ * else whether it names an address no host owns or an ICMP error. */
+static bool seg_uses(const struct tc_segspec *sp, bool second)
 {
-	const unsigned f = TC_F_ICMP | TC_F_SRC | TC_F_DST;
+	if (second)
+		return ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SECOND) ||
+		       ((sp->fields & TC_F_EXPECT_SRC) && sp->expect_src == TC_ADDR_SECOND);
+	return (sp->fields & TC_F_ICMP) || (sp->fields & TC_F_SRC) ||
+	       ((sp->fields & TC_F_DST) && (sp->dst_kind == TC_ADDR_BROADCAST || sp->dst_kind == TC_ADDR_MULTICAST));
+}
 
-	if (st->kind != TC_STEP_SEND)
+static bool step_uses(const struct tc_step *st, bool second)
+{
+	if (st->kind == TC_STEP_APP)
+		return second && st->u.app.local == TC_LOCAL_SECOND;
+	if (st->kind != TC_STEP_SEND && st->kind != TC_STEP_EXPECT)
 		return false;
-	if (st->u.seg.fields & f)
+	if (seg_uses(&st->u.seg, second))
 		return true;
 	for (int k = 0; k < st->novr; k++)
-		if (st->ovr[k].u.seg.fields & f)
+		if (seg_uses(&st->ovr[k].u.seg, second))
 			return true;
 	return false;
+}
+
+/* A send that needs the run's own wire: an ICMP error, or an address no
+ * host owns. */
+static bool send_is_ip_level(const struct tc_step *st)
+{
+	return st->kind == TC_STEP_SEND && step_uses(st, false);
 }
 
 int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
@@ -190,6 +207,10 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
 			return cf_fail_at(cf, st->loc.line, st->loc.col,
 					  "send: icmp, src and dst need ip-level in requires:, so a target on a real "
 					  "network skips the case");
+		if (step_uses(st, true) && !(c->requires & TC_REQ_MULTIHOMED))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "the target's second address needs multihomed in requires:, so a target "
+					  "with one address skips the case");
 		if (st->kind != TC_STEP_APP)
 			continue;
 		if (a->verb == TC_APP_SEND && a->urgent && !(c->requires & TC_REQ_URGENT))

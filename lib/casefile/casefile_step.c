@@ -316,9 +316,39 @@ static int addr_kind(struct cf *cf, yaml_node_t *v, const char *what, uint8_t *o
 		*out = TC_ADDR_BROADCAST;
 	else if (strcmp(text, "multicast") == 0)
 		*out = TC_ADDR_MULTICAST;
+	else if (strcmp(what, "dst") == 0 && strcmp(text, "second") == 0)
+		*out = TC_ADDR_SECOND;
+	else if (strcmp(what, "dst") == 0 && strcmp(text, "same") == 0)
+		*out = TC_ADDR_SAME;
 	else
-		return cf_fail(cf, v, "%s: %s is not an address kind; expected broadcast or multicast", what,
+		return cf_fail(cf, v, "%s: %s is not an address kind; expected broadcast or multicast%s", what,
+			       cf_found(v, shown, sizeof(shown)), strcmp(what, "dst") == 0 ? " (or second, same)" : "");
+	return 0;
+}
+
+/* expect src: target|second|same|own: which of the target's addresses
+ * sends it (same: the one its previous segment came from, 9293 MUST-45;
+ * own: either) */
+static int k_expect_src(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	char shown[64];
+	const char *text;
+
+	if (cf_string(cf, v, "src", &text))
+		return -1;
+	if (strcmp(text, "target") == 0)
+		s->expect_src = TC_ADDR_TARGET;
+	else if (strcmp(text, "second") == 0)
+		s->expect_src = TC_ADDR_SECOND;
+	else if (strcmp(text, "same") == 0)
+		s->expect_src = TC_ADDR_SAME;
+	else if (strcmp(text, "own") == 0)
+		s->expect_src = TC_ADDR_OWN;
+	else
+		return cf_fail(cf, v, "src: %s is not one of the target's addresses; expected target, second, same or own",
 			       cf_found(v, shown, sizeof(shown)));
+	s->fields |= TC_F_EXPECT_SRC;
 	return 0;
 }
 
@@ -398,6 +428,7 @@ const struct cf_key cf_expect_keys[] = {
 	{"urp", k_urp, false},		{"options", k_opts_expect, false}, {"data", k_data, false},
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
 	{"tolerance", k_tolerance, false}, {"ttl", k_ttl, false},	{"tos", k_tos, false},
+	{"src", k_expect_src, false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))

@@ -26,6 +26,7 @@ struct run {
 	struct tc_target *t;
 	const struct tc_profile *prof;
 	struct seg_addr target_addr, peer_addr;
+	struct seg_addr target_addr2; /* a multihomed target's second address */
 	uint16_t port; /* the target's: the case's, or the one the run gives */
 	/* The run offers ports instead of application control or state reads
 	 * (a remote host without an agent) and the case needs only a port:
@@ -72,6 +73,14 @@ const char *tc_verdict_name(enum tc_verdict v)
 	case TC_ERROR: return "ERROR";
 	}
 	return "?";
+}
+
+/* IPv6's second is ::4, not ::3: RFC 6724 5 rule 8 (longest matching
+ * prefix) would make ::3 the source IP picks for the peer ::2, and the
+ * first address is meant to stay the one an unbound connect gets. */
+void engine_addr2(int family, struct seg_addr *target2)
+{
+	seg_addr_parse(family == 6 ? "2001:db8::4" : "192.0.2.3", target2);
 }
 
 void engine_addrs(int family, struct seg_addr *target, struct seg_addr *peer)
@@ -217,6 +226,15 @@ static void fill_pattern(uint8_t *buf, size_t n)
 		buf[i] = (uint8_t)('a' + i % 26);
 }
 
+/* The latest segment the target sent, or NULL. */
+static const struct tc_seg *last_from_target(const struct run *run)
+{
+	for (int k = run->r->nevents - 1; k >= 0; k--)
+		if (run->r->events[k].from_target && !run->r->events[k].seg.icmp)
+			return &run->r->events[k].seg;
+	return NULL;
+}
+
 /* An address no unicast host has (enum tc_addr_kind): IPv4's limited
  * broadcast (RFC 919 7) or all-hosts group (RFC 1112 4); IPv6's all-nodes
  * group (RFC 4291 2.7.1), which stands in for broadcast too. */
@@ -247,18 +265,18 @@ static void build_send_ip(const struct run *run, const struct tc_segspec *sp, st
 	}
 	if (sp->fields & TC_F_SRC)
 		special_addr(run->peer_addr.family, sp->src_kind, &s->src);
-	if (sp->fields & TC_F_DST)
+	if ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SECOND) {
+		s->dst = run->target_addr2;
+	} else if ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SAME) {
+		/* to where the target's latest segment came from */
+		const struct tc_seg *q = last_from_target(run);
+
+		if (q)
+			s->dst = q->src;
+	} else if (sp->fields & TC_F_DST)
 		special_addr(run->target_addr.family, sp->dst_kind, &s->dst);
 }
 
-/* The latest segment the target sent, or NULL. */
-static const struct tc_seg *last_from_target(const struct run *run)
-{
-	for (int k = run->r->nevents - 1; k >= 0; k--)
-		if (run->r->events[k].from_target && !run->r->events[k].seg.icmp)
-			return &run->r->events[k].seg;
-	return NULL;
-}
 
 /* An ICMP error from the peer's address about the target's latest
  * segment, quoting its IP header and the first 64 bits of its data (RFC
@@ -279,7 +297,7 @@ static int build_icmp(const struct run *run, const struct tc_segspec *sp, struct
 	hlen = q->src.family == 4 ? (pkt[0] & 0x0f) * 4 : 40;
 	s->icmp = true;
 	s->src = run->peer_addr;
-	s->dst = run->target_addr;
+	s->dst = q->src; /* the address the quoted segment came from */
 	s->icmp_type = sp->icmp_type;
 	s->icmp_code = sp->icmp_code;
 	s->icmp_info = sp->icmp_info;
@@ -447,6 +465,10 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 				"expected %s within %.3f ms %s, nothing arrived (waited %.3f ms in this step)",
 				want, (double)within / 1000.0, since,
 				(double)(target_now(run->t) - began) / 1000.0);
+	/* before this one joins the history: the source of the one before */
+	const struct tc_seg *prev = last_from_target(run);
+	struct seg_addr prev_src = prev ? prev->src : (struct seg_addr){0};
+
 	record(run, true, at, &got);
 	learn_ts(run, &got);
 
@@ -459,6 +481,9 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		.peer_ts = run->peer_ts,
 		.target_ts_known = run->target_ts_known,
 		.target_ts0 = run->target_ts0,
+		.target_addr = run->target_addr,
+		.target_addr2 = run->target_addr2,
+		.prev_src = prev_src,
 	};
 	if (engine_match(sp, &got, &isn, &diff) != 0) {
 		seg_format(&got, line, sizeof(line));
@@ -655,6 +680,8 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		dst->src_kind = o->src_kind;
 	if (f & TC_F_DST)
 		dst->dst_kind = o->dst_kind;
+	if (f & TC_F_EXPECT_SRC)
+		dst->expect_src = o->expect_src;
 	if (f & TC_F_ICMP)
 		dst->icmp_type = o->icmp_type;
 	if (f & TC_F_ICMP_CODE) {
@@ -861,6 +888,7 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const str
 		{TC_REQ_CLOSED_PORT, TC_CAP_APP | TC_CAP_CLOSED_PORT, 0, "a closed port"},
 		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent)"},
 		{TC_REQ_IP_LEVEL, TC_CAP_IP_LEVEL, 0, "ICMP errors and broadcast or multicast addresses on a wire of its own"},
+		{TC_REQ_MULTIHOMED, TC_CAP_MULTIHOMED, 0, "a second address"},
 	};
 	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
 	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |
@@ -975,6 +1003,9 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	if (ops->run_addrs && ops->run_addrs(o->run, o->family, &ca, &err) != 0)
 		return conclude(&run, err.code == TC_ERR_UNSUPPORTED ? TC_SKIP : TC_ERROR, -1, "%s", err.msg);
 	run.target_addr = conf.target_addr = ca.target;
+	if (caps & TC_CAP_MULTIHOMED)
+		engine_addr2(o->family, &run.target_addr2);
+	conf.target_addr2 = run.target_addr2;
 	run.peer_addr = conf.peer_addr = ca.peer;
 	run.port = conf.port = ca.port;
 	run.peer_port = conf.peer_port = ca.peer_port;

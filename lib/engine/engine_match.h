@@ -18,6 +18,9 @@ struct engine_isn {
 	uint32_t peer_ts; /* `peer`: the latest TSval the injector sent */
 	bool target_ts_known;
 	uint32_t target_ts0; /* `+N~T` counts from here: the target's first TSval */
+	/* expect src: target|second|same (prev_src: the target's previous
+	 * segment's source; family 0 when there was none) */
+	struct seg_addr target_addr, target_addr2, prev_src;
 };
 
 /* Every field of a segment that differs from an expect step. */

@@ -66,6 +66,8 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 		o.ttl = REFSTACK_TTL;
 	if (refstack_fault_on(s, REFSTACK_FAULT_TOS_OPTION_IGNORED))
 		o.tos = 0;
+	if (refstack_fault_on(s, REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS))
+		o.src = s->cfg.addr;
 #endif
 	o.seq = seq;
 	o.flags = flags;

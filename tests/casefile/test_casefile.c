@@ -697,7 +697,7 @@ static const struct bad bad_rows[] = {
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
-	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, ip-level, or a socket option"},
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, ip-level, multihomed, or a socket option"},
 	{"open-port and closed-port", HEAD "requires: [open-port, closed-port]\nsteps: [{wait: 1s}]\n", 3, 11,
 	 "requires: open-port and closed-port exclude each other"},
 	{"open-port connects", HEAD "requires: [open-port]\nsteps:\n  - app: listen\n  - app: connect\n", 6, 5,

@@ -279,7 +279,7 @@ static int la_opt_pending(const struct la_helper *h, int fd, struct la_reply *r)
 
 /* A non-blocking TCP socket with the case's options, bound to the target
  * address and port; -1 with r filled. */
-static int la_socket(const struct la_helper *h, uint16_t port, const char *verb, struct la_reply *r)
+static int la_socket(const struct la_helper *h, uint16_t port, uint8_t local, const char *verb, struct la_reply *r)
 {
 	const struct linux_app_conf *c = h->conf;
 	struct sockaddr_storage ss;
@@ -308,7 +308,18 @@ static int la_socket(const struct la_helper *h, uint16_t port, const char *verb,
 		goto fail;
 	if (la_keepalive(fd, c, verb, r) < 0 || la_opt_pending(h, fd, r) < 0)
 		goto fail;
-	len = la_sockaddr(c, &c->local, port, &ss);
+	/* 9293 3.9.1.1: the local address OPEN names (MUST-43), or none, and
+	 * IP chooses (MUST-44) */
+	{
+		struct seg_addr any = {.family = (uint8_t)c->family};
+
+		len = la_sockaddr(c, local == TC_LOCAL_SECOND ? &c->local2 : local == TC_LOCAL_ANY ? &any : &c->local,
+				  port, &ss);
+	}
+	if (local == TC_LOCAL_SECOND && c->local2.family == 0) {
+		la_fail(r, 0, "%s: the target has no second address", verb);
+		goto fail;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		/* the application's answer (EADDRINUSE), not the helper's */
 		(void)addr;
@@ -348,7 +359,7 @@ static void la_set_conn(struct la_helper *h, int fd)
 	h->conn = fd;
 }
 
-static void la_listen(struct la_helper *h, uint16_t port, struct la_reply *r)
+static void la_listen(struct la_helper *h, uint16_t port, uint8_t local, struct la_reply *r)
 {
 	int fd;
 
@@ -356,7 +367,7 @@ static void la_listen(struct la_helper *h, uint16_t port, struct la_reply *r)
 		la_fail(r, 0, "listen: more than %d listeners", LA_MAX_LISTENERS);
 		return;
 	}
-	fd = la_socket(h, port, "listen", r);
+	fd = la_socket(h, port, local, "listen", r);
 	if (fd < 0)
 		return;
 	if (listen(fd, LA_BACKLOG) < 0) {
@@ -379,7 +390,7 @@ static void la_close_listener(struct la_helper *h, uint16_t port, struct la_repl
 	*l = h->listeners[--h->nlisteners];
 }
 
-static void la_connect(struct la_helper *h, struct la_reply *r)
+static void la_connect(struct la_helper *h, uint8_t local, struct la_reply *r)
 {
 	const struct linux_app_conf *c = h->conf;
 	struct sockaddr_storage ss;
@@ -389,7 +400,7 @@ static void la_connect(struct la_helper *h, struct la_reply *r)
 
 	if (la_conn_room(h, "connect", r) < 0)
 		return;
-	fd = la_socket(h, c->port, "connect", r);
+	fd = la_socket(h, c->port, local, "connect", r);
 	if (fd < 0)
 		return;
 	len = la_sockaddr(c, &c->peer, c->peer_port, &ss);
@@ -639,13 +650,13 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 
 	switch (act->verb) {
 	case TC_APP_LISTEN:
-		la_listen(h, port, r);
+		la_listen(h, port, act->local, r);
 		break;
 	case TC_APP_CLOSE_LISTENER:
 		la_close_listener(h, port, r);
 		break;
 	case TC_APP_CONNECT:
-		la_connect(h, r);
+		la_connect(h, act->local, r);
 		break;
 	case TC_APP_ACCEPT:
 		la_accept(h, deadline_us, r);

@@ -33,7 +33,7 @@ struct target_ref {
 	struct refstack *stack;
 	uint64_t now_us;
 	struct tc_profile prof;
-	struct seg_addr peer_addr;
+	struct seg_addr peer_addr, addr2;
 	uint16_t port, peer_port;
 	/* Packets the stack sent and the engine has not captured yet. */
 	struct ref_pkt queue[REF_QUEUE];
@@ -136,6 +136,9 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 
 	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
 			 conf->profile);
+	/* a multihomed host (9293 3.9.1.1): the run's second address */
+	cfg.addr2 = conf->target_addr2;
+	t->addr2 = conf->target_addr2;
 #ifdef REFSTACK_FAULTS
 	cfg.fault = ((struct ref_run *)runbase)->fault;
 #endif
@@ -408,7 +411,9 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 		set_errno(res, refstack_close_listener(t->stack, act->port ? act->port : t->port, t->now_us));
 		return 0;
 	case TC_APP_CONNECT:
-		rc = refstack_connect(t->stack, t->port, &t->peer_addr, t->peer_port, t->now_us, &c);
+		/* 9293 3.9.1.1 (MUST-43): the local address the OPEN names */
+		rc = refstack_connect_from(t->stack, act->local == TC_LOCAL_SECOND ? &t->addr2 : NULL, t->port,
+					   &t->peer_addr, t->peer_port, t->now_us, &c);
 		if (rc == 0)
 			t->conn = c;
 		set_errno(res, rc);
@@ -523,7 +528,7 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_IP_LEVEL,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_IP_LEVEL | TC_CAP_MULTIHOMED,
 	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
