@@ -34,6 +34,7 @@ mkdir "$dir/bad" "$dir/good"
 cat >"$dir/bad-cases.table" <<'EOF'
 bad-address-kind.yaml steps/0/send/dst
 bad-app.yaml          steps/0/app
+bad-expect-src.yaml   steps/0/expect/src
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
 bad-ip-options.yaml   steps/0/send/ip_options
@@ -44,6 +45,7 @@ empty.yaml            ""
 icmp-with-tcp-fields.yaml steps/0/send
 ip-level-not-required.yaml -  the loader ties a send's dst to requires: ip-level across the document; the schema checks each node alone
 missing-name.yaml     ""
+multihomed-not-required.yaml -  the loader ties connect from second to requires: multihomed across the document; the schema checks each node alone
 missing-rfc.yaml      ""
 seq-range.yaml        steps/0/send/seq
 unknown-key.yaml      steps/0

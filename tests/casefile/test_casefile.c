@@ -646,7 +646,7 @@ struct bad {
 
 #define STEPS HEAD "steps:\n"
 #define VERBS                                                                                              \
-	"verbs: listen [PORT], connect, connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
+	"verbs: listen [PORT|any], connect [from second|any], connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
 	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE, " \
 	"getsockopt NAME, poll readable|writable [none] [within DURATION]"
 
@@ -890,11 +890,11 @@ static const struct bad bad_rows[] = {
 	 "FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT"},
 	{"state list", STEPS "  - state: [CLOSED]\n", 4, 12, "state: expected a single value, found a list"},
 	{"app unknown", STEPS "  - app: fly away\n", 4, 10,
-	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect, connect-result, accept"},
+	 "app: unknown verb 'fly away'; expected one of: listen [PORT|any], connect [from second|any], connect-result, accept"},
 	{"app empty", STEPS "  - app: \"\"\n", 4, 10, "app: unknown verb ''"},
 	{"app listen 0", STEPS "  - app: listen 0\n", 4, 10, "app: 'listen 0': PORT must be an integer in 1..65535; " VERBS},
 	{"app listen two", STEPS "  - app: listen 1 2\n", 4, 10, "PORT must be an integer in 1..65535"},
-	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': this verb takes no argument; " VERBS},
+	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': connect takes nothing, `from second` (the target's second address) or `from any` (no local address: IP chooses); " VERBS},
 	{"app close arg", STEPS "  - app: close now\n", 4, 10, "this verb takes no argument"},
 	{"app send none", STEPS "  - app: send\n", 4, 10, "send takes a byte count 1..1048576 or \"text\""},
 	{"app send 0", STEPS "  - app: send 0\n", 4, 10, "send takes a byte count 1..1048576"},
