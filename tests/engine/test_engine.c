@@ -731,6 +731,46 @@ static void test_ip_level_needs_the_cap(void **state)
 	assert_int_equal(t->f->ninj, 0);
 }
 
+/* expect src (9293 3.9.1.1): the target's first or second address, the
+ * same as before, or either; send dst: second, same */
+static void test_expect_src_second_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: second}\n");
+	assert_verdict(t, TC_FAIL, 0, "src expected 192.0.2.3 (its second address), got 192.0.2.1");
+}
+
+static void test_expect_src_same_and_dst_same(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr second;
+
+	engine_addr2(4, &second);
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->src = second;
+	fake_emit(t->f, 5 * MS, SEG_ACK, 1, 1)->src = second;
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: own}\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1, dst: same}\n"
+	       "  - expect: {flags: A, src: same}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_true(seg_addr_eq(&t->f->inj[0].dst, &second));
+}
+
+static void test_expect_src_same_changed(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr second;
+
+	engine_addr2(4, &second);
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->src = second;
+	fake_emit(t->f, 5 * MS, SEG_ACK, 1, 1);
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: second}\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1, dst: second}\n"
+	       "  - expect: {flags: A, src: same}\n");
+	assert_verdict(t, TC_FAIL, 2, "src expected 192.0.2.3 (the address of its previous segment), got 192.0.2.1");
+}
+
 static const char syn_then_ack[] =
 	"steps:\n"
 	"  - expect: {flags: S}\n"
@@ -2099,6 +2139,9 @@ int main(void)
 		T(test_icmp_quotes_latest_segment),
 		T(test_icmp_before_any_target_segment),
 		T(test_ip_level_needs_the_cap),
+		T(test_expect_src_second_mismatch),
+		T(test_expect_src_same_and_dst_same),
+		T(test_expect_src_same_changed),
 		T(test_win_rel_mismatch),
 		T(test_win_rel_on_the_syn_itself),
 		T(test_win_rel_without_syn),
