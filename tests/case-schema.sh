@@ -33,10 +33,13 @@ mkdir "$dir/bad" "$dir/good"
 # tests/bad-cases/: the node the schema must fail at ("" is the root), or
 # "-" and why it cannot see the problem.
 cat >"$dir/bad-cases.table" <<'EOF'
+bad-address-kind.yaml steps/0/send/dst
 bad-app.yaml          steps/0/app
 bad-cc.yaml           config/cc
+bad-expect-src.yaml   steps/0/expect/src
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
+bad-ip-options.yaml   steps/0/send/ip_options
 bad-option.yaml       steps/0/send/options/0
 bad-opt-bytes.yaml    steps/0/expect/opt_bytes
 connect-invalid-unlisted.yaml  -  a requirement the app step needs but the requires list lacks: a schema checks nodes one by one
@@ -44,7 +47,10 @@ binary-garbage.yaml   -  not YAML at all (control bytes, not UTF-8): no document
 deep-nesting.yaml     name
 empty.yaml            ""
 iss-word.yaml         config/iss
+icmp-with-tcp-fields.yaml steps/0/send
+ip-level-not-required.yaml -  the loader ties a send's dst to requires: ip-level across the document; the schema checks each node alone
 missing-name.yaml     ""
+multihomed-not-required.yaml -  the loader ties connect from second to requires: multihomed across the document; the schema checks each node alone
 missing-rfc.yaml      ""
 seq-from-bad-rate.yaml -  a rate's LOW above its HIGH: a schema cannot compare two items
 seq-from-unsaved.yaml -  a name no earlier step saved: a schema cannot look at other steps

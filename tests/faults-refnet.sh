@@ -43,7 +43,11 @@ karn-violated:cases/rtt/karn-no-sample-from-retransmission.yaml
 rto-not-backed-off:cases/handshake/syn-retransmit-backoff.yaml
 rto-below-min:cases/rtt/rto-min-after-sample.yaml
 backoff-reset-on-ack:cases/rtt/karn-no-sample-from-retransmission.yaml
-no-rto-3s-after-syn-loss:cases/rtt/syn-lost-rto-three-seconds.yaml"
+no-rto-3s-after-syn-loss:cases/rtt/syn-lost-rto-three-seconds.yaml
+icmp-unreach-aborts:cases/icmp/unreach-host-no-abort.yaml
+syn-to-multicast-accepted:cases/ip/syn-to-multicast-dropped.yaml
+syn-from-multicast-accepted:cases/ip/syn-from-multicast-dropped.yaml
+ip-options-dropped:cases/ip/ip-option-unknown-ignored.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).
@@ -75,7 +79,13 @@ cwnd-not-reduced-on-rto:config initial_window is not in CASE-BEGIN yet
 newreno-partial-ack-ignored:config initial_window is not in CASE-BEGIN yet
 no-limited-transmit:config initial_window is not in CASE-BEGIN yet
 sack-retransmits-sacked-data:profile default and config initial_window are not in CASE-BEGIN yet
-iw-too-large:its cases skip ref-net: the agent hands a write to the stack in 2048-byte calls, each pushed at once"
+iw-too-large:its cases skip ref-net: the agent hands a write to the stack in 2048-byte calls, each pushed at once
+source-quench-honoured:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
+soft-error-lost:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
+icmp-hard-error-ignored:the agent's ref stack has no connect-result yet
+ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
+tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet
+send-from-first-address:ref-net's agent plays one address per family (its cases need multihomed)"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do
@@ -100,6 +110,8 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/robust/challenge-ack-limit-shared.yaml cases/timewait/time-wait-syn-reopen-larger-isn.yaml \
 	cases/rtt/karn-no-sample-from-retransmission.yaml cases/rtt/rto-min-after-sample.yaml \
 	cases/rtt/syn-lost-rto-three-seconds.yaml \
+	cases/icmp/unreach-host-no-abort.yaml cases/ip/syn-to-multicast-dropped.yaml \
+	cases/ip/syn-from-multicast-dropped.yaml cases/ip/ip-option-unknown-ignored.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

@@ -40,7 +40,10 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	karn-violated rto-not-backed-off rttm-ignored rto-below-min backoff-reset-on-ack user-timeout-ignored \
 	no-rto-3s-after-syn-loss syn-r2-under-3-minutes rttm-on-duplicate-ack \
 	no-fast-retransmit iw-too-large no-slow-start no-idle-restart \
-	cwnd-not-reduced-on-rto newreno-partial-ack-ignored no-limited-transmit sack-retransmits-sacked-data; do
+	cwnd-not-reduced-on-rto newreno-partial-ack-ignored no-limited-transmit sack-retransmits-sacked-data \
+	icmp-unreach-aborts source-quench-honoured icmp-hard-error-ignored soft-error-lost \
+	syn-to-multicast-accepted syn-from-multicast-accepted ip-options-dropped ttl-option-ignored \
+	tos-option-ignored send-from-first-address; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

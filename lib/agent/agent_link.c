@@ -310,6 +310,21 @@ static void complete_tcp_csum(uint8_t *ip, size_t len)
 	put16(tcp + 16, (uint16_t)~sum);
 }
 
+/* What a host's IP layer delivers besides its own address: the limited
+ * broadcast (RFC 919 7) and the all-hosts / all-nodes groups every host is
+ * a member of (RFC 1112 4, RFC 4291 2.7.1). TCP must then discard a
+ * segment to them itself (RFC 9293 3.9.2.3, MUST-57), so they reach the
+ * stack. */
+static bool always_joined(const struct seg_addr *a)
+{
+	static const uint8_t bcast[4] = {255, 255, 255, 255}, all_hosts[4] = {224, 0, 0, 1};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+
+	if (a->family == 4)
+		return memcmp(a->bytes, bcast, 4) == 0 || memcmp(a->bytes, all_hosts, 4) == 0;
+	return memcmp(a->bytes, all_nodes, 16) == 0;
+}
+
 int agent_link_recv(struct agent_link *l, const uint8_t **ip, size_t *len, struct tc_err *err)
 {
 	struct sockaddr_ll from;
@@ -351,7 +366,7 @@ int agent_link_recv(struct agent_link *l, const uint8_t **ip, size_t *len, struc
 		dst = (struct seg_addr){.family = 4};
 		memcpy(src.bytes, l->rx + ETH_HDR + 12, 4);
 		memcpy(dst.bytes, l->rx + ETH_HDR + 16, 4);
-		if (!l->have4 || !seg_addr_eq(&dst, &l->own4))
+		if (!l->have4 || !(seg_addr_eq(&dst, &l->own4) || always_joined(&dst)))
 			return 2;
 	} else if (type == ETH_P_IPV6_ && n >= ETH_HDR + 40 && (l->rx[ETH_HDR] >> 4) == 6) {
 		if (l->rx[ETH_HDR + 6] == 58 && n > ETH_HDR + 40 && l->rx[ETH_HDR + 40] == 135)
@@ -360,7 +375,7 @@ int agent_link_recv(struct agent_link *l, const uint8_t **ip, size_t *len, struc
 		dst = (struct seg_addr){.family = 6};
 		memcpy(src.bytes, l->rx + ETH_HDR + 8, 16);
 		memcpy(dst.bytes, l->rx + ETH_HDR + 24, 16);
-		if (!l->have6 || !seg_addr_eq(&dst, &l->own6))
+		if (!l->have6 || !(seg_addr_eq(&dst, &l->own6) || always_joined(&dst)))
 			return 2;
 	} else {
 		return 2;

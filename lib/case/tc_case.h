@@ -51,6 +51,14 @@ enum tc_field {
 	TC_F_SEQ_FROM = 1u << 15, /* expect: seq against one saved earlier */
 	TC_F_PORT = 1u << 16, /* the target's port: a send's destination, an expect's source */
 	TC_F_OPT_BYTES = 1u << 17, /* expect: the options area's exact bytes, padding included */
+	TC_F_TTL = 1u << 18, /* IPv4 TTL / IPv6 hop limit */
+	TC_F_TOS = 1u << 19, /* IPv4 TOS / IPv6 traffic class */
+	TC_F_IPOPTS = 1u << 20, /* send: IPv4 header options */
+	TC_F_SRC = 1u << 21, /* send: a source address other than the injector's */
+	TC_F_DST = 1u << 22, /* send: a destination address other than the target's */
+	TC_F_ICMP = 1u << 23, /* send: an ICMP error about the target's latest segment */
+	TC_F_ICMP_CODE = 1u << 24, /* send: the ICMP code (0 when not given) */
+	TC_F_EXPECT_SRC = 1u << 25, /* expect: which of the target's addresses it comes from */
 };
 
 /* A name a case gives a target sequence number (`save_seq: isn1`). */
@@ -72,6 +80,30 @@ struct tc_seqrel {
 	char of[TC_SEQNAME_MAX]; /* the saved name */
 	uint8_t kind; /* enum tc_seqrel_kind */
 	uint64_t lo, hi; /* per second, TC_SR_RATE and TC_SR_OUTSIDE */
+};
+
+/* An address a send step puts in place of the run's own (RFC 1122
+ * 4.2.3.10, RFC 9293 3.9.2.1): what no unicast host address may be. On
+ * IPv6, which has no broadcast (RFC 4291 2.7), `broadcast` is the
+ * all-nodes multicast address that takes its place. */
+enum tc_addr_kind {
+	TC_ADDR_RUN = 0, /* the run's own address */
+	TC_ADDR_BROADCAST, /* 255.255.255.255 (RFC 919 7) / ff02::1 */
+	TC_ADDR_MULTICAST, /* 224.0.0.1 (RFC 1112 4) / ff02::1 */
+	/* the target's second address (a multihomed target, `requires:
+	 * multihomed`): 192.0.2.3 / 2001:db8::4 */
+	TC_ADDR_SECOND,
+	TC_ADDR_TARGET, /* expect src: the target's first address */
+	TC_ADDR_SAME, /* expect src: the address of the target's previous segment */
+	TC_ADDR_OWN, /* expect src: either of the target's addresses */
+};
+
+/* Which of its addresses an app step binds (RFC 9293 3.9.1.1 OPEN's
+ * optional local address, MUST-43). */
+enum tc_local {
+	TC_LOCAL_DEFAULT = 0, /* the target's first address */
+	TC_LOCAL_SECOND, /* connect from second: the second */
+	TC_LOCAL_ANY, /* listen any, connect from any: none (the wildcard; IP chooses) */
 };
 
 /* A timestamp value (RFC 7323 3.2) as a case writes it in `ts val V ecr E`:
@@ -135,6 +167,15 @@ struct tc_segspec {
 	uint16_t len;
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool bad_csum; /* send only */
+	uint8_t ttl, tos; /* TC_F_TTL, TC_F_TOS */
+	uint8_t ipopt_len; /* send: IPv4 options (TC_F_IPOPTS) */
+	uint8_t ipopts[SEG_IPOPT_SPACE];
+	uint8_t src_kind, dst_kind; /* send: enum tc_addr_kind (TC_F_SRC, TC_F_DST) */
+	uint8_t expect_src; /* expect: TC_ADDR_TARGET, _SECOND or _SAME (TC_F_EXPECT_SRC) */
+	/* send: an ICMP error (TC_F_ICMP) of this type and code quoting the
+	 * latest segment the target sent; the other TCP fields are unused */
+	uint8_t icmp_type, icmp_code;
+	uint32_t icmp_info;
 	struct tc_dur within; /* expect: arrives no later than this after the step starts */
 	struct tc_dur after; /* expect: arrives no earlier than this */
 	struct tc_dur tolerance; /* expect: overrides the target's timing tolerance */
@@ -183,7 +224,9 @@ enum tc_shut { TC_SHUT_WR, TC_SHUT_RD, TC_SHUT_RDWR };
 	X(TC_SO_LINGER, "SO_LINGER", "seconds to linger on close, -1 off; 0 makes close an ABORT (RFC 9293 3.10.5)") \
 	X(TC_SO_TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", "milliseconds unacknowledged data may wait: R2 (RFC 9293 3.8.3, MUST-21)") \
 	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)") \
-	X(TC_SO_TCP_QUICKACK, "TCP_QUICKACK", "0 lets ACKs wait for the delayed-ACK timer from now on (Linux; RFC 9293 3.8.6.3)")
+	X(TC_SO_TCP_QUICKACK, "TCP_QUICKACK", "0 lets ACKs wait for the delayed-ACK timer from now on (Linux; RFC 9293 3.8.6.3)") \
+	X(TC_SO_IP_TTL, "IP_TTL", "the TTL (IPv6: IPV6_UNICAST_HOPS) of the segments sent (RFC 9293 3.9.2, MUST-49)") \
+	X(TC_SO_IP_TOS, "IP_TOS", "the Diffserv field (IPv6: IPV6_TCLASS) of the segments sent (RFC 9293 3.9.2, MUST-48)")
 
 enum tc_sockopt {
 #define TC_SOCKOPT_ENUM(e, name, meaning) e,
@@ -233,6 +276,7 @@ struct tc_app {
 	uint16_t len; /* send: bytes in data (text form); recv: bytes expected (text or data:) */
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool urgent; /* send_urgent: the bytes are urgent (RFC 9293 3.8.5) */
+	uint8_t local; /* listen any, connect from second: enum tc_local */
 	bool at_least; /* recv_atleast: more may stay readable */
 	enum tc_shut shut; /* shutdown */
 	enum tc_sockopt opt; /* setsockopt, getsockopt */
@@ -397,6 +441,14 @@ enum tc_require {
 	TC_REQ_CLOSED_PORT = 1u << 4,
 	TC_REQ_URGENT = 1u << 5, /* urgent data: send_urgent, poll urgent, poll atmark */
 	TC_REQ_CONNECT_INVALID = 1u << 6, /* connect multicast|broadcast */
+		/* The injector sends ICMP errors, or segments from or to a broadcast
+	 * or multicast address (`icmp`, `src`, `dst` on a send): only where
+	 * the wire is the run's own (a namespace, in process), never onto a
+	 * real network. */
+	TC_REQ_IP_LEVEL = 1u << 7,
+	/* The target has a second address (`dst: second`, `src: second`,
+	 * `connect from second`) */
+	TC_REQ_MULTIHOMED = 1u << 8,
 };
 
 #define TC_MAX_RFC 8

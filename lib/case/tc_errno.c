@@ -44,8 +44,12 @@ static const struct {
 	{"EINVAL", EINVAL, ""},
 	{"ENOPROTOOPT", ENOPROTOOPT, ""},
 	{"EOPNOTSUPP", EOPNOTSUPP, ""},
-	{"EHOSTUNREACH", EHOSTUNREACH, ""},
-	{"ENETUNREACH", ENETUNREACH, ""},
+	/* 9293 3.9.2.2: what ICMP errors tell the application (MUST-47) */
+	{"EHOSTUNREACH", EHOSTUNREACH, "ICMP host unreachable, time exceeded (3.9.2.2)"},
+	{"ENETUNREACH", ENETUNREACH, "ICMP network unreachable (3.9.2.2)"},
+	{"EPROTO", EPROTO, "ICMP parameter problem (3.9.2.2)"},
+	{"EMSGSIZE", EMSGSIZE, "ICMP fragmentation needed (3.9.2.2)"},
+	{"EACCES", EACCES, "ICMPv6 administratively prohibited (3.9.2.2)"},
 };
 
 #define NROWS (sizeof(table) / sizeof(table[0]))

@@ -136,6 +136,8 @@ static const struct {
 	{"closed-port", TC_REQ_CLOSED_PORT},
 	{"urgent", TC_REQ_URGENT},
 	{"connect-invalid", TC_REQ_CONNECT_INVALID},
+	{"ip-level", TC_REQ_IP_LEVEL},
+	{"multihomed", TC_REQ_MULTIHOMED},
 };
 
 static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
@@ -159,9 +161,41 @@ static int require_one(struct cf *cf, yaml_node_t *item, struct tc_case *c)
 		return 0;
 	}
 	return cf_fail(cf, item,
-		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, "
+		       "requires: unknown requirement %s; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, ip-level, multihomed, "
 		       "or a socket option (TCP_NODELAY, SO_LINGER, ...)",
 		       cf_found(item, shown, sizeof(shown)));
+}
+
+/* Whether a send's address kind (on the step or an override) is `second`;
+ * else whether it names an address no host owns or an ICMP error. */
+static bool seg_uses(const struct tc_segspec *sp, bool second)
+{
+	if (second)
+		return ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SECOND) ||
+		       ((sp->fields & TC_F_EXPECT_SRC) && sp->expect_src == TC_ADDR_SECOND);
+	return (sp->fields & TC_F_ICMP) || (sp->fields & TC_F_SRC) ||
+	       ((sp->fields & TC_F_DST) && (sp->dst_kind == TC_ADDR_BROADCAST || sp->dst_kind == TC_ADDR_MULTICAST));
+}
+
+static bool step_uses(const struct tc_step *st, bool second)
+{
+	if (st->kind == TC_STEP_APP)
+		return second && st->u.app.local == TC_LOCAL_SECOND;
+	if (st->kind != TC_STEP_SEND && st->kind != TC_STEP_EXPECT)
+		return false;
+	if (seg_uses(&st->u.seg, second))
+		return true;
+	for (int k = 0; k < st->novr; k++)
+		if (seg_uses(&st->ovr[k].u.seg, second))
+			return true;
+	return false;
+}
+
+/* A send that needs the run's own wire: an ICMP error, or an address no
+ * host owns. */
+static bool send_is_ip_level(const struct tc_step *st)
+{
+	return st->kind == TC_STEP_SEND && step_uses(st, false);
 }
 
 int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
@@ -170,6 +204,14 @@ int cf_check_app_requires(struct cf *cf, const struct tc_case *c)
 		const struct tc_step *st = &c->steps[i];
 		const struct tc_app *a = &st->u.app;
 
+		if (send_is_ip_level(st) && !(c->requires & TC_REQ_IP_LEVEL))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "send: icmp, src and dst need ip-level in requires:, so a target on a real "
+					  "network skips the case");
+		if (step_uses(st, true) && !(c->requires & TC_REQ_MULTIHOMED))
+			return cf_fail_at(cf, st->loc.line, st->loc.col,
+					  "the target's second address needs multihomed in requires:, so a target "
+					  "with one address skips the case");
 		if (st->kind != TC_STEP_APP)
 			continue;
 		if (a->verb == TC_APP_SEND && a->urgent && !(c->requires & TC_REQ_URGENT))

@@ -7,13 +7,14 @@
 #include <string.h>
 
 #define VERB_LIST                                                                               \
-	"listen [PORT], connect [multicast|broadcast], connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
+	"listen [PORT|any], connect [multicast|broadcast|from second|from any], connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
 	"recv N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, "        \
 	"setsockopt NAME VALUE, getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
 enum app_arg {
 	ARG_NONE,
-	ARG_PORT, /* optional */
+	ARG_PORT, /* optional; or `any` */
+	ARG_FROM, /* optional `from second` */
 	ARG_SEND, /* a count or "text" */
 	ARG_RECV, /* a count or "text" */
 	ARG_COUNT, /* a count */
@@ -223,9 +224,33 @@ static int parse_arg(struct appctx *a, enum app_arg arg, const char *p, struct t
 	switch (arg) {
 	case ARG_NONE:
 		return *p ? bad(a, "this verb takes no argument") : 0;
+	case ARG_FROM:
+	connect_from:
+		/* 9293 3.9.1.1 (MUST-43): OPEN's optional local address */
+		if (*p == '\0')
+			return 0;
+		if (strncmp(p, "from", 4) == 0 && is_space(p[4])) {
+			const char *w = skip_space(p + 4);
+
+			if (strncmp(w, "second", 6) == 0 && *skip_space(w + 6) == '\0') {
+				app->local = TC_LOCAL_SECOND;
+				return 0;
+			}
+			/* no local address: IP chooses one (MUST-44) */
+			if (strncmp(w, "any", 3) == 0 && *skip_space(w + 3) == '\0') {
+				app->local = TC_LOCAL_ANY;
+				return 0;
+			}
+		}
+		return bad(a, "connect takes nothing (the peer), multicast, broadcast, `from second` (the target's second address) or `from any` (no local address: IP chooses)");
 	case ARG_PORT:
 		if (*p == '\0')
 			return 0;
+		/* listen [PORT] any: on no address in particular (9293 3.9.1.1) */
+		if (strncmp(p, "any", 3) == 0 && *skip_space(p + 3) == '\0') {
+			app->local = TC_LOCAL_ANY;
+			return 0;
+		}
 		if (arg_int(p, 1, 65535, &v))
 			return bad(a, "PORT must be an integer in 1..65535");
 		app->port = (uint16_t)v;
@@ -264,9 +289,11 @@ static int parse_arg(struct appctx *a, enum app_arg arg, const char *p, struct t
 	case ARG_CONNECT: {
 		char w[16];
 
+		if (strncmp(p, "from", 4) == 0 && is_space(p[4]))
+			goto connect_from;
 		p = next_word(p, w, sizeof(w));
 		if (*p || !(w[0] == '\0' || word_is(w, "multicast") || word_is(w, "broadcast")))
-			return bad(a, "connect takes nothing (the peer), multicast or broadcast");
+			return bad(a, "connect takes nothing (the peer), multicast, broadcast, `from second` (the target's second address) or `from any` (no local address: IP chooses)");
 		app->connect_to = word_is(w, "multicast")   ? TC_CONNECT_MULTICAST
 				  : word_is(w, "broadcast") ? TC_CONNECT_BROADCAST
 							    : TC_CONNECT_PEER;

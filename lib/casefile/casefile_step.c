@@ -373,11 +373,196 @@ static int k_port(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+/* IP-level fields (RFC 791 3.1, RFC 8200 3): the TTL or hop limit and the
+ * TOS or traffic class byte, on send and expect alike. */
+static int k_ttl(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "ttl", 1, 255, &x))
+		return -1;
+	s->ttl = (uint8_t)x;
+	s->fields |= TC_F_TTL;
+	return 0;
+}
+
+static int k_tos(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "tos", 0, 255, &x))
+		return -1;
+	s->tos = (uint8_t)x;
+	s->fields |= TC_F_TOS;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* ip_options: the IPv4 option bytes in hex, two digits a byte, spaces
+ * between bytes allowed ("01 01 9e 04 00 00 00 00"); RFC 791 3.1: the
+ * header is counted in 32-bit words, so the bytes are a multiple of 4. On
+ * IPv6 (under `on: v6`) the options of a Destination Options header, RFC
+ * 8200 4.6: 6 + 8k bytes. */
+static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	const char *text;
+	size_t n = 0;
+
+	if (cf_string(cf, v, "ip_options", &text))
+		return -1;
+	for (const char *p = text; *p;) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (hexval(p[0]) < 0 || !p[1] || hexval(p[1]) < 0)
+			return cf_fail(cf, v, "ip_options: \"%s\" is not hex bytes (two digits each, e.g. \"01 01 01 00\")",
+				       text);
+		if (n == SEG_IPOPT_SPACE)
+			return cf_fail(cf, v, "ip_options: more than %d bytes (an IPv4 header holds at most %d)",
+				       SEG_IPOPT_SPACE, SEG_IPOPT_SPACE);
+		s->ipopts[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+		p += 2;
+	}
+	/* the family is the run's: either length may be meant */
+	if (n == 0 || (n % 4 && (n + 2) % 8))
+		return cf_fail(cf, v,
+			       "ip_options: %zu bytes; IPv4 options are a multiple of 4 (pad with 01 NOP or 00 EOL), IPv6 destination options 6 + 8k",
+			       n);
+	s->ipopt_len = (uint8_t)n;
+	s->fields |= TC_F_IPOPTS;
+	return 0;
+}
+
+/* src and dst: an address no unicast host may have, in place of the run's */
+static int addr_kind(struct cf *cf, yaml_node_t *v, const char *what, uint8_t *out)
+{
+	char shown[64];
+	const char *text;
+
+	if (cf_string(cf, v, what, &text))
+		return -1;
+	if (strcmp(text, "broadcast") == 0)
+		*out = TC_ADDR_BROADCAST;
+	else if (strcmp(text, "multicast") == 0)
+		*out = TC_ADDR_MULTICAST;
+	else if (strcmp(what, "dst") == 0 && strcmp(text, "second") == 0)
+		*out = TC_ADDR_SECOND;
+	else if (strcmp(what, "dst") == 0 && strcmp(text, "same") == 0)
+		*out = TC_ADDR_SAME;
+	else
+		return cf_fail(cf, v, "%s: %s is not an address kind; expected broadcast or multicast%s", what,
+			       cf_found(v, shown, sizeof(shown)), strcmp(what, "dst") == 0 ? " (or second, same)" : "");
+	return 0;
+}
+
+/* expect src: target|second|same|own: which of the target's addresses
+ * sends it (same: the one its previous segment came from, 9293 MUST-45;
+ * own: either) */
+static int k_expect_src(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	char shown[64];
+	const char *text;
+
+	if (cf_string(cf, v, "src", &text))
+		return -1;
+	if (strcmp(text, "target") == 0)
+		s->expect_src = TC_ADDR_TARGET;
+	else if (strcmp(text, "second") == 0)
+		s->expect_src = TC_ADDR_SECOND;
+	else if (strcmp(text, "same") == 0)
+		s->expect_src = TC_ADDR_SAME;
+	else if (strcmp(text, "own") == 0)
+		s->expect_src = TC_ADDR_OWN;
+	else
+		return cf_fail(cf, v, "src: %s is not one of the target's addresses; expected target, second, same or own",
+			       cf_found(v, shown, sizeof(shown)));
+	s->fields |= TC_F_EXPECT_SRC;
+	return 0;
+}
+
+static int k_src(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (addr_kind(cf, v, "src", &s->src_kind))
+		return -1;
+	s->fields |= TC_F_SRC;
+	return 0;
+}
+
+static int k_dst(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+
+	if (addr_kind(cf, v, "dst", &s->dst_kind))
+		return -1;
+	s->fields |= TC_F_DST;
+	return 0;
+}
+
+/* icmp: TYPE, code: CODE, info: N: an ICMP (IPv4) or ICMPv6 error about
+ * the latest segment the target sent (RFC 792, RFC 4443); the numbers are
+ * the family's own, so a case gives the IPv6 ones under `on: v6`. */
+static int k_icmp(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "icmp", 0, 255, &x))
+		return -1;
+	s->icmp_type = (uint8_t)x;
+	s->fields |= TC_F_ICMP;
+	return 0;
+}
+
+static int k_icmp_code(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "code", 0, 255, &x))
+		return -1;
+	s->icmp_code = (uint8_t)x;
+	s->fields |= TC_F_ICMP_CODE;
+	return 0;
+}
+
+static int k_icmp_info(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_segspec *s = obj;
+	int64_t x;
+
+	if (cf_int(cf, v, "info", 0, UINT32_MAX, &x))
+		return -1;
+	s->icmp_info = (uint32_t)x;
+	s->fields |= TC_F_ICMP_CODE;
+	return 0;
+}
+
 const struct cf_key cf_send_keys[] = {
-	{"flags", k_flags, true},     {"seq", k_seq, false},	    {"ack", k_ack, false},
+	{"flags", k_flags, false},    {"seq", k_seq, false},	    {"ack", k_ack, false},
 	{"seq_abs", k_seq_abs, false}, {"ack_abs", k_ack_abs, false}, {"win", k_win, false},
 	{"urp", k_urp, false},	       {"options", k_opts_send, false}, {"data", k_data, false},
 	{"len", k_len, false},	       {"bad_csum", k_bad_csum, false}, {"port", k_port, false},
+	{"ttl", k_ttl, false},
+	{"tos", k_tos, false},	       {"ip_options", k_ip_options, false}, {"src", k_src, false},
+	{"dst", k_dst, false},	       {"icmp", k_icmp, false},	    {"code", k_icmp_code, false},
+	{"info", k_icmp_info, false},
 };
 
 const struct cf_key cf_expect_keys[] = {
@@ -388,7 +573,8 @@ const struct cf_key cf_expect_keys[] = {
 	{"len", k_len, false},		{"within", k_within, false},   {"after", k_after, false},
 	{"tolerance", k_tolerance, false}, {"port", k_port, false},
 	{"save_seq", k_save_seq, false}, {"seq_from", k_seq_from, false},
-	{"tolerance", k_tolerance, false}, {"opt_bytes", k_opt_bytes, false},
+	{"opt_bytes", k_opt_bytes, false}, {"ttl", k_ttl, false},	{"tos", k_tos, false},
+	{"src", k_expect_src, false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -414,12 +600,27 @@ struct step_read {
 	bool has_kind;
 };
 
+/* The TCP fields an ICMP send has no use for. */
+#define ICMP_NOT_TCP (TC_F_FLAGS | TC_F_SEQ | TC_F_ACK | TC_F_WIN | TC_F_URP | TC_F_OPTS | TC_F_LEN | TC_F_DATA | \
+		      TC_F_BAD_CSUM | TC_F_IPOPTS | TC_F_SRC | TC_F_DST)
+
 static int st_send(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_step *st = ((struct step_read *)obj)->st;
+	struct tc_segspec *s = &st->u.seg;
 
 	st->kind = TC_STEP_SEND;
-	return cf_load_segspec(cf, v, false, &st->u.seg);
+	if (cf_load_segspec(cf, v, false, s))
+		return -1;
+	/* flags is required of a TCP segment; an ICMP error has none */
+	if (!(s->fields & (TC_F_FLAGS | TC_F_ICMP)))
+		return cf_fail(cf, v, "missing required key 'flags' in send");
+	if ((s->fields & TC_F_ICMP) && (s->fields & ICMP_NOT_TCP))
+		return cf_fail(cf, v,
+			       "send: icmp is an ICMP error quoting the target's latest segment; it takes only code, info, ttl and tos, no TCP or address fields");
+	if ((s->fields & TC_F_ICMP_CODE) && !(s->fields & TC_F_ICMP))
+		return cf_fail(cf, v, "send: code and info belong to an icmp send");
+	return 0;
 }
 
 static int st_expect(struct cf *cf, yaml_node_t *v, void *obj)

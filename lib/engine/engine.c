@@ -26,6 +26,7 @@ struct run {
 	struct tc_target *t;
 	const struct tc_profile *prof;
 	struct seg_addr target_addr, peer_addr;
+	struct seg_addr target_addr2; /* a multihomed target's second address */
 	uint16_t port; /* the target's: the case's, or the one the run gives */
 	/* The run offers ports instead of application control or state reads
 	 * (a remote host without an agent) and the case needs only a port:
@@ -75,6 +76,14 @@ const char *tc_verdict_name(enum tc_verdict v)
 	case TC_ERROR: return "ERROR";
 	}
 	return "?";
+}
+
+/* IPv6's second is ::4, not ::3: RFC 6724 5 rule 8 (longest matching
+ * prefix) would make ::3 the source IP picks for the peer ::2, and the
+ * first address is meant to stay the one an unbound connect gets. */
+void engine_addr2(int family, struct seg_addr *target2)
+{
+	seg_addr_parse(family == 6 ? "2001:db8::4" : "192.0.2.3", target2);
 }
 
 void engine_addrs(int family, struct seg_addr *target, struct seg_addr *peer)
@@ -220,6 +229,90 @@ static void fill_pattern(uint8_t *buf, size_t n)
 		buf[i] = (uint8_t)('a' + i % 26);
 }
 
+/* The latest segment the target sent, or NULL. */
+static const struct tc_seg *last_from_target(const struct run *run)
+{
+	for (int k = run->r->nevents - 1; k >= 0; k--)
+		if (run->r->events[k].from_target && !run->r->events[k].seg.icmp)
+			return &run->r->events[k].seg;
+	return NULL;
+}
+
+/* An address no unicast host has (enum tc_addr_kind): IPv4's limited
+ * broadcast (RFC 919 7) or all-hosts group (RFC 1112 4); IPv6's all-nodes
+ * group (RFC 4291 2.7.1), which stands in for broadcast too. */
+static void special_addr(int family, uint8_t kind, struct seg_addr *a)
+{
+	static const uint8_t v6_all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	static const uint8_t v4_bcast[4] = {255, 255, 255, 255}, v4_all_hosts[4] = {224, 0, 0, 1};
+
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	if (family == 6)
+		memcpy(a->bytes, v6_all_nodes, 16);
+	else
+		memcpy(a->bytes, kind == TC_ADDR_BROADCAST ? v4_bcast : v4_all_hosts, 4);
+}
+
+/* The IP header's fields a send may set: TTL, TOS, IPv4 options and an
+ * address in place of the run's. */
+static void build_send_ip(const struct run *run, const struct tc_segspec *sp, struct tc_seg *s)
+{
+	if (sp->fields & TC_F_TTL)
+		s->ttl = sp->ttl;
+	if (sp->fields & TC_F_TOS)
+		s->tos = sp->tos;
+	if (sp->fields & TC_F_IPOPTS) {
+		s->ipopt_len = sp->ipopt_len;
+		memcpy(s->ipopts, sp->ipopts, sp->ipopt_len);
+	}
+	if (sp->fields & TC_F_SRC)
+		special_addr(run->peer_addr.family, sp->src_kind, &s->src);
+	if ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SECOND) {
+		s->dst = run->target_addr2;
+	} else if ((sp->fields & TC_F_DST) && sp->dst_kind == TC_ADDR_SAME) {
+		/* to where the target's latest segment came from */
+		const struct tc_seg *q = last_from_target(run);
+
+		if (q)
+			s->dst = q->src;
+	} else if (sp->fields & TC_F_DST)
+		special_addr(run->target_addr.family, sp->dst_kind, &s->dst);
+}
+
+
+/* An ICMP error from the peer's address about the target's latest
+ * segment, quoting its IP header and the first 64 bits of its data (RFC
+ * 792; the least RFC 4443 2.4 (c) and RFC 1812 4.3.2.3 allow, and all
+ * that RFC 5927 4.1's checks of ports and sequence number need). */
+static int build_icmp(const struct run *run, const struct tc_segspec *sp, struct tc_seg *s, struct tc_err *err)
+{
+	const struct tc_seg *q = last_from_target(run);
+	uint8_t pkt[SEG_MAX_PAYLOAD + 256];
+	int n, hlen;
+
+	memset(s, 0, sizeof(*s));
+	if (!q)
+		return tc_err_set(err, TC_ERR_CASE, "icmp: the target has sent no segment the error could quote");
+	n = seg_build(q, pkt, sizeof(pkt), err);
+	if (n < 0)
+		return -1;
+	hlen = q->src.family == 4 ? (pkt[0] & 0x0f) * 4 : 40;
+	s->icmp = true;
+	s->src = run->peer_addr;
+	s->dst = q->src; /* the address the quoted segment came from */
+	s->icmp_type = sp->icmp_type;
+	s->icmp_code = sp->icmp_code;
+	s->icmp_info = sp->icmp_info;
+	s->icmp_qlen = (uint8_t)(hlen + 8 < n ? hlen + 8 : n);
+	memcpy(s->icmp_quote, pkt, s->icmp_qlen);
+	if (sp->fields & TC_F_TTL)
+		s->ttl = sp->ttl;
+	if (sp->fields & TC_F_TOS)
+		s->tos = sp->tos;
+	return 0;
+}
+
 /* A send step becomes a whole segment: what the case leaves out comes from
  * the connection so far (next sequence number, latest ACK, a full window). */
 static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_seg *s)
@@ -261,6 +354,7 @@ static void build_send(struct run *run, const struct tc_segspec *sp, struct tc_s
 		fill_pattern(s->payload, sp->len);
 	}
 	s->bad_csum = sp->bad_csum;
+	build_send_ip(run, sp, s);
 }
 
 static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec *sp)
@@ -268,7 +362,12 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 	struct tc_seg s;
 	struct tc_err err = {0};
 
-	build_send(run, sp, &s);
+	if (sp->fields & TC_F_ICMP) {
+		if (build_icmp(run, sp, &s, &err) != 0)
+			return conclude(run, TC_ERROR, i, "send: %s", err.msg);
+	} else {
+		build_send(run, sp, &s);
+	}
 	/* a rate-limited target holds the segment back here, not inside the
 	 * write, so that the stamp is when it leaves */
 	if (target_pace(run->t, &err) != 0)
@@ -287,7 +386,7 @@ static enum tc_verdict step_send(struct run *run, int i, const struct tc_segspec
 		}
 	/* Later sends without a seq continue after the furthest byte sent; an
 	 * RST or a deliberately old segment does not move that point back. */
-	if (!(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
+	if (!s.icmp && !(s.flags & SEG_RST) && seq_gt(s.seq + seg_seq_len(&s), run->peer_nxt))
 		run->peer_nxt = s.seq + seg_seq_len(&s);
 	return TC_PASS;
 }
@@ -369,6 +468,10 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 				"expected %s within %.3f ms %s, nothing arrived (waited %.3f ms in this step)",
 				want, (double)within / 1000.0, since,
 				(double)(target_now(run->t) - began) / 1000.0);
+	/* before this one joins the history: the source of the one before */
+	const struct tc_seg *prev = last_from_target(run);
+	struct seg_addr prev_src = prev ? prev->src : (struct seg_addr){0};
+
 	record(run, true, at, &got);
 	learn_ts(run, &got);
 
@@ -384,6 +487,9 @@ static enum tc_verdict step_expect(struct run *run, int i, const struct tc_segsp
 		.saved = run->saved,
 		.nsaved = run->nsaved,
 		.at_us = at,
+		.target_addr = run->target_addr,
+		.target_addr2 = run->target_addr2,
+		.prev_src = prev_src,
 	};
 	if (engine_match(sp, &got, &isn, &diff) != 0) {
 		seg_format(&got, line, sizeof(line));
@@ -585,6 +691,26 @@ static void merge_seg(struct tc_segspec *dst, const struct tc_segspec *o)
 		memcpy(dst->save_seq, o->save_seq, sizeof(dst->save_seq));
 	if (f & TC_F_PORT)
 		dst->port = o->port;
+	if (f & TC_F_TTL)
+		dst->ttl = o->ttl;
+	if (f & TC_F_TOS)
+		dst->tos = o->tos;
+	if (f & TC_F_IPOPTS) {
+		dst->ipopt_len = o->ipopt_len;
+		memcpy(dst->ipopts, o->ipopts, o->ipopt_len);
+	}
+	if (f & TC_F_SRC)
+		dst->src_kind = o->src_kind;
+	if (f & TC_F_DST)
+		dst->dst_kind = o->dst_kind;
+	if (f & TC_F_EXPECT_SRC)
+		dst->expect_src = o->expect_src;
+	if (f & TC_F_ICMP)
+		dst->icmp_type = o->icmp_type;
+	if (f & TC_F_ICMP_CODE) {
+		dst->icmp_code = o->icmp_code;
+		dst->icmp_info = o->icmp_info;
+	}
 	dst->fields |= f;
 }
 
@@ -786,6 +912,8 @@ static unsigned target_missing(const struct tc_case *c, unsigned caps, const str
 		{TC_REQ_URGENT, TC_CAP_URGENT, 0, "urgent data (send_urgent, poll urgent, poll atmark)"},
 		{TC_REQ_CONNECT_INVALID, TC_CAP_CONNECT_INVALID, 0,
 		 "an OPEN to an address that names no host (connect multicast|broadcast)"},
+		{TC_REQ_IP_LEVEL, TC_CAP_IP_LEVEL, 0, "ICMP errors and broadcast or multicast addresses on a wire of its own"},
+		{TC_REQ_MULTIHOMED, TC_CAP_MULTIHOMED, 0, "a second address"},
 	};
 	unsigned port_needs = c->requires & (TC_REQ_OPEN_PORT | TC_REQ_CLOSED_PORT);
 	unsigned port_caps = (c->requires & TC_REQ_OPEN_PORT ? TC_CAP_OPEN_PORT : 0) |
@@ -900,6 +1028,9 @@ enum tc_verdict engine_run(const struct tc_case *c, const struct engine_opts *o,
 	if (ops->run_addrs && ops->run_addrs(o->run, o->family, &ca, &err) != 0)
 		return conclude(&run, err.code == TC_ERR_UNSUPPORTED ? TC_SKIP : TC_ERROR, -1, "%s", err.msg);
 	run.target_addr = conf.target_addr = ca.target;
+	if (caps & TC_CAP_MULTIHOMED)
+		engine_addr2(o->family, &run.target_addr2);
+	conf.target_addr2 = run.target_addr2;
 	run.peer_addr = conf.peer_addr = ca.peer;
 	run.port = conf.port = ca.port;
 	run.peer_port = conf.peer_port = ca.peer_port;

@@ -107,5 +107,7 @@ uint64_t engine_case_demand_us(const struct tc_case *c, const char *target, cons
 /* The addresses a run uses: 192.0.2.1 / 2001:db8::1 for the target and
  * 192.0.2.2 / 2001:db8::2 for the injector (RFC 5737, RFC 3849). */
 void engine_addrs(int family, struct seg_addr *target, struct seg_addr *peer);
+/* A multihomed target's second address: 192.0.2.3 / 2001:db8::4. */
+void engine_addr2(int family, struct seg_addr *target2);
 
 #endif

@@ -365,6 +365,29 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 	}
 	if ((sp->fields & TC_F_URP) && sp->urp != got->urp)
 		mismatch_num(d, "urp", sp->urp, got->urp);
+	/* RFC 9293 3.9.1.1 (MUST-43 - MUST-45): the local address in use */
+	if (sp->fields & TC_F_EXPECT_SRC) {
+		const struct seg_addr *want = sp->expect_src == TC_ADDR_SECOND ? &isn->target_addr2
+					      : sp->expect_src == TC_ADDR_SAME	  ? &isn->prev_src
+										  : &isn->target_addr;
+		const char *which = sp->expect_src == TC_ADDR_SECOND ? "its second address"
+				    : sp->expect_src == TC_ADDR_SAME ? "the address of its previous segment"
+								     : "its first address";
+		char w[64], g[64];
+
+		if (sp->expect_src == TC_ADDR_OWN) {
+			if (!seg_addr_eq(&isn->target_addr, &got->src) && !seg_addr_eq(&isn->target_addr2, &got->src))
+				differ(d, "src", "expected one of the target's addresses, got %s",
+				       seg_addr_format(&got->src, g, sizeof(g)));
+		} else if (!seg_addr_eq(want, &got->src))
+			differ(d, "src", "expected %s (%s), got %s", want->family ? seg_addr_format(want, w, sizeof(w)) : "none",
+			       which, seg_addr_format(&got->src, g, sizeof(g)));
+	}
+	/* RFC 9293 3.9.2 (MUST-48, MUST-49): what the application set */
+	if ((sp->fields & TC_F_TTL) && sp->ttl != got->ttl)
+		mismatch_num(d, "ttl", sp->ttl, got->ttl);
+	if ((sp->fields & TC_F_TOS) && sp->tos != got->tos)
+		differ(d, "tos", "expected 0x%02x, got 0x%02x", sp->tos, got->tos);
 	match_payload(sp, got, d);
 	if (sp->fields & TC_F_OPTS)
 		match_opts(sp, got, isn, d);
@@ -415,6 +438,16 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		ADD("%surg %u", len ? " " : "", sp->urp);
 	if (sp->fields & (TC_F_LEN | TC_F_DATA))
 		ADD("%slength %u", len ? " " : "", sp->len);
+	if (sp->fields & TC_F_EXPECT_SRC)
+		ADD("%sfrom the %s address", len ? " " : "",
+		    sp->expect_src == TC_ADDR_SECOND ? "second"
+		    : sp->expect_src == TC_ADDR_SAME ? "same"
+		    : sp->expect_src == TC_ADDR_OWN  ? "target's own"
+						     : "first");
+	if (sp->fields & TC_F_TTL)
+		ADD("%sttl %u", len ? " " : "", sp->ttl);
+	if (sp->fields & TC_F_TOS)
+		ADD("%stos 0x%02x", len ? " " : "", sp->tos);
 	if (sp->fields & TC_F_OPTS) {
 		spec_opts_format(sp, tmp, sizeof(tmp));
 		ADD("%soptions [%s]", len ? " " : "", tmp);

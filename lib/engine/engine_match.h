@@ -30,6 +30,9 @@ struct engine_isn {
 	const struct engine_saved_seq *saved;
 	int nsaved;
 	uint64_t at_us;
+	/* expect src: target|second|same (prev_src: the target's previous
+	 * segment's source; family 0 when there was none) */
+	struct seg_addr target_addr, target_addr2, prev_src;
 };
 
 /* Every field of a segment that differs from an expect step. */

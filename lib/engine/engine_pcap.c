@@ -15,7 +15,7 @@
 #include <time.h>
 
 /* IPv6 header + the largest TCP header + the largest payload. */
-#define PKT_MAX (40 + 60 + SEG_MAX_PAYLOAD)
+#define PKT_MAX (40 + SEG_IPOPT_SPACE + 60 + SEG_MAX_PAYLOAD)
 #define STEP_COMMENT_MAX 700 /* a path of up to 511 bytes and a position */
 
 bool engine_pcap_due(enum engine_pcap_when when, enum tc_verdict v)

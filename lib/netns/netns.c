@@ -360,6 +360,8 @@ static void set_addrs(struct netns_pair *p)
 {
 	seg_addr_parse("192.0.2.1", &p->target.addr4);
 	seg_addr_parse("2001:db8::1", &p->target.addr6);
+	seg_addr_parse("192.0.2.3", &p->target.addr4b);
+	seg_addr_parse("2001:db8::4", &p->target.addr6b);
 	seg_addr_parse("192.0.2.2", &p->harness.addr4);
 	seg_addr_parse("2001:db8::2", &p->harness.addr6);
 }

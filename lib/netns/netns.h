@@ -65,6 +65,10 @@ struct netns_end {
 	/* Target end: configured on the interface. Harness end: the peer the
 	 * injector plays, configured nowhere. */
 	struct seg_addr addr4, addr6;
+	/* Target end: a second address of each family on the same interface
+	 * and subnet (a multihomed host, RFC 9293 3.9.1.1); unused on the
+	 * harness end. */
+	struct seg_addr addr4b, addr6b;
 	char mount_path[NETNS_PATH_MAX]; /* "" unless kept */
 };
 

@@ -439,8 +439,12 @@ static int setup(struct nl *tnl, struct nl *hnl, struct netns_pair *p, const str
 	if (netns_offloads_off(p->target.ns_fd, p->target.ifname, err) < 0 ||
 	    netns_offloads_off(p->harness.ns_fd, p->harness.ifname, err) < 0)
 		return -1;
+	/* the first address of each family first: it is the primary one IP
+	 * chooses for an unbound connect (RFC 1122 3.3.4.3) */
 	if (!conf->bare_target && (add_addr(tnl, &p->target, &p->target.addr4, err) < 0 ||
-				   add_addr(tnl, &p->target, &p->target.addr6, err) < 0))
+				   add_addr(tnl, &p->target, &p->target.addr6, err) < 0 ||
+				   add_addr(tnl, &p->target, &p->target.addr4b, err) < 0 ||
+				   add_addr(tnl, &p->target, &p->target.addr6b, err) < 0))
 		return -1;
 	if (get_link(tnl, "lo", &lo, err) < 0 || link_up(tnl, lo.ifindex, "lo", err) < 0)
 		return -1;

@@ -66,6 +66,7 @@ void refstack_config_default(struct refstack_config *cfg)
 	cfg->snd_buf = REFSTACK_SND_BUF_MAX;
 	/* 9293 3.8.2 (MUST-19): slow start and congestion avoidance */
 	cfg->cc = true;
+	cfg->ttl = REFSTACK_TTL;
 }
 
 size_t refstack_size(void)
@@ -79,7 +80,7 @@ struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 	struct refstack *s = mem;
 
 	if (!mem || !cfg || (cfg->addr.family != 4 && cfg->addr.family != 6) || cfg->rcv_wnd == 0 ||
-	    cfg->snd_buf == 0)
+	    cfg->snd_buf == 0 || (cfg->addr2.family && cfg->addr2.family != cfg->addr.family))
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
@@ -177,6 +178,7 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 	c->lport = lport;
 	c->rport = rport;
 	c->raddr = *raddr;
+	c->laddr = s->cfg.addr;
 	/* 9293 3.4.1: the ISS from the injected source, RFC 6528 or fixed */
 	c->iss = refstack_iss_choose(s, lport, raddr, rport);
 	c->snd_una = c->iss;
@@ -202,6 +204,24 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t l
 #endif
 	c->keep_intvl_us = s->cfg.keepalive_intvl_us;
 	c->user_timeout_us = s->cfg.user_timeout_us;
+	c->ttl = s->cfg.ttl;
+	c->tos = s->cfg.tos;
+}
+
+int refstack_set_ip(struct refstack *s, struct refstack_conn *c, uint8_t ttl, uint8_t tos)
+{
+	(void)s;
+	if (!c || !c->used || c->listener)
+		return -ENOTCONN;
+	c->ttl = ttl;
+	c->tos = tos;
+	return 0;
+}
+
+void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos)
+{
+	s->cfg.ttl = ttl;
+	s->cfg.tos = tos;
 }
 
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
@@ -386,6 +406,17 @@ static bool unicast_host(const struct refstack *s, const struct seg_addr *a)
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out)
 {
+	return refstack_connect_from(s, NULL, lport, raddr, rport, now_us, out);
+}
+
+bool refstack_addr_own(const struct refstack *s, const struct seg_addr *a)
+{
+	return refstack_addr_eq(a, &s->cfg.addr) || (s->cfg.addr2.family && refstack_addr_eq(a, &s->cfg.addr2));
+}
+
+int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			  const struct seg_addr *raddr, uint16_t rport, uint64_t now_us, struct refstack_conn **out)
+{
 	struct refstack_conn *c;
 
 	s->now_us = now_us;
@@ -393,6 +424,8 @@ int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *
 		return -EINVAL;
 	if (!unicast_host(s, raddr))
 		return -ENETUNREACH;
+	if (laddr && !refstack_addr_own(s, laddr))
+		return -EADDRNOTAVAIL;
 	if (lport == 0) {
 		for (unsigned k = 0; k < 65536u - REFSTACK_EPHEMERAL_FIRST && lport == 0; k++) {
 			uint16_t p = s->next_ephemeral;
@@ -410,6 +443,8 @@ int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *
 	if (!c)
 		return -ENOBUFS;
 	refstack_conn_setup(s, c, lport, raddr, rport);
+	if (laddr)
+		c->laddr = *laddr;
 	c->accepted = true;
 	refstack_set_state(s, c, REFSTACK_SYN_SENT, REFSTACK_CAUSE_APP_CONNECT);
 	refstack_out_syn(s, c, now_us);

@@ -64,7 +64,14 @@ enum refstack_state {
 	X(REFSTACK_DROP_NO_TSOPT, "no TSopt although timestamps were negotiated: dropped (RFC 7323 3.2)") \
 	X(REFSTACK_DROP_CHALLENGE_THROTTLED, "challenge ACK over the limit: dropped, no ACK (RFC 5961 7)") \
 	X(REFSTACK_DROP_TIME_WAIT_RST, "RST in TIME-WAIT ignored (RFC 1337 4)") \
-	X(REFSTACK_DROP_TIME_WAIT_REOPEN, "SYN in TIME-WAIT reopened the connection (RFC 1122 4.2.2.13)")
+	X(REFSTACK_DROP_TIME_WAIT_REOPEN, "SYN in TIME-WAIT reopened the connection (RFC 1122 4.2.2.13)") \
+	X(REFSTACK_DROP_DST_NOT_UNICAST, "to a broadcast or multicast address: discarded (9293 3.9.2.3, MUST-57)") \
+	X(REFSTACK_DROP_SRC_INVALID, "from a broadcast, multicast or unspecified address: discarded (9293 3.9.2.3, MUST-63)") \
+	X(REFSTACK_DROP_ICMP_MALFORMED, "ICMP error too short, bad checksum, or not about TCP") \
+	X(REFSTACK_DROP_ICMP_IGNORED, "ICMP message TCP does not act on") \
+	X(REFSTACK_DROP_ICMP_SOURCE_QUENCH, "Source Quench: discarded silently (9293 3.9.2.2, MUST-55; RFC 6633)") \
+	X(REFSTACK_DROP_ICMP_NO_CONN, "ICMP error about no connection of this stack") \
+	X(REFSTACK_DROP_ICMP_OUT_OF_WINDOW, "ICMP error quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927 4.1)")
 
 enum refstack_drop {
 #define REFSTACK_DROP_ENUM(e, s) e,
@@ -87,7 +94,8 @@ enum refstack_drop {
 	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
 	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached") \
 	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered") \
-	X(REFSTACK_CAUSE_DATA_LOST, "data lost at CLOSE: RST sent")
+	X(REFSTACK_CAUSE_DATA_LOST, "data lost at CLOSE: RST sent") \
+	X(REFSTACK_CAUSE_ICMP_HARD_ERROR, "ICMP hard error received")
 
 enum refstack_cause {
 #define REFSTACK_CAUSE_ENUM(e, s) e,
@@ -155,7 +163,17 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_NEWRENO_PARTIAL_ACK_IGNORED, "newreno-partial-ack-ignored", "a partial ACK in fast recovery retransmits nothing (RFC 6582 3.2 step 5)") \
 	X(REFSTACK_FAULT_NO_LIMITED_TRANSMIT, "no-limited-transmit", "the first two duplicate ACKs send no new segment (RFC 3042)") \
 	X(REFSTACK_FAULT_SACK_RETRANSMITS_SACKED_DATA, "sack-retransmits-sacked-data", "SACK recovery retransmits the segment after the last one, SACKed or not") \
-	X(REFSTACK_FAULT_NO_IDLE_RESTART, "no-idle-restart", "after an idle time longer than the RTO the whole grown cwnd is sent at once (no RFC 5681 4.1 restart window)")
+	X(REFSTACK_FAULT_NO_IDLE_RESTART, "no-idle-restart", "after an idle time longer than the RTO the whole grown cwnd is sent at once (no RFC 5681 4.1 restart window)") \
+	X(REFSTACK_FAULT_ICMP_UNREACH_ABORTS, "icmp-unreach-aborts", "a soft ICMP error (Destination Unreachable 0, 1, 5, Time Exceeded, Parameter Problem) aborts the connection") \
+	X(REFSTACK_FAULT_SOURCE_QUENCH_HONOURED, "source-quench-honoured", "a Source Quench is kept as a soft error the application is told of, not discarded") \
+	X(REFSTACK_FAULT_ICMP_HARD_ERROR_IGNORED, "icmp-hard-error-ignored", "a Port or Protocol Unreachable in SYN-SENT is only recorded: the SYN goes on being retransmitted") \
+	X(REFSTACK_FAULT_SOFT_ERROR_LOST, "soft-error-lost", "a connection that times out after a soft ICMP error reports ETIMEDOUT, not the error") \
+	X(REFSTACK_FAULT_SYN_TO_MULTICAST_ACCEPTED, "syn-to-multicast-accepted", "a segment to a broadcast or multicast address is taken as one to the stack's own") \
+	X(REFSTACK_FAULT_SYN_FROM_MULTICAST_ACCEPTED, "syn-from-multicast-accepted", "a segment from a broadcast or multicast address is processed") \
+	X(REFSTACK_FAULT_IP_OPTIONS_DROPPED, "ip-options-dropped", "a segment with IPv4 options or an IPv6 Destination Options header is dropped as malformed") \
+	X(REFSTACK_FAULT_TTL_OPTION_IGNORED, "ttl-option-ignored", "the TTL the application sets is ignored: segments leave with TTL 64") \
+	X(REFSTACK_FAULT_TOS_OPTION_IGNORED, "tos-option-ignored", "the Diffserv field the application sets is ignored: segments leave with TOS 0") \
+	X(REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS, "send-from-first-address", "a connection's segments leave from the stack's first address, whichever its local address is")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -217,6 +235,9 @@ enum refstack_iss_mode {
 
 struct refstack_config {
 	struct seg_addr addr; /* the stack's own address (one family per stack) */
+	/* a second address of the same family (a multihomed host, RFC 9293
+	 * 3.9.1.1 MUST-44/45); family 0 = none */
+	struct seg_addr addr2;
 	uint64_t msl_us; /* RFC 9293 3.4.2: TIME-WAIT lasts 2*MSL */
 	uint64_t rto_initial_us; /* RFC 6298 2.1: 1 s */
 	uint64_t rto_min_us; /* RFC 6298 2.4: 1 s */
@@ -284,6 +305,9 @@ struct refstack_config {
 	/* the initial window in segments; 0 = RFC 5681 3.1's (2, 3 or 4 by
 	 * SMSS); 10 is RFC 6928's, as Linux has it */
 	uint32_t cc_iw;
+	/* 9293 3.9.2 (MUST-49, MUST-48): the TTL (hop limit) and the TOS
+	 * (traffic class) byte of new connections' segments; ttl 0 = 64 */
+	uint8_t ttl, tos;
 #ifdef REFSTACK_FAULTS
 	enum refstack_fault fault;
 #endif
@@ -330,14 +354,18 @@ void refstack_config_default(struct refstack_config *cfg);
 /* Fixed memory: the caller allocates refstack_size() bytes, aligned as
  * malloc aligns (or uses refstack_new/refstack_free, which do that once).
  * refstack_init returns NULL when cfg is unusable (addr.family not 4 or 6,
- * rcv_wnd or snd_buf zero). */
+ * rcv_wnd or snd_buf zero, addr2 of another family). */
 size_t refstack_size(void);
 struct refstack *refstack_init(void *mem, const struct refstack_config *cfg,
 			       const struct refstack_io *io);
 struct refstack *refstack_new(const struct refstack_config *cfg, const struct refstack_io *io);
 void refstack_free(struct refstack *s);
 
-/* SEGMENT ARRIVES (RFC 9293 3.10.7): one IP packet. Returns why it was
+/* SEGMENT ARRIVES (RFC 9293 3.10.7): one IP packet. An ICMP (IPv4) or
+ * ICMPv6 error message is taken here too (9293 3.9.2.2, MUST-54): a soft
+ * error is kept for the application and reported if the connection later
+ * times out (MUST-47, refstack_conn_error), a hard one aborts a connection
+ * in SYN-SENT, a Source Quench is discarded (MUST-55). Returns why it was
  * dropped, or REFSTACK_ACCEPTED. Anything the stack answers goes out
  * through io.output before this returns. */
 enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t len,
@@ -359,6 +387,11 @@ int refstack_close_listener(struct refstack *s, uint16_t port, uint64_t now_us);
  * 3.9.2.1, MUST-46). */
 int refstack_connect(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
 		     uint16_t rport, uint64_t now_us, struct refstack_conn **out);
+/* The same from a given local address, one of the stack's own (9293
+ * 3.9.1.1, MUST-43: the optional local IP address of OPEN); NULL is
+ * refstack_connect's cfg.addr. -EADDRNOTAVAIL for another address. */
+int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			  const struct seg_addr *raddr, uint16_t rport, uint64_t now_us, struct refstack_conn **out);
 /* A connection on lport that reached ESTABLISHED (or later) from a passive
  * open and was not yet accepted; -EAGAIN if none. */
 int refstack_accept(struct refstack *s, uint16_t lport, struct refstack_conn **out);
@@ -398,6 +431,13 @@ int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t
  * has waited timeout_us; 0 = back to the retry count (cfg.retries). */
 int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
 			      uint64_t now_us);
+/* 9293 3.9.2 (MUST-49, MUST-48): the TTL (IPv6 hop limit; 0 = 64) and the
+ * TOS (IPv6 traffic class) byte of one connection's segments, as IP_TTL
+ * and IP_TOS set them for a socket. */
+int refstack_set_ip(struct refstack *s, struct refstack_conn *c, uint8_t ttl, uint8_t tos);
+/* The same for connections made from now on (a socket's options before
+ * connect, a listener's for the connections it accepts). */
+void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos);
 
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */

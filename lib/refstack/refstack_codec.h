@@ -23,6 +23,7 @@
 struct refstack_tx_seg {
 	struct seg_addr src, dst; /* one family, 4 or 6 */
 	uint8_t ttl; /* hop limit on IPv6; 0 means 64 */
+	uint8_t tos; /* IPv4 TOS / IPv6 traffic class */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint16_t flags; /* enum seg_flag bits, AE included */
@@ -33,8 +34,9 @@ struct refstack_tx_seg {
 	uint32_t data_len[2];
 };
 
-/* Writes the IP packet into buf: the IP header (IPv4: TOS 0, ID 0, no
- * fragment bits, header checksum; IPv6: traffic class and flow label 0), the
+/* Writes the IP packet into buf: the IP header (IPv4: the TOS given, ID 0,
+ * no fragment bits, header checksum; IPv6: the traffic class given, flow
+ * label 0), the
  * TCP header, the options padded with EOL to a multiple of 4, the payload,
  * the TCP checksum. Returns the packet's length, or 0 when it cannot be
  * encoded: families differ or are not 4/6, an option has no encoding (unknown
@@ -72,7 +74,8 @@ struct refstack_rx_seg {
 
 /* Decodes one IP packet (version from the first nibble). Returns 0, or -1
  * for what lib/seg's parser rejects too: truncated headers, an IPv4 IHL or
- * total length that does not fit, IPv4 fragments, an IPv6 extension header,
+ * total length that does not fit, IPv4 fragments, an IPv6 extension header
+ * other than one Destination Options header (skipped, as IPv4 options are),
  * a protocol other than TCP, a data offset below 5 or past the segment, more
  * than SEG_MAX_PAYLOAD payload bytes, an option without its length byte, with
  * a length below 2 or running past the header. A bad checksum is not an

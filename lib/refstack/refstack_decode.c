@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define IP_PROTO_TCP 6
+#define IP6_DSTOPTS 60 /* RFC 8200 4.6: Destination Options */
 #define IPV4_FRAG_MASK 0x3fff /* RFC 791 3.1: MF (0x2000) and the fragment offset */
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -131,22 +132,40 @@ static int decode_ipv4(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 	return decode_tcp(p + 12, p + hlen, total - hlen, out);
 }
 
-/* RFC 8200 3: TCP must follow the fixed header directly; any extension
- * header (next header other than 6) is refused, as lib/seg refuses it. */
+/* RFC 8200 3: TCP follows the fixed header, or one Destination Options
+ * header (4.6) whose options the stack does not act on (9293 3.9.2,
+ * MUST-50; an option type a node must not skip is IP's business, RFC 8200
+ * 4.2); any other extension header is refused, as lib/seg refuses it. */
 static int decode_ipv6(const uint8_t *p, size_t len, struct refstack_rx_seg *out)
 {
-	size_t plen;
+	size_t plen, hlen = REFSTACK_IPV6_HLEN;
+	uint8_t nh;
 
 	if (len < REFSTACK_IPV6_HLEN)
 		return -1;
 	plen = get16(p + 4);
-	if (REFSTACK_IPV6_HLEN + plen > len || p[6] != IP_PROTO_TCP)
+	if (REFSTACK_IPV6_HLEN + plen > len)
+		return -1;
+	nh = p[6];
+	if (nh == IP6_DSTOPTS) {
+		size_t ext;
+
+		if (plen < 8)
+			return -1;
+		ext = ((size_t)p[hlen + 1] + 1) * 8;
+		if (ext > plen || ext - 2 > SEG_IPOPT_SPACE)
+			return -1;
+		nh = p[hlen];
+		hlen += ext;
+		plen -= ext;
+	}
+	if (nh != IP_PROTO_TCP)
 		return -1;
 	out->src.family = out->dst.family = 6;
 	memcpy(out->src.bytes, p + 8, 16);
 	memcpy(out->dst.bytes, p + 24, 16);
 	out->ttl = p[7];
-	return decode_tcp(p + 8, p + REFSTACK_IPV6_HLEN, plen, out);
+	return decode_tcp(p + 8, p + hlen, plen, out);
 }
 
 int refstack_decode(const uint8_t *pkt, size_t len, struct refstack_rx_seg *out)

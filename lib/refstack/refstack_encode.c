@@ -99,14 +99,14 @@ static int put_opts(const struct refstack_tx_seg *s, uint8_t *p)
 	return (int)off;
 }
 
-/* RFC 791 3.1: version 4, IHL 5, TOS 0, ID 0, no flags, no options. */
+/* RFC 791 3.1: version 4, IHL 5, ID 0, no flags, no options. */
 static void put_ipv4(const struct refstack_tx_seg *s, uint8_t *ip, size_t total)
 {
 	struct refstack_csum c = {0};
 	uint16_t sum;
 
 	ip[0] = 0x45;
-	ip[1] = 0;
+	ip[1] = s->tos;
 	put16(ip + 2, (uint16_t)total);
 	memset(ip + 4, 0, 4); /* identification, flags, fragment offset */
 	ip[8] = s->ttl ? s->ttl : DEFAULT_TTL;
@@ -120,10 +120,10 @@ static void put_ipv4(const struct refstack_tx_seg *s, uint8_t *ip, size_t total)
 	memcpy(ip + 10, &sum, 2); /* native order: see refstack_csum.h */
 }
 
-/* RFC 8200 3: version 6, traffic class 0, flow label 0. */
+/* RFC 8200 3: version 6, the traffic class, flow label 0. */
 static void put_ipv6(const struct refstack_tx_seg *s, uint8_t *ip, size_t tcp_len)
 {
-	put32(ip, 0x60000000u);
+	put32(ip, 0x60000000u | (uint32_t)s->tos << 20);
 	put16(ip + 4, (uint16_t)tcp_len); /* payload length: what follows the header */
 	ip[6] = IP_PROTO_TCP;
 	ip[7] = s->ttl ? s->ttl : DEFAULT_TTL;

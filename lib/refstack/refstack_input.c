@@ -151,6 +151,8 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	if (!c)
 		return REFSTACK_DROP_LISTEN_FULL;
 	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
+	/* 9293 3.9.1.1 (MUST-45): answer from the address the SYN came to */
+	c->laddr = seg->dst;
 	c->passive = true;
 	c->state = REFSTACK_LISTEN; /* the new TCB starts as a copy of the listener */
 	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ, and any other
@@ -547,6 +549,8 @@ static enum step ack_established(struct rx *rx)
 		/* RFC 6298 2, RFC 7323 4.1: the RTT sample this ACK gives */
 		refstack_rtt_acked(rx->s, c, seg, ack, rx->now_us);
 		c->snd_una = ack;
+		/* the path works again: a soft error no longer explains anything */
+		c->soft_error = 0;
 		refstack_snd_acked(c);
 		refstack_rexmit_acked(rx->s, c, rx->now_us);
 	}
@@ -939,14 +943,45 @@ enum refstack_drop refstack_input(struct refstack *s, const uint8_t *pkt, size_t
 	struct refstack_conn *c;
 
 	s->now_us = now_us;
+	/* 9293 3.9.2.2 (MUST-54): ICMP errors come from IP to TCP */
+	if (refstack_is_icmp(pkt, len))
+		return refstack_icmp_input(s, pkt, len, now_us);
+#ifdef REFSTACK_FAULTS
+	if (refstack_fault_on(s, REFSTACK_FAULT_IP_OPTIONS_DROPPED) && len >= 40 &&
+	    ((pkt[0] >> 4 == 4 && (pkt[0] & 0x0f) > 5) || (pkt[0] >> 4 == 6 && pkt[6] == 60)))
+		return REFSTACK_DROP_MALFORMED;
+#endif
+	/* 9293 3.9.2 (MUST-50): IP options are skipped by the decoder, never
+	 * a reason to drop */
 	if (refstack_decode(pkt, len, &seg) < 0)
 		return REFSTACK_DROP_MALFORMED;
-	if (!refstack_addr_eq(&seg.dst, &s->cfg.addr))
+	/* 9293 3.9.2.3 (MUST-57, RFC 1122 4.2.3.10): a segment to a broadcast
+	 * or multicast address is discarded silently */
+	if (refstack_addr_not_unicast(&seg.dst)) {
+#ifdef REFSTACK_FAULTS
+		if (refstack_fault_on(s, REFSTACK_FAULT_SYN_TO_MULTICAST_ACCEPTED))
+			seg.dst = s->cfg.addr;
+		else
+#endif
+			return REFSTACK_DROP_DST_NOT_UNICAST;
+	}
+	if (!refstack_addr_own(s, &seg.dst))
 		return REFSTACK_DROP_NOT_OURS;
+	/* 9293 3.9.2.3 (MUST-63): nor is anything from such an address
+	 * answered, a SYN least of all */
+	if (refstack_addr_not_unicast(&seg.src)
+#ifdef REFSTACK_FAULTS
+	    && !refstack_fault_on(s, REFSTACK_FAULT_SYN_FROM_MULTICAST_ACCEPTED)
+#endif
+	)
+		return REFSTACK_DROP_SRC_INVALID;
 	/* 9293 3.1: a segment whose checksum fails is discarded silently */
 	if (seg.bad_csum)
 		return REFSTACK_DROP_BAD_CSUM;
 	c = refstack_find(s, seg.dport, &seg.src, seg.sport);
+	/* the connection is the whole socket pair: our address too */
+	if (c && !refstack_addr_eq(&c->laddr, &seg.dst))
+		c = NULL;
 	if (!c) {
 		struct refstack_conn *l = refstack_listener_find(s, seg.dport);
 

@@ -11,6 +11,7 @@
  * refstack_persist.c the persist timer: zero-window probes (3.8.6.1) and
  *                    the sender SWS override timeout (3.8.6.2.1)
  * refstack_keepalive.c keep-alive (3.8.4)
+ * refstack_icmp.c    ICMP and ICMPv6 errors (3.9.2.2), address checks (3.9.2.3)
  * refstack_ring.c    the send and receive rings (memcpy, at most two)
  * refstack_rfc7323.c window scale and timestamps (RFC 7323): negotiation,
  *                    scaled windows, TSopt, TS.Recent, PAWS
@@ -66,9 +67,16 @@ struct refstack_conn {
 	uint32_t fin_seq; /* our FIN's sequence number, when fin_sent */
 	bool rcv_fin; /* the peer's FIN was accepted: RCV.NXT is past it */
 	int error; /* what the application sees: 0, -ECONNRESET, ... */
+	/* 9293 3.9.2.2: the last soft ICMP error (-EHOSTUNREACH ...), told to
+	 * the application if the connection times out (MUST-47) */
+	int soft_error;
+	uint8_t ttl, tos; /* 9293 3.9.2: the IP header of our segments */
 
 	uint16_t lport, rport;
 	struct seg_addr raddr;
+	/* 9293 3.9.1.1 (MUST-45): the local address every segment carries: the
+	 * one the OPEN named, or the one the peer's SYN was sent to */
+	struct seg_addr laddr;
 
 	/* 9293 3.3.1: send sequence variables (max_snd_wnd: RFC 5961 5.2) */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
@@ -181,6 +189,16 @@ struct refstack {
 	uint8_t rcv_mem[REFSTACK_MAX_CONNS][REFSTACK_RCV_BUF_MAX];
 };
 
+/* refstack_icmp.c */
+/* proto is the IP protocol of pkt (ICMP or ICMPv6), hlen its IP header. */
+enum refstack_drop refstack_icmp_input(struct refstack *s, const uint8_t *pkt, size_t len, uint64_t now_us);
+/* True when pkt (IPv4 or IPv6) carries ICMP / ICMPv6 right after the header. */
+bool refstack_is_icmp(const uint8_t *pkt, size_t len);
+/* 9293 3.9.2.3: broadcast, multicast or unspecified: no host's own address */
+bool refstack_addr_not_unicast(const struct seg_addr *a);
+/* The error the application sees when a connection times out (MUST-47). */
+int refstack_timeout_error(const struct refstack *s, const struct refstack_conn *c);
+
 /* refstack.c */
 /* The one place a state changes: sets it and reports it with its cause. */
 void refstack_set_state(struct refstack *s, struct refstack_conn *c, enum refstack_state to,
@@ -208,6 +226,8 @@ void refstack_snd_acked(struct refstack_conn *c);
 /* Append in-order text to the receive buffer (len fits: RCV.WND <= free). */
 void refstack_rcv_put(struct refstack_conn *c, const uint8_t *data, uint32_t len);
 bool refstack_addr_eq(const struct seg_addr *a, const struct seg_addr *b);
+/* One of the stack's own addresses (cfg.addr, cfg.addr2). */
+bool refstack_addr_own(const struct refstack *s, const struct seg_addr *a);
 
 /* refstack_isn.c */
 /* The ISS of a new connection (9293 3.4.1): io.iss, RFC 6528 or cfg.iss. */

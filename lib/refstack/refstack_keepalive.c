@@ -42,7 +42,7 @@ void refstack_keepalive_timeout(struct refstack *s, struct refstack_conn *c, uin
 		return;
 	}
 	if (c->keep_probes >= REFSTACK_KEEPALIVE_PROBES) {
-		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, -ETIMEDOUT);
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, refstack_timeout_error(s, c));
 		return;
 	}
 	refstack_out_keepalive(s, c);

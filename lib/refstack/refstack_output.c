@@ -22,13 +22,13 @@ static void emit(struct refstack *s, const struct refstack_tx_seg *o)
 		s->io.output(s->io.ctx, buf, n);
 }
 
-static void seg_start(const struct refstack *s, struct refstack_tx_seg *o, const struct seg_addr *dst,
-		      uint16_t sport, uint16_t dport)
+static void seg_start(const struct refstack *s, struct refstack_tx_seg *o, const struct seg_addr *src,
+		      const struct seg_addr *dst, uint16_t sport, uint16_t dport)
 {
 	memset(o, 0, sizeof(*o));
-	o->src = s->cfg.addr;
+	o->src = *src;
 	o->dst = *dst;
-	o->ttl = REFSTACK_TTL;
+	o->ttl = s->cfg.ttl;
 	o->sport = sport;
 	o->dport = dport;
 }
@@ -38,7 +38,8 @@ void refstack_out_rst_reply(struct refstack *s, const struct refstack_rx_seg *se
 {
 	struct refstack_tx_seg o;
 
-	seg_start(s, &o, &seg->src, seg->dport, seg->sport);
+	/* 9293 3.9.1.1 (MUST-45): from the address the segment came to */
+	seg_start(s, &o, &seg->dst, &seg->src, seg->dport, seg->sport);
 	o.seq = seq;
 	o.ack = ack;
 	o.flags = flags;
@@ -56,7 +57,18 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 	struct seg_opt opts[SEG_MAX_OPTS];
 	uint32_t opt_bytes;
 
-	seg_start(s, &o, &c->raddr, c->lport, c->rport);
+	seg_start(s, &o, &c->laddr, &c->raddr, c->lport, c->rport);
+	/* 9293 3.9.2 (MUST-48, MUST-49): what the application set */
+	o.ttl = c->ttl;
+	o.tos = c->tos;
+#ifdef REFSTACK_FAULTS
+	if (refstack_fault_on(s, REFSTACK_FAULT_TTL_OPTION_IGNORED))
+		o.ttl = REFSTACK_TTL;
+	if (refstack_fault_on(s, REFSTACK_FAULT_TOS_OPTION_IGNORED))
+		o.tos = 0;
+	if (refstack_fault_on(s, REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS))
+		o.src = s->cfg.addr;
+#endif
 	o.seq = seq;
 	o.flags = flags;
 	if (flags & SEG_ACK) {

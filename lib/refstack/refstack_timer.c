@@ -141,11 +141,11 @@ static bool r2_reached(const struct refstack *s, const struct refstack_conn *c, 
 
 /* RFC 6298 5.4 - 5.6: retransmit the earliest unacknowledged segment, back
  * off, restart; past R2 give up (9293 3.8.3, MUST-20: "close the
- * connection"; the application learns ETIMEDOUT). */
+ * connection"; the application learns ETIMEDOUT, or the soft error an ICMP message left). */
 static void rexmit_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us)
 {
 	if (r2_reached(s, c, now_us)) {
-		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, -ETIMEDOUT);
+		refstack_conn_closed(s, c, REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, refstack_timeout_error(s, c));
 		return;
 	}
 	/* RFC 5681 3.1: the timeout is a congestion signal (not on a SYN) */

@@ -34,8 +34,9 @@ const struct seg_opt *seg_find_opt(const struct tc_seg *s, enum seg_opt_kind kin
 /* Number of option bytes on the wire (before padding to 4). */
 size_t seg_opts_wire_len(const struct tc_seg *s);
 
-/* Build the IP packet (IPv4 or IPv6 header + TCP header + options +
- * payload) into buf with libnet on a LIBNET_NONE context (no privileges),
+/* Build the IP packet (IPv4 or IPv6 header + IP options or IPv6
+ * destination options + TCP header + options + payload, or an ICMP error
+ * when s->icmp) into buf with libnet on a LIBNET_NONE context (no privileges),
  * checksums filled (or made wrong on request). Options are padded with EOL to
  * a multiple of 4. Returns the length, or -1 with err set. */
 int seg_build(const struct tc_seg *s, uint8_t *buf, size_t cap, struct tc_err *err);
@@ -43,7 +44,9 @@ int seg_build(const struct tc_seg *s, uint8_t *buf, size_t cap, struct tc_err *e
 /* Parse an IP packet (version from the first nibble). Rejects truncated or
  * inconsistent input (bad header lengths, total length beyond the buffer,
  * data offset beyond the segment, not TCP, IPv4 fragments, options that run
- * past the header) with a reason in err; returns 0 or -1. A bad checksum is
+ * past the header, IPv6 extension headers other than one Destination
+ * Options header) with a reason in err; returns 0 or -1. IPv4 options and
+ * the IPv6 destination options land in out->ipopts. A bad checksum is
  * not an error: out->bad_csum tells. Unknown options and known options with a
  * wrong length are kept as SEG_OPT_RAW. */
 int seg_parse(const uint8_t *pkt, size_t len, struct tc_seg *out, struct tc_err *err);

@@ -7,6 +7,7 @@
  * checksum exactly as an IPv4 one does; the injection type matters only for
  * writing, which we never do. */
 #include "seg.h"
+#include "seg_ip.h"
 
 #include <libnet.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static int put_ip(libnet_t *l, const struct tc_seg *s, size_t tcp_len, struct tc
 
 		memcpy(&src, s->src.bytes, 4);
 		memcpy(&dst, s->dst.bytes, 4);
-		t = libnet_build_ipv4((uint16_t)(IPV4_HLEN + tcp_len), 0, 0, 0, ttl, IPPROTO_TCP, 0, src, dst, NULL,
+		t = libnet_build_ipv4((uint16_t)(IPV4_HLEN + tcp_len), s->tos, 0, 0, ttl, IPPROTO_TCP, 0, src, dst, NULL,
 				      0, l, 0);
 	} else {
 		struct libnet_in6_addr src, dst;
@@ -74,7 +75,7 @@ static int put_ip(libnet_t *l, const struct tc_seg *s, size_t tcp_len, struct tc
 		memcpy(&src, s->src.bytes, 16);
 		memcpy(&dst, s->dst.bytes, 16);
 		/* The length here is the IPv6 payload length, not the total. */
-		t = libnet_build_ipv6(0, 0, (uint16_t)tcp_len, IPPROTO_TCP, ttl, src, dst, NULL, 0, l, 0);
+		t = libnet_build_ipv6(s->tos, 0, (uint16_t)tcp_len, IPPROTO_TCP, ttl, src, dst, NULL, 0, l, 0);
 	}
 	if (t == -1)
 		return libnet_fail(err, s->src.family == 4 ? "build_ipv4" : "build_ipv6", libnet_geterror(l));
@@ -152,6 +153,8 @@ int seg_build(const struct tc_seg *s, uint8_t *buf, size_t cap, struct tc_err *e
 
 	if (check_seg(s, err) < 0)
 		return -1;
+	if (s->icmp)
+		return seg_build_icmp(s, buf, cap, err);
 	optlen = build_opts(s, opts, err);
 	if (optlen < 0)
 		return -1;
@@ -177,5 +180,6 @@ int seg_build(const struct tc_seg *s, uint8_t *buf, size_t cap, struct tc_err *e
 	 * so the sum is never +0), hence + 1 cannot land on the other zero. */
 	if (s->bad_csum)
 		put16(buf + ip_hlen + TCP_CSUM_OFF, (uint16_t)(get16(buf + ip_hlen + TCP_CSUM_OFF) + 1));
-	return (int)total;
+	/* RFC 791 3.1: options sit between the IPv4 header and TCP */
+	return seg_put_ipopts(s, buf, total, cap, err);
 }

@@ -329,6 +329,15 @@ size_t seg_format(const struct tc_seg *s, char *buf, size_t cap)
 
 	if (cap)
 		buf[0] = '\0';
+	if (s->icmp) {
+		out_add(&o, "%s > %s: ICMP%s type %u code %u", seg_addr_format(&s->src, src, sizeof(src)),
+			seg_addr_format(&s->dst, dst, sizeof(dst)), s->src.family == 6 ? "v6" : "", s->icmp_type,
+			s->icmp_code);
+		if (s->icmp_info)
+			out_add(&o, " info %u", s->icmp_info);
+		out_add(&o, ", quoting %u bytes", s->icmp_qlen);
+		return o.len;
+	}
 	out_add(&o, "%s.%u > %s.%u: Flags [%s], seq %u, ack %u, win %u", seg_addr_format(&s->src, src, sizeof(src)),
 		s->sport, seg_addr_format(&s->dst, dst, sizeof(dst)), s->dport,
 		seg_flags_format(s->flags, flags, sizeof(flags)), s->seq, s->ack, s->win);
@@ -340,6 +349,11 @@ size_t seg_format(const struct tc_seg *s, char *buf, size_t cap)
 		out_add(&o, "]");
 	}
 	out_add(&o, ", length %u", s->len);
+	/* IP-level fields only when a case set them: the usual line stays short */
+	if (s->tos)
+		out_add(&o, ", tos 0x%02x", s->tos);
+	if (s->ipopt_len)
+		out_add(&o, ", ip options %u bytes", s->ipopt_len);
 	if (s->bad_csum)
 		out_add(&o, " [bad csum]");
 	return o.len;

@@ -238,6 +238,9 @@ static int parse_ipv4(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 	memcpy(out->src.bytes, p + 12, 4);
 	memcpy(out->dst.bytes, p + 16, 4);
 	out->ttl = p[8];
+	out->tos = p[1];
+	out->ipopt_len = (uint8_t)(hlen - IPV4_HLEN);
+	memcpy(out->ipopts, p + IPV4_HLEN, out->ipopt_len);
 	/* Bytes past the total length (Ethernet padding) are not the segment. */
 	return parse_tcp(p + hlen, total - hlen, out, err);
 }
@@ -265,7 +268,8 @@ static bool ipv6_ext_header(uint8_t nh)
 
 static int parse_ipv6(const uint8_t *p, size_t len, struct tc_seg *out, struct tc_err *err)
 {
-	size_t plen;
+	size_t plen, hlen = IPV6_HLEN;
+	uint8_t nh;
 
 	if (len < IPV6_HLEN)
 		return tc_err_set(err, TC_ERR_SEG_PARSE, "truncated IPv6 header: %zu bytes, need %d", len, IPV6_HLEN);
@@ -274,15 +278,35 @@ static int parse_ipv6(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 		return tc_err_set(err, TC_ERR_SEG_PARSE,
 				  "IPv6 payload length %zu runs past the buffer (%zu bytes after the 40-byte header)",
 				  plen, len - IPV6_HLEN);
-	if (ipv6_ext_header(p[6]))
-		return tc_err_set(err, TC_ERR_SEG_PARSE, "IPv6 extension header %u not supported", p[6]);
-	if (p[6] != PROTO_TCP)
-		return tc_err_set(err, TC_ERR_SEG_PARSE, "IPv6 next header %u is not TCP (6)", p[6]);
+	nh = p[6];
+	/* RFC 8200 4.6: one Destination Options header before TCP is kept
+	 * (its options in ipopts); any other extension header is refused */
+	if (nh == 60) {
+		size_t ext;
+
+		if (plen < 8)
+			return tc_err_set(err, TC_ERR_SEG_PARSE, "IPv6 destination options header truncated");
+		ext = ((size_t)p[IPV6_HLEN + 1] + 1) * 8;
+		if (ext > plen || ext - 2 > SEG_IPOPT_SPACE)
+			return tc_err_set(err, TC_ERR_SEG_PARSE,
+					  "IPv6 destination options header of %zu bytes (payload %zu, at most %d supported)",
+					  ext, plen, SEG_IPOPT_SPACE + 2);
+		nh = p[IPV6_HLEN];
+		out->ipopt_len = (uint8_t)(ext - 2);
+		memcpy(out->ipopts, p + IPV6_HLEN + 2, out->ipopt_len);
+		hlen += ext;
+		plen -= ext;
+	}
+	if (ipv6_ext_header(nh))
+		return tc_err_set(err, TC_ERR_SEG_PARSE, "IPv6 extension header %u not supported", nh);
+	if (nh != PROTO_TCP)
+		return tc_err_set(err, TC_ERR_SEG_PARSE, "IPv6 next header %u is not TCP (6)", nh);
 	out->src.family = out->dst.family = 6;
 	memcpy(out->src.bytes, p + 8, 16);
 	memcpy(out->dst.bytes, p + 24, 16);
 	out->ttl = p[7];
-	return parse_tcp(p + IPV6_HLEN, plen, out, err);
+	out->tos = (uint8_t)(get16(p) >> 4); /* RFC 8200 3: traffic class after the version */
+	return parse_tcp(p + hlen, plen, out, err);
 }
 
 int seg_parse(const uint8_t *pkt, size_t len, struct tc_seg *out, struct tc_err *err)

@@ -42,6 +42,10 @@ enum seg_opt_kind {
 #define SEG_MAX_SACK_BLOCKS 4
 #define SEG_OPT_SPACE 40
 #define SEG_MAX_PAYLOAD 2048
+#define SEG_IPOPT_SPACE 40 /* RFC 791 3.1: IHL 15 leaves 40 bytes of options */
+/* The quoted datagram of an ICMP error: its IP header (at most 60 bytes)
+ * and the first 64 bits of its data, as RFC 792 asks of the sender. */
+#define SEG_ICMP_QUOTE_MAX 68
 
 struct seg_sack_block {
 	uint32_t left, right;
@@ -74,6 +78,24 @@ struct seg_addr {
 struct tc_seg {
 	struct seg_addr src, dst;
 	uint8_t ttl; /* hop limit on IPv6; 0 means the builder's default (64) */
+	/* IPv4 TOS / IPv6 traffic class: the Diffserv field (RFC 2474) and
+	 * the two ECN bits (RFC 3168) */
+	uint8_t tos;
+	/* IPv4: the header options as on the wire (RFC 791 3.1), a multiple
+	 * of 4 bytes, at most 40. IPv6: the options of one Destination Options
+	 * header before TCP (RFC 8200 4.6), 6 + 8k bytes, at most 38. */
+	uint8_t ipopt_len;
+	uint8_t ipopts[SEG_IPOPT_SPACE];
+	/* An ICMP (IPv4, RFC 792) or ICMPv6 (RFC 4443) error message instead
+	 * of a TCP segment: src, dst, ttl and tos are its IP header's, the TCP
+	 * fields are unused. icmp_info is the 32 bits after the checksum
+	 * (unused, pointer or MTU); the quote is the start of the datagram the
+	 * error is about. */
+	bool icmp;
+	uint8_t icmp_type, icmp_code;
+	uint32_t icmp_info;
+	uint8_t icmp_qlen;
+	uint8_t icmp_quote[SEG_ICMP_QUOTE_MAX];
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint16_t flags; /* enum seg_flag bits */

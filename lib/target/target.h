@@ -33,6 +33,10 @@ enum tc_cap {
 	/* the application can OPEN to an address that names no host
 	 * (connect multicast|broadcast), to be refused (MUST-46) */
 	TC_CAP_CONNECT_INVALID = 1u << 6,
+	/* ICMP errors and broadcast/multicast addresses may be injected: the
+	 * wire is the run's own (TC_REQ_IP_LEVEL) */
+	TC_CAP_IP_LEVEL = 1u << 7,
+	TC_CAP_MULTIHOMED = 1u << 8, /* a second target address (TC_REQ_MULTIHOMED) */
 };
 
 /* The run's settings, given once. */
@@ -53,6 +57,8 @@ struct tc_run_conf {
 /* What one case needs the target to set up. */
 struct tc_target_conf {
 	struct seg_addr target_addr, peer_addr;
+	/* the target's second address, for a target with TC_CAP_MULTIHOMED */
+	struct seg_addr target_addr2;
 	uint16_t port, peer_port;
 	const struct tc_case_conf *case_conf; /* may be NULL */
 	/* The case's `profile:`; TC_SP_UNSET: the target's default. A target

@@ -19,7 +19,7 @@
 #define SNAPLEN 65535
 /* An IP packet seg_build can make: both headers at their longest and the
  * largest payload the segment model holds. */
-#define IP_MAX (60 + 60 + SEG_MAX_PAYLOAD)
+#define IP_MAX (40 + SEG_IPOPT_SPACE + 60 + SEG_MAX_PAYLOAD) /* IPv6 with destination options */
 
 static uint64_t ts_us(const struct timespec *ts)
 {

@@ -646,7 +646,7 @@ struct bad {
 
 #define STEPS HEAD "steps:\n"
 #define VERBS                                                                                              \
-	"verbs: listen [PORT], connect [multicast|broadcast], connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
+	"verbs: listen [PORT|any], connect [multicast|broadcast|from second|from any], connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
 	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE, " \
 	"getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
@@ -697,7 +697,7 @@ static const struct bad bad_rows[] = {
 	{"requirements scalar", HEAD "requirements: MUST-1\n", 3, 15, "requirements: expected a list, found 'MUST-1'"},
 	{"tag mapping", HEAD "tags: [{a: b}]\n", 3, 8, "tags: expected a single value, found a mapping"},
 	{"requires unknown", HEAD "requires: [app, time]\n", 3, 17,
-	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, or a socket option"},
+	 "requires: unknown requirement 'time'; expected one of: app, state, virtual-time, open-port, closed-port, urgent, connect-invalid, ip-level, multihomed, or a socket option"},
 	{"open-port and closed-port", HEAD "requires: [open-port, closed-port]\nsteps: [{wait: 1s}]\n", 3, 11,
 	 "requires: open-port and closed-port exclude each other"},
 	{"open-port connects", HEAD "requires: [open-port]\nsteps:\n  - app: listen\n  - app: connect\n", 6, 5,
@@ -890,11 +890,11 @@ static const struct bad bad_rows[] = {
 	 "FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT"},
 	{"state list", STEPS "  - state: [CLOSED]\n", 4, 12, "state: expected a single value, found a list"},
 	{"app unknown", STEPS "  - app: fly away\n", 4, 10,
-	 "app: unknown verb 'fly away'; expected one of: listen [PORT], connect [multicast|broadcast], connect-result, accept"},
+	 "app: unknown verb 'fly away'; expected one of: listen [PORT|any], connect [multicast|broadcast|from second|from any], connect-result, accept"},
 	{"app empty", STEPS "  - app: \"\"\n", 4, 10, "app: unknown verb ''"},
 	{"app listen 0", STEPS "  - app: listen 0\n", 4, 10, "app: 'listen 0': PORT must be an integer in 1..65535; " VERBS},
 	{"app listen two", STEPS "  - app: listen 1 2\n", 4, 10, "PORT must be an integer in 1..65535"},
-	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': connect takes nothing (the peer), multicast or broadcast; " VERBS},
+	{"app connect arg", STEPS "  - app: connect 80\n", 4, 10, "app: 'connect 80': connect takes nothing (the peer), multicast, broadcast, `from second` (the target's second address) or `from any` (no local address: IP chooses); " VERBS},
 	{"connect multicast without requires", STEPS "  - app: connect multicast\n", 4, 5,
 	 "connect multicast: list connect-invalid in requires:"},
 	{"poll urgent without requires", STEPS "  - app: poll urgent\n", 4, 5, "poll urgent: list urgent in requires:"},

@@ -248,7 +248,7 @@ static inline const struct tc_profile *fake_profile(struct tc_target *t)
 static struct tc_target_ops fake_ops_template = {
 	.name = "fake",
 	.description = "a scripted fake target for the engine tests",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_IP_LEVEL | TC_CAP_MULTIHOMED,
 	.sockopts = (1u << TC_SO__COUNT) - 1,
 	.default_profile = fake_default_profile,
 	.run_open = fake_run_open,

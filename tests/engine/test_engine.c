@@ -617,6 +617,160 @@ static void test_win_match(void **state)
 	assert_verdict(t, TC_PASS, -1, "");
 }
 
+/* ---- IP level: ttl and tos on expect, IP fields and ICMP on send ---- */
+
+static void test_ttl_match(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->ttl = 7;
+	run(t, "steps:\n  - expect: {flags: S, ttl: 7}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_ttl_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->ttl = 64;
+	run(t, "steps:\n  - expect: {flags: S, ttl: 7}\n");
+	assert_verdict(t, TC_FAIL, 0, "ttl expected 7 (0x7), got 64 (0x40)");
+}
+
+static void test_tos_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->tos = 0x20;
+	run(t, "steps:\n  - expect: {flags: S, tos: 0x28}\n");
+	assert_verdict(t, TC_FAIL, 0, "tos expected 0x28, got 0x20");
+}
+
+static void test_tos_match(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->tos = 0x28;
+	run(t, "steps:\n  - expect: {flags: S, tos: 40}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+/* ttl, tos, IP options and an address override reach the injected segment */
+static void test_send_ip_fields(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr target, peer;
+
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {flags: S, seq: 0, ttl: 3, tos: 0x48, ip_options: \"01 01 01 00\", dst: multicast}\n"
+	       "  - send: {flags: S, seq: 0, src: broadcast}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	engine_addrs(4, &target, &peer);
+	assert_int_equal(t->f->ninj, 2);
+	assert_int_equal(t->f->inj[0].ttl, 3);
+	assert_int_equal(t->f->inj[0].tos, 0x48);
+	assert_int_equal(t->f->inj[0].ipopt_len, 4);
+	assert_memory_equal(t->f->inj[0].ipopts, "\x01\x01\x01\x00", 4);
+	assert_memory_equal(t->f->inj[0].dst.bytes, "\xe0\x00\x00\x01", 4);
+	assert_true(seg_addr_eq(&t->f->inj[0].src, &peer));
+	assert_memory_equal(t->f->inj[1].src.bytes, "\xff\xff\xff\xff", 4);
+	assert_true(seg_addr_eq(&t->f->inj[1].dst, &target));
+	assert_int_equal(t->f->inj[1].ttl, 0);
+	assert_int_equal(t->f->inj[1].ipopt_len, 0);
+}
+
+/* An ICMP error quotes the target's latest segment (IP header and 8 bytes:
+ * the ports and its sequence number) and moves no sequence number. */
+static void test_icmp_quotes_latest_segment(void **state)
+{
+	struct t *t = *state;
+	const struct tc_seg *q;
+	uint8_t want[4];
+	char body[512];
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	fake_emit(t->f, 2 * MS, SEG_ACK | SEG_PSH, 1, 1)->len = 10;
+	snprintf(body, sizeof(body),
+		 "requires: [ip-level]\n%s  - expect: {flags: PA, seq: 1, len: 10}\n"
+		 "  - send: {icmp: 3, code: 1}\n"
+		 "  - send: {flags: A}\n",
+		 handshake);
+	run(t, body);
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_int_equal(t->f->ninj, 3);
+	q = &t->f->inj[1];
+	assert_true(q->icmp);
+	assert_int_equal(q->icmp_type, 3);
+	assert_int_equal(q->icmp_code, 1);
+	assert_int_equal(q->icmp_qlen, 20 + 8);
+	want[0] = (uint8_t)((FAKE_ISN + 1) >> 24);
+	want[1] = (uint8_t)((FAKE_ISN + 1) >> 16);
+	want[2] = (uint8_t)((FAKE_ISN + 1) >> 8);
+	want[3] = (uint8_t)(FAKE_ISN + 1);
+	assert_memory_equal(q->icmp_quote + 20 + 4, want, 4);
+	assert_int_equal(q->icmp_quote[20] << 8 | q->icmp_quote[21], TC_DEFAULT_PORT);
+	/* the ACK after it continues where the SYN,ACK left off */
+	assert_int_equal(t->f->inj[2].seq, FAKE_PEER_ISN + 1);
+}
+
+static void test_icmp_before_any_target_segment(void **state)
+{
+	struct t *t = *state;
+
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {icmp: 3, code: 1}\n");
+	assert_verdict(t, TC_ERROR, 0, "icmp: the target has sent no segment the error could quote");
+}
+
+/* a target whose wire is a real network is not sent ICMP errors */
+static void test_ip_level_needs_the_cap(void **state)
+{
+	struct t *t = *state;
+
+	t->f->ops.caps &= ~(unsigned)TC_CAP_IP_LEVEL;
+	run(t, "requires: [ip-level]\nsteps:\n  - send: {flags: S, seq: 0, dst: multicast}\n");
+	assert_verdict(t, TC_SKIP, -1, "ICMP errors and broadcast or multicast addresses");
+	assert_int_equal(t->f->ninj, 0);
+}
+
+/* expect src (9293 3.9.1.1): the target's first or second address, the
+ * same as before, or either; send dst: second, same */
+static void test_expect_src_second_mismatch(void **state)
+{
+	struct t *t = *state;
+
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: second}\n");
+	assert_verdict(t, TC_FAIL, 0, "src expected 192.0.2.3 (its second address), got 192.0.2.1");
+}
+
+static void test_expect_src_same_and_dst_same(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr second;
+
+	engine_addr2(4, &second);
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->src = second;
+	fake_emit(t->f, 5 * MS, SEG_ACK, 1, 1)->src = second;
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: own}\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1, dst: same}\n"
+	       "  - expect: {flags: A, src: same}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+	assert_true(seg_addr_eq(&t->f->inj[0].dst, &second));
+}
+
+static void test_expect_src_same_changed(void **state)
+{
+	struct t *t = *state;
+	struct seg_addr second;
+
+	engine_addr2(4, &second);
+	fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0)->src = second;
+	fake_emit(t->f, 5 * MS, SEG_ACK, 1, 1);
+	run(t, "requires: [multihomed]\nsteps:\n  - expect: {flags: S, src: second}\n"
+	       "  - send: {flags: SA, seq: 0, ack: 1, dst: second}\n"
+	       "  - expect: {flags: A, src: same}\n");
+	assert_verdict(t, TC_FAIL, 2, "src expected 192.0.2.3 (the address of its previous segment), got 192.0.2.1");
+}
+
 static const char syn_then_ack[] =
 	"steps:\n"
 	"  - expect: {flags: S}\n"
@@ -2175,6 +2329,17 @@ int main(void)
 		T(test_win_mismatch),
 		T(test_win_match),
 		T(test_win_rel),
+		T(test_ttl_match),
+		T(test_ttl_mismatch),
+		T(test_tos_mismatch),
+		T(test_tos_match),
+		T(test_send_ip_fields),
+		T(test_icmp_quotes_latest_segment),
+		T(test_icmp_before_any_target_segment),
+		T(test_ip_level_needs_the_cap),
+		T(test_expect_src_second_mismatch),
+		T(test_expect_src_same_and_dst_same),
+		T(test_expect_src_same_changed),
 		T(test_win_rel_mismatch),
 		T(test_win_rel_on_the_syn_itself),
 		T(test_win_rel_without_syn),

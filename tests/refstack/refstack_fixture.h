@@ -221,7 +221,7 @@ static inline void fx_set_data(struct tc_seg *seg, const void *data, size_t len)
 /* Feed one segment as bytes; returns the stack's verdict. */
 static inline enum refstack_drop fx_feed(struct fx *fx, const struct tc_seg *seg)
 {
-	uint8_t buf[40 + 60 + SEG_MAX_PAYLOAD];
+	uint8_t buf[40 + SEG_IPOPT_SPACE + 60 + SEG_MAX_PAYLOAD];
 	struct tc_err err;
 	int n = seg_build(seg, buf, sizeof(buf), &err);
 

@@ -18,7 +18,7 @@
 #include "refstack/refstack_codec.h"
 #include "seg/seg.h"
 
-#define PKT_MAX (REFSTACK_IPV6_HLEN + 60 + SEG_MAX_PAYLOAD + 16)
+#define PKT_MAX (REFSTACK_IPV6_HLEN + SEG_IPOPT_SPACE + 60 + SEG_MAX_PAYLOAD + 16)
 
 struct rng {
 	uint64_t s;
@@ -102,6 +102,13 @@ static void random_seg(struct rng *r, struct tc_seg *s)
 		s->dst.bytes[b] = (uint8_t)rnd(r);
 	}
 	s->ttl = (uint8_t)rnd(r);
+	s->tos = (uint8_t)rnd(r);
+	/* IPv4 options or an IPv6 Destination Options header, both skipped */
+	if (rnd(r) % 4 == 0) {
+		s->ipopt_len = (uint8_t)(family == 4 ? 4 * (1 + rnd(r) % 10) : 6 + 8 * (rnd(r) % 5));
+		for (unsigned b = 0; b < s->ipopt_len; b++)
+			s->ipopts[b] = (uint8_t)rnd(r);
+	}
 	s->sport = (uint16_t)rnd(r);
 	s->dport = (uint16_t)rnd(r);
 	s->seq = rnd(r);

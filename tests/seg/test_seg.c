@@ -1340,6 +1340,100 @@ static void test_opts_wire_len(void **state)
 	}
 }
 
+/* TOS, IPv4 options and the IPv6 Destination Options header go on the wire
+ * where RFC 791 3.1 and RFC 8200 4.6 put them and come back. */
+static void test_roundtrip_ip_level(void **state)
+{
+	static uint8_t buf[PKT_MAX];
+	static struct tc_seg got;
+	struct tc_seg s4 = mkseg(4), s6 = mkseg(6);
+	static const uint8_t o4[8] = {0x9e, 4, 0, 0, 1, 1, 1, 0};
+	static const uint8_t o6[6] = {0x1e, 4, 1, 2, 3, 4};
+	int n;
+
+	(void)state;
+	s4.tos = 0x28;
+	s4.ipopt_len = sizeof(o4);
+	memcpy(s4.ipopts, o4, sizeof(o4));
+	n = build_ok("IPv4 options", &s4, buf);
+	assert_int_equal(buf[0], 0x47); /* IHL 7 */
+	assert_int_equal(buf[1], 0x28);
+	assert_int_equal(buf[2] << 8 | buf[3], n);
+	assert_int_equal(fold(sum16(0, buf, 28)), 0xffff); /* the header checksum covers the options */
+	assert_memory_equal(buf + 20, o4, sizeof(o4));
+	parse_ok("IPv4 options", buf, (size_t)n, &got);
+	assert_false(got.bad_csum);
+	assert_int_equal(got.tos, 0x28);
+	assert_int_equal(got.ipopt_len, sizeof(o4));
+	assert_memory_equal(got.ipopts, o4, sizeof(o4));
+	assert_int_equal(got.seq, s4.seq);
+
+	s6.tos = 0xb8;
+	s6.ipopt_len = sizeof(o6);
+	memcpy(s6.ipopts, o6, sizeof(o6));
+	n = build_ok("IPv6 destination options", &s6, buf);
+	assert_int_equal(buf[6], 60);
+	assert_int_equal(buf[40], 6); /* TCP after the extension header */
+	assert_int_equal(buf[41], 0); /* 8 octets */
+	assert_int_equal((buf[0] & 0x0f) << 4 | buf[1] >> 4, 0xb8);
+	parse_ok("IPv6 destination options", buf, (size_t)n, &got);
+	assert_false(got.bad_csum);
+	assert_int_equal(got.tos, 0xb8);
+	assert_int_equal(got.ipopt_len, sizeof(o6));
+	assert_memory_equal(got.ipopts, o6, sizeof(o6));
+	assert_int_equal(got.seq, s6.seq);
+
+	s4.ipopt_len = 3; /* not a multiple of 4 */
+	{
+		struct tc_err err;
+
+		assert_true(seg_build(&s4, buf, sizeof(buf), &err) < 0);
+		s6.ipopt_len = 8; /* not 6 + 8k */
+		assert_true(seg_build(&s6, buf, sizeof(buf), &err) < 0);
+	}
+}
+
+/* An ICMP error: the IP header's protocol, the message's checksum (over
+ * the message on IPv4, with the pseudo-header on IPv6), the quote. */
+static void test_build_icmp(void **state)
+{
+	static uint8_t buf[PKT_MAX];
+	struct tc_err err;
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_LEN(families); f++) {
+		struct tc_seg m = mkseg(families[f]);
+		size_t hl = families[f] == 4 ? 20 : 40;
+		uint32_t sum = 0;
+		int n;
+
+		m.icmp = true;
+		m.icmp_type = 3;
+		m.icmp_code = 1;
+		m.icmp_info = 0x01020304;
+		m.icmp_qlen = 28;
+		for (int b = 0; b < 28; b++)
+			m.icmp_quote[b] = (uint8_t)(b * 7);
+		n = seg_build(&m, buf, sizeof(buf), &err);
+		assert_int_equal(n, (int)hl + 8 + 28);
+		assert_int_equal(families[f] == 4 ? buf[9] : buf[6], families[f] == 4 ? 1 : 58);
+		if (families[f] == 4) {
+			assert_int_equal(fold(sum16(0, buf, 20)), 0xffff);
+		} else {
+			sum = sum16(0, buf + 8, 32);
+			sum += 8 + 28 + 58;
+		}
+		assert_int_equal(fold(sum16(sum, buf + hl, 8 + 28)), 0xffff);
+		assert_int_equal(buf[hl], 3);
+		assert_int_equal(buf[hl + 1], 1);
+		assert_int_equal(buf[hl + 4], 1);
+		assert_int_equal(buf[hl + 7], 4);
+		assert_memory_equal(buf + hl + 8, m.icmp_quote, 28);
+		/* not a TCP segment: the parser refuses it */
+		assert_true(seg_parse(buf, (size_t)n, &m, &err) < 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1348,6 +1442,8 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_flags),
 		cmocka_unit_test(test_roundtrip_options),
 		cmocka_unit_test(test_roundtrip_payload),
+		cmocka_unit_test(test_roundtrip_ip_level),
+		cmocka_unit_test(test_build_icmp),
 		cmocka_unit_test(test_ttl_default),
 		cmocka_unit_test(test_checksum_verifies),
 		cmocka_unit_test(test_bad_csum),

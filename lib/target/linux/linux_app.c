@@ -205,7 +205,7 @@ static int la_keepalive(int fd, const struct linux_app_conf *c, const char *verb
 }
 
 /* The Linux level and name of a case's socket option. */
-static void la_opt_name(enum tc_sockopt o, int *level, int *name)
+static void la_opt_name(int fd, enum tc_sockopt o, int *level, int *name)
 {
 	static const int map[TC_SO__COUNT][2] = {
 		[TC_SO_TCP_NODELAY] = {IPPROTO_TCP, TCP_NODELAY},
@@ -220,10 +220,21 @@ static void la_opt_name(enum tc_sockopt o, int *level, int *name)
 		[TC_SO_TCP_USER_TIMEOUT] = {IPPROTO_TCP, TCP_USER_TIMEOUT},
 		[TC_SO_OOBINLINE] = {SOL_SOCKET, SO_OOBINLINE},
 		[TC_SO_TCP_QUICKACK] = {IPPROTO_TCP, TCP_QUICKACK},
+		[TC_SO_IP_TTL] = {IPPROTO_IP, IP_TTL},
+		[TC_SO_IP_TOS] = {IPPROTO_IP, IP_TOS},
 	};
+	int domain = AF_INET;
+	socklen_t len = sizeof(domain);
 
 	*level = map[o][0];
 	*name = map[o][1];
+	/* 9293 3.9.2: on an IPv6 socket the hop limit and traffic class are
+	 * IPv6's own options */
+	if ((o == TC_SO_IP_TTL || o == TC_SO_IP_TOS) && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    domain == AF_INET6) {
+		*level = IPPROTO_IPV6;
+		*name = o == TC_SO_IP_TTL ? IPV6_UNICAST_HOPS : IPV6_TCLASS;
+	}
 }
 
 /* 0 or the errno of setsockopt. SO_LINGER's value is seconds, -1 off. */
@@ -233,7 +244,7 @@ static int la_opt_set(int fd, enum tc_sockopt o, int64_t val)
 	struct linger lg = {.l_onoff = val >= 0, .l_linger = val >= 0 ? (int)val : 0};
 	int rc;
 
-	la_opt_name(o, &level, &name);
+	la_opt_name(fd, o, &level, &name);
 	if (o == TC_SO_LINGER)
 		rc = setsockopt(fd, level, name, &lg, sizeof(lg));
 	else
@@ -247,7 +258,7 @@ static int la_opt_get(int fd, enum tc_sockopt o, int64_t *val)
 	struct linger lg = {0};
 	socklen_t len = o == TC_SO_LINGER ? sizeof(lg) : sizeof(v);
 
-	la_opt_name(o, &level, &name);
+	la_opt_name(fd, o, &level, &name);
 	if (getsockopt(fd, level, name, o == TC_SO_LINGER ? (void *)&lg : (void *)&v, &len) != 0)
 		return errno;
 	*val = o == TC_SO_LINGER ? (lg.l_onoff ? lg.l_linger : -1) : v;
@@ -270,7 +281,7 @@ static int la_opt_pending(const struct la_helper *h, int fd, struct la_reply *r)
 
 /* A non-blocking TCP socket with the case's options, bound to the target
  * address and port; -1 with r filled. */
-static int la_socket(const struct la_helper *h, uint16_t port, const char *verb, struct la_reply *r)
+static int la_socket(const struct la_helper *h, uint16_t port, uint8_t local, const char *verb, struct la_reply *r)
 {
 	const struct linux_app_conf *c = h->conf;
 	struct sockaddr_storage ss;
@@ -299,7 +310,18 @@ static int la_socket(const struct la_helper *h, uint16_t port, const char *verb,
 		goto fail;
 	if (la_keepalive(fd, c, verb, r) < 0 || la_opt_pending(h, fd, r) < 0)
 		goto fail;
-	len = la_sockaddr(c, &c->local, port, &ss);
+	/* 9293 3.9.1.1: the local address OPEN names (MUST-43), or none, and
+	 * IP chooses (MUST-44) */
+	{
+		struct seg_addr any = {.family = (uint8_t)c->family};
+
+		len = la_sockaddr(c, local == TC_LOCAL_SECOND ? &c->local2 : local == TC_LOCAL_ANY ? &any : &c->local,
+				  port, &ss);
+	}
+	if (local == TC_LOCAL_SECOND && c->local2.family == 0) {
+		la_fail(r, 0, "%s: the target has no second address", verb);
+		goto fail;
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		/* the application's answer (EADDRINUSE), not the helper's */
 		(void)addr;
@@ -339,7 +361,7 @@ static void la_set_conn(struct la_helper *h, int fd)
 	h->conn = fd;
 }
 
-static void la_listen(struct la_helper *h, uint16_t port, struct la_reply *r)
+static void la_listen(struct la_helper *h, uint16_t port, uint8_t local, struct la_reply *r)
 {
 	int fd;
 
@@ -347,7 +369,7 @@ static void la_listen(struct la_helper *h, uint16_t port, struct la_reply *r)
 		la_fail(r, 0, "listen: more than %d listeners", LA_MAX_LISTENERS);
 		return;
 	}
-	fd = la_socket(h, port, "listen", r);
+	fd = la_socket(h, port, local, "listen", r);
 	if (fd < 0)
 		return;
 	if (listen(fd, LA_BACKLOG) < 0) {
@@ -370,7 +392,7 @@ static void la_close_listener(struct la_helper *h, uint16_t port, struct la_repl
 	*l = h->listeners[--h->nlisteners];
 }
 
-static void la_connect(struct la_helper *h, enum tc_connect_to to, struct la_reply *r)
+static void la_connect(struct la_helper *h, enum tc_connect_to to, uint8_t local, struct la_reply *r)
 {
 	const struct linux_app_conf *c = h->conf;
 	struct sockaddr_storage ss;
@@ -384,7 +406,7 @@ static void la_connect(struct la_helper *h, enum tc_connect_to to, struct la_rep
 		tc_connect_addr(to, c->family, &dst);
 	if (la_conn_room(h, "connect", r) < 0)
 		return;
-	fd = la_socket(h, c->port, "connect", r);
+	fd = la_socket(h, c->port, local, "connect", r);
 	if (fd < 0)
 		return;
 	len = la_sockaddr(c, &dst, c->peer_port, &ss);
@@ -644,13 +666,13 @@ static void la_serve(struct la_helper *h, const struct la_req *q, struct la_repl
 
 	switch (act->verb) {
 	case TC_APP_LISTEN:
-		la_listen(h, port, r);
+		la_listen(h, port, act->local, r);
 		break;
 	case TC_APP_CLOSE_LISTENER:
 		la_close_listener(h, port, r);
 		break;
 	case TC_APP_CONNECT:
-		la_connect(h, act->connect_to, r);
+		la_connect(h, act->connect_to, act->local, r);
 		break;
 	case TC_APP_ACCEPT:
 		la_accept(h, deadline_us, r);

@@ -39,6 +39,8 @@ struct linux_app_conf {
 	int target_ns_fd; /* the namespace the helper's sockets live in */
 	int family; /* 4 or 6 */
 	struct seg_addr local; /* the target's address: listen and connect bind here */
+	/* its second address (family 0: none): `connect from second` binds it */
+	struct seg_addr local2;
 	struct seg_addr peer; /* where connect goes */
 	uint16_t port; /* the case's target port: listen's default, connect's bound source port */
 	uint16_t peer_port; /* connect's destination port */

@@ -384,6 +384,9 @@ static struct tc_target *linux_open(struct tc_target_run *runbase, const struct 
 	ac.target_ns_fd = t->env->vw.ns.target.ns_fd;
 	ac.family = t->family;
 	ac.local = t->local;
+	/* a multihomed target (9293 3.9.1.1): the namespace's second address */
+	if (conf->target_addr2.family)
+		ac.local2 = t->family == 4 ? t->env->vw.ns.target.addr4b : t->env->vw.ns.target.addr6b;
 	ac.peer = t->peer;
 	ac.port = conf->port;
 	ac.peer_port = conf->peer_port;
@@ -486,7 +489,7 @@ static int linux_save_pcap(struct tc_target *base, const struct capfile_request 
 const struct tc_target_ops target_linux_ops = {
 	.name = "linux",
 	.description = "the local Linux kernel in network namespaces, real time (root)",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID | TC_CAP_IP_LEVEL | TC_CAP_MULTIHOMED,
 	.sockopts = (1u << TC_SO__COUNT) - 1, /* every one the case format names */
 	.max_jobs = LINUX_MAX_WORKERS,
 	.real_time = true,

@@ -25,7 +25,7 @@
 #include "lwip_world.h"
 
 #define LWIP_QUEUE 64
-#define LWIP_PKT_MAX (SEG_MAX_PAYLOAD + 128)
+#define LWIP_PKT_MAX (SEG_MAX_PAYLOAD + 40 + SEG_IPOPT_SPACE + 60) /* IPv6, destination options, TCP header */
 
 /* The values come from lwIP's headers where they are macros, so a rebuilt
  * lwIP with other options fails to compile here rather than lie. */
@@ -360,7 +360,7 @@ static const struct tc_profile *lwip_profile_of(struct tc_target *base)
 const struct tc_target_ops target_lwip_ops = {
 	.name = "lwip",
 	.description = "Debian's lwIP " LWIP_VERSION_STRING " (liblwip), in process, single-threaded, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_IP_LEVEL,
 	/* lwIP's raw API has no urgent send; of the options, what a PCB holds */
 	.sockopts = 1u << TC_SO_TCP_NODELAY | 1u << TC_SO_KEEPALIVE | 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG,
 	/* one global stack per process: never two cases at once */

@@ -12,7 +12,7 @@
 #include "target_ref.h"
 
 #define REF_QUEUE 64
-#define REF_PKT_MAX (SEG_MAX_PAYLOAD + 128)
+#define REF_PKT_MAX (SEG_MAX_PAYLOAD + 40 + SEG_IPOPT_SPACE + 60) /* IPv6, destination options, TCP header */
 
 struct ref_pkt {
 	uint64_t at_us;
@@ -33,7 +33,7 @@ struct target_ref {
 	struct refstack *stack;
 	uint64_t now_us;
 	struct tc_profile prof;
-	struct seg_addr peer_addr;
+	struct seg_addr peer_addr, addr2;
 	uint16_t port, peer_port;
 	/* Packets the stack sent and the engine has not captured yet. */
 	struct ref_pkt queue[REF_QUEUE];
@@ -50,6 +50,8 @@ struct target_ref {
 	 * value for every connection connect or accept makes from then on */
 	int nodelay;
 	int64_t user_timeout_ms;
+	/* IP_TTL and IP_TOS as the application set them (9293 3.9.2) */
+	uint8_t ttl, tos;
 };
 
 static void ref_output(void *ctx, const uint8_t *pkt, size_t len)
@@ -143,9 +145,13 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	t->peer_port = conf->peer_port;
 	t->linger_s = -1;
 	t->nodelay = -1;
+	t->ttl = 64; /* the stack's default (refstack_config_default) */
 
 	ref_setup_config(&cfg, &t->prof, ref_setup_default_profile(), &conf->target_addr, conf->case_conf,
 			 conf->profile);
+	/* a multihomed host (9293 3.9.1.1): the run's second address */
+	cfg.addr2 = conf->target_addr2;
+	t->addr2 = conf->target_addr2;
 #ifdef REFSTACK_FAULTS
 	cfg.fault = ((struct ref_run *)runbase)->fault;
 #endif
@@ -406,6 +412,26 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 			res->value = c ? (int64_t)(refstack_conn_user_timeout(c) / 1000) : t->user_timeout_ms;
 		}
 		return;
+	case TC_SO_IP_TTL:
+	case TC_SO_IP_TOS:
+		/* 9293 3.9.2 (MUST-49, MUST-48): the socket's connection now,
+		 * and the connections it makes or accepts from now on */
+		if (!set) {
+			res->value = act->opt == TC_SO_IP_TTL ? t->ttl : t->tos;
+			return;
+		}
+		if (act->optval < (act->opt == TC_SO_IP_TTL ? 1 : 0) || act->optval > 255) {
+			res->err_no = EINVAL;
+			return;
+		}
+		if (act->opt == TC_SO_IP_TTL)
+			t->ttl = (uint8_t)act->optval;
+		else
+			t->tos = (uint8_t)act->optval;
+		refstack_set_ip_defaults(t->stack, t->ttl, t->tos);
+		if (c)
+			(void)refstack_set_ip(t->stack, c, t->ttl, t->tos);
+		return;
 	case TC_SO_TCP_MAXSEG:
 		if (set)
 			res->err_no = ENOPROTOOPT;
@@ -450,7 +476,9 @@ static int ref_app(struct tc_target *base, const struct tc_app *act, struct tc_a
 
 		if (act->connect_to != TC_CONNECT_PEER)
 			tc_connect_addr(act->connect_to, t->peer_addr.family, &dst);
-		rc = refstack_connect(t->stack, t->port, &dst, t->peer_port, t->now_us, &c);
+		/* 9293 3.9.1.1 (MUST-43): the local address the OPEN names */
+		rc = refstack_connect_from(t->stack, act->local == TC_LOCAL_SECOND ? &t->addr2 : NULL, t->port, &dst,
+					   t->peer_port, t->now_us, &c);
 		if (rc == 0) {
 			t->conn = c;
 			ref_conn_inherit(t, c);
@@ -570,9 +598,10 @@ static const struct tc_profile *ref_profile(struct tc_target *base)
 const struct tc_target_ops target_ref_ops = {
 	.name = "ref",
 	.description = "the bundled reference stack (RFC 9293), in process, virtual time",
-	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID,
+	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID |
+		TC_CAP_IP_LEVEL | TC_CAP_MULTIHOMED,
 	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY |
-		    1u << TC_SO_TCP_USER_TIMEOUT,
+		    1u << TC_SO_TCP_USER_TIMEOUT | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,
