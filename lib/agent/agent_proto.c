@@ -193,7 +193,7 @@ int agent_fmt_app(char *buf, size_t cap, const struct tc_app *act, uint64_t time
 		put(&l, " %s", tc_sockopt_name(act->opt));
 		break;
 	case TC_APP_POLL:
-		put(&l, " %s %" PRIu64, act->poll == TC_POLL_READABLE ? "readable" : "writable", act->within_us);
+		put(&l, " %s %" PRIu64, tc_poll_what_name(act->poll), act->within_us);
 		break;
 	default:
 		break;
@@ -552,10 +552,18 @@ static int parse_app(char **w, int nw, struct agent_req *r, enum agent_errclass 
 		char what[16], extra;
 		unsigned long long within;
 
-		if (nw != 4 || sscanf(w[3], "%15s %llu %c", what, &within, &extra) != 2 ||
-		    (strcmp(what, "readable") && strcmp(what, "writable")))
-			return syntax(cls, err, "APP: poll takes readable|writable and the microseconds it may wait");
-		act->poll = what[0] == 'r' ? TC_POLL_READABLE : TC_POLL_WRITABLE;
+		if (nw != 4 || sscanf(w[3], "%15s %llu %c", what, &within, &extra) != 2)
+			return syntax(cls, err, "APP: poll takes readable|writable|urgent|atmark and the microseconds it may wait");
+		if (strcmp(what, "readable") == 0)
+			act->poll = TC_POLL_READABLE;
+		else if (strcmp(what, "writable") == 0)
+			act->poll = TC_POLL_WRITABLE;
+		else if (strcmp(what, "urgent") == 0) /* version 2: POLLPRI (RFC 9293 MUST-32) */
+			act->poll = TC_POLL_URGENT;
+		else if (strcmp(what, "atmark") == 0) /* version 2: SIOCATMARK (MUST-33) */
+			act->poll = TC_POLL_ATMARK;
+		else
+			return syntax(cls, err, "APP: poll takes readable|writable|urgent|atmark and the microseconds it may wait");
 		act->has_within = true;
 		act->within_us = within;
 		act->within = (struct tc_dur){.unit = TC_DUR_ABS, .us = within};

@@ -79,6 +79,8 @@ static void test_app_v2_round_trip(void **state)
 		{{.verb = TC_APP_SETSOCKOPT, .opt = TC_SO_LINGER, .optval = 0}, "APP 7 setsockopt SO_LINGER 0"},
 		{{.verb = TC_APP_GETSOCKOPT, .opt = TC_SO_TCP_MAXSEG}, "APP 7 getsockopt TCP_MAXSEG"},
 		{{.verb = TC_APP_POLL, .poll = TC_POLL_WRITABLE, .within_us = 200000}, "APP 7 poll writable 200000"},
+		{{.verb = TC_APP_POLL, .poll = TC_POLL_URGENT, .within_us = 0}, "APP 7 poll urgent 0"},
+		{{.verb = TC_APP_POLL, .poll = TC_POLL_ATMARK, .within_us = 1000}, "APP 7 poll atmark 1000"},
 	};
 	struct agent_req r;
 	enum agent_errclass cls;
