@@ -236,6 +236,13 @@ static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, 
 		if (rc == 0)
 			break;
 	}
+	/* nothing came by the deadline and the stream has not ended: what a
+	 * non-blocking socket answers (the linux agent's EAGAIN), not a read
+	 * of 0, which means end of stream */
+	if (got == 0 && want > 0 && !refstack_conn_eof(c)) {
+		res->err_no = EAGAIN;
+		return 0;
+	}
 	res->value = got;
 	res->more = refstack_conn_readable(c) > 0;
 	return 0;
