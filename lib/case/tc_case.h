@@ -386,6 +386,7 @@ enum tc_conf_field {
 	TC_C_CC = 1u << 17,
 	TC_C_INITIAL_WINDOW = 1u << 18,
 	TC_C_TLP = 1u << 19,
+	TC_C_ACCEPT_SOURCE_ROUTE = 1u << 20,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -418,6 +419,10 @@ struct tc_case_conf {
 	/* time_wait_reopen: on|off, a SYN in TIME-WAIT above RCV.NXT reopens
 	 * the connection (RFC 1122 4.2.2.13, 9293 MAY-2) */
 	bool time_wait_reopen;
+	/* accept_source_route: on|off, IPv4 datagrams with a source route
+	 * option are taken (RFC 1122 3.3.5: a host MUST; Linux's sysctl
+	 * net.ipv4.conf.*.accept_source_route is off by default) */
+	bool accept_source_route;
 	/* cc: on|off, congestion control (RFC 5681, 6582, 3042, 6675) */
 	bool cc;
 	/* initial_window: the initial congestion window in segments (RFC
