@@ -36,6 +36,7 @@ cat >"$dir/bad-cases.table" <<'EOF'
 bad-address-kind.yaml steps/0/send/dst
 bad-app.yaml          steps/0/app
 bad-cc.yaml           config/cc
+bad-accept-source-route.yaml config/accept_source_route
 bad-expect-src.yaml   steps/0/expect/src
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
