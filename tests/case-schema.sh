@@ -36,10 +36,12 @@ cat >"$dir/bad-cases.table" <<'EOF'
 bad-address-kind.yaml steps/0/send/dst
 bad-app.yaml          steps/0/app
 bad-cc.yaml           config/cc
+bad-accept-source-route.yaml config/accept_source_route
 bad-expect-src.yaml   steps/0/expect/src
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
 bad-ip-options.yaml   steps/0/send/ip_options
+bad-expect-ip-options.yaml steps/0/expect/ip_options
 bad-option.yaml       steps/0/send/options/0
 bad-opt-bytes.yaml    steps/0/expect/opt_bytes
 connect-invalid-unlisted.yaml  -  a requirement the app step needs but the requires list lacks: a schema checks nodes one by one

@@ -47,7 +47,8 @@ no-rto-3s-after-syn-loss:cases/rtt/syn-lost-rto-three-seconds.yaml
 icmp-unreach-aborts:cases/icmp/unreach-host-no-abort.yaml
 syn-to-multicast-accepted:cases/ip/syn-to-multicast-dropped.yaml
 syn-from-multicast-accepted:cases/ip/syn-from-multicast-dropped.yaml
-ip-options-dropped:cases/ip/ip-option-unknown-ignored.yaml"
+ip-options-dropped:cases/ip/ip-option-unknown-ignored.yaml
+return-route-ignored:cases/ip/source-route-return-route-saved.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
 # protocol 1 does not carry (the ref target catches them: tests/faults.sh).

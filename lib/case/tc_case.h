@@ -53,7 +53,7 @@ enum tc_field {
 	TC_F_OPT_BYTES = 1u << 17, /* expect: the options area's exact bytes, padding included */
 	TC_F_TTL = 1u << 18, /* IPv4 TTL / IPv6 hop limit */
 	TC_F_TOS = 1u << 19, /* IPv4 TOS / IPv6 traffic class */
-	TC_F_IPOPTS = 1u << 20, /* send: IPv4 header options */
+	TC_F_IPOPTS = 1u << 20, /* IPv4 header options: send's to add, expect's to match */
 	TC_F_SRC = 1u << 21, /* send: a source address other than the injector's */
 	TC_F_DST = 1u << 22, /* send: a destination address other than the target's */
 	TC_F_ICMP = 1u << 23, /* send: an ICMP error about the target's latest segment */
@@ -168,7 +168,7 @@ struct tc_segspec {
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool bad_csum; /* send only */
 	uint8_t ttl, tos; /* TC_F_TTL, TC_F_TOS */
-	uint8_t ipopt_len; /* send: IPv4 options (TC_F_IPOPTS) */
+	uint8_t ipopt_len; /* send, expect: IPv4 options (TC_F_IPOPTS) */
 	uint8_t ipopts[SEG_IPOPT_SPACE];
 	uint8_t src_kind, dst_kind; /* send: enum tc_addr_kind (TC_F_SRC, TC_F_DST) */
 	uint8_t expect_src; /* expect: TC_ADDR_TARGET, _SECOND or _SAME (TC_F_EXPECT_SRC) */
@@ -386,6 +386,7 @@ enum tc_conf_field {
 	TC_C_CC = 1u << 17,
 	TC_C_INITIAL_WINDOW = 1u << 18,
 	TC_C_TLP = 1u << 19,
+	TC_C_ACCEPT_SOURCE_ROUTE = 1u << 20,
 };
 
 /* keepalive: off, on with the target's own idle time, or after a duration */
@@ -418,6 +419,10 @@ struct tc_case_conf {
 	/* time_wait_reopen: on|off, a SYN in TIME-WAIT above RCV.NXT reopens
 	 * the connection (RFC 1122 4.2.2.13, 9293 MAY-2) */
 	bool time_wait_reopen;
+	/* accept_source_route: on|off, IPv4 datagrams with a source route
+	 * option are taken (RFC 1122 3.3.5: a host MUST; Linux's sysctl
+	 * net.ipv4.conf.*.accept_source_route is off by default) */
+	bool accept_source_route;
 	/* cc: on|off, congestion control (RFC 5681, 6582, 3042, 6675) */
 	bool cc;
 	/* initial_window: the initial congestion window in segments (RFC

@@ -412,6 +412,16 @@ static int k_rfc1337(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
+static int k_accept_source_route(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	struct tc_case_conf *conf = obj;
+
+	if (conf_onoff(cf, v, "accept_source_route", &conf->accept_source_route))
+		return -1;
+	conf->fields |= TC_C_ACCEPT_SOURCE_ROUTE;
+	return 0;
+}
+
 static int k_time_wait_reopen(struct cf *cf, yaml_node_t *v, void *obj)
 {
 	struct tc_case_conf *conf = obj;
@@ -480,6 +490,7 @@ static const struct cf_key conf_keys[] = {
 	{"mss", k_mss, false},	       {"iss", k_iss, false},	      {"syn_retries", k_syn_retries, false},
 	{"retries", k_retries, false}, {"nagle", k_nagle, false},	      {"delayed_ack", k_delayed_ack, false},
 	{"keepalive", k_keepalive, false}, {"rfc1337", k_rfc1337, false},
+	{"accept_source_route", k_accept_source_route, false},
 	{"challenge_ack_limit", k_challenge_ack_limit, false}, {"time_wait_reopen", k_time_wait_reopen, false},
 	{"cc", k_cc, false}, {"initial_window", k_initial_window, false},
 	{"tlp", k_tlp, false},

@@ -415,9 +415,8 @@ static int hexval(char c)
  * header is counted in 32-bit words, so the bytes are a multiple of 4. On
  * IPv6 (under `on: v6`) the options of a Destination Options header, RFC
  * 8200 4.6: 6 + 8k bytes. */
-static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
+static int ip_options(struct cf *cf, yaml_node_t *v, struct tc_segspec *s, bool expect)
 {
-	struct tc_segspec *s = obj;
 	const char *text;
 	size_t n = 0;
 
@@ -438,13 +437,28 @@ static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
 		p += 2;
 	}
 	/* the family is the run's: either length may be meant */
-	if (n == 0 || (n % 4 && (n + 2) % 8))
+	if (expect && n == 0)
+		; /* expect: "" = the segment carries no IP options */
+	else if (n == 0 || (n % 4 && (n + 2) % 8))
 		return cf_fail(cf, v,
 			       "ip_options: %zu bytes; IPv4 options are a multiple of 4 (pad with 01 NOP or 00 EOL), IPv6 destination options 6 + 8k",
 			       n);
 	s->ipopt_len = (uint8_t)n;
 	s->fields |= TC_F_IPOPTS;
 	return 0;
+}
+
+static int k_ip_options(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return ip_options(cf, v, obj, false);
+}
+
+/* expect: the IP options the target's segment carries, byte for byte (RFC
+ * 1122 4.2.3.8, RFC 9293 3.9.2.1 MUST-51..53: a source route it uses); ""
+ * is none at all */
+static int k_ip_options_expect(struct cf *cf, yaml_node_t *v, void *obj)
+{
+	return ip_options(cf, v, obj, true);
 }
 
 /* src and dst: an address no unicast host may have, in place of the run's */
@@ -574,7 +588,7 @@ const struct cf_key cf_expect_keys[] = {
 	{"tolerance", k_tolerance, false}, {"port", k_port, false},
 	{"save_seq", k_save_seq, false}, {"seq_from", k_seq_from, false},
 	{"opt_bytes", k_opt_bytes, false}, {"ttl", k_ttl, false},	{"tos", k_tos, false},
-	{"src", k_expect_src, false},
+	{"src", k_expect_src, false},	{"ip_options", k_ip_options_expect, false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))

@@ -313,6 +313,25 @@ static void bytes_hex(const uint8_t *b, unsigned n, char *buf, size_t cap)
 		snprintf(buf, cap, "none");
 }
 
+/* the IP options as hex bytes, "none" when there are none */
+static void ipopts_format(const uint8_t *b, unsigned n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	snprintf(out, cap, "none");
+	for (unsigned i = 0; i < n && len + 4 < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%02x", i ? " " : "", b[i]);
+}
+
+static void match_ipopts_differ(const struct tc_segspec *sp, const struct tc_seg *got, struct engine_diff *d)
+{
+	char w[3 * SEG_IPOPT_SPACE + 8], g[3 * SEG_IPOPT_SPACE + 8];
+
+	ipopts_format(sp->ipopts, sp->ipopt_len, w, sizeof(w));
+	ipopts_format(got->ipopts, got->ipopt_len, g, sizeof(g));
+	differ(d, "ip_options", "expected %s, got %s", w, g);
+}
+
 /* 9293 3.1 (MUST-69): the header as the data offset delimits it, byte for
  * byte, so padding that is not zeros shows (the option list's parse stops
  * at an EOL and never reads it). */
@@ -388,6 +407,10 @@ int engine_match(const struct tc_segspec *sp, const struct tc_seg *got,
 		mismatch_num(d, "ttl", sp->ttl, got->ttl);
 	if ((sp->fields & TC_F_TOS) && sp->tos != got->tos)
 		differ(d, "tos", "expected 0x%02x, got 0x%02x", sp->tos, got->tos);
+	/* RFC 9293 3.9.2.1 (MUST-51..53): the source route it was given or saved */
+	if ((sp->fields & TC_F_IPOPTS) &&
+	    (sp->ipopt_len != got->ipopt_len || memcmp(sp->ipopts, got->ipopts, sp->ipopt_len) != 0))
+		match_ipopts_differ(sp, got, d);
 	match_payload(sp, got, d);
 	if (sp->fields & TC_F_OPTS)
 		match_opts(sp, got, isn, d);
@@ -448,6 +471,8 @@ size_t engine_spec_format(const struct tc_segspec *sp, char *buf, size_t cap)
 		ADD("%sttl %u", len ? " " : "", sp->ttl);
 	if (sp->fields & TC_F_TOS)
 		ADD("%stos 0x%02x", len ? " " : "", sp->tos);
+	if (sp->fields & TC_F_IPOPTS)
+		ADD("%sip options %u bytes", len ? " " : "", sp->ipopt_len);
 	if (sp->fields & TC_F_OPTS) {
 		spec_opts_format(sp, tmp, sizeof(tmp));
 		ADD("%soptions [%s]", len ? " " : "", tmp);

@@ -173,7 +173,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_IP_OPTIONS_DROPPED, "ip-options-dropped", "a segment with IPv4 options or an IPv6 Destination Options header is dropped as malformed") \
 	X(REFSTACK_FAULT_TTL_OPTION_IGNORED, "ttl-option-ignored", "the TTL the application sets is ignored: segments leave with TTL 64") \
 	X(REFSTACK_FAULT_TOS_OPTION_IGNORED, "tos-option-ignored", "the Diffserv field the application sets is ignored: segments leave with TOS 0") \
-	X(REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS, "send-from-first-address", "a connection's segments leave from the stack's first address, whichever its local address is")
+	X(REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS, "send-from-first-address", "a connection's segments leave from the stack's first address, whichever its local address is") \
+	X(REFSTACK_FAULT_RETURN_ROUTE_IGNORED, "return-route-ignored", "a passive open ignores the completed source route of the SYN: its segments carry no return route")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

@@ -32,6 +32,13 @@ struct refstack_tx_seg {
 	const struct seg_opt *opts; /* nopts options, in order; padded with EOL */
 	const uint8_t *data[2];
 	uint32_t data_len[2];
+	/* IPv4 only: header options (a multiple of 4, at most 40 bytes) and,
+	 * for a source route (RFC 791 3.1), the first hop the IP header names
+	 * instead of dst (family 0: none); the TCP pseudo-header keeps dst,
+	 * the final destination (RFC 9293 3.1) */
+	uint8_t ipopt_len;
+	const uint8_t *ipopts;
+	struct seg_addr hop;
 };
 
 /* Writes the IP packet into buf: the IP header (IPv4: the TOS given, ID 0,
@@ -70,6 +77,9 @@ struct refstack_rx_seg {
 	uint16_t len; /* payload bytes */
 	const uint8_t *payload;
 	bool bad_csum; /* the TCP checksum did not verify */
+	/* IPv4: the header options as they came (RFC 791 3.1) */
+	uint8_t ipopt_len;
+	uint8_t ipopts[SEG_IPOPT_SPACE];
 };
 
 /* Decodes one IP packet (version from the first nibble). Returns 0, or -1

@@ -128,6 +128,8 @@ static int decode_ipv4(const uint8_t *p, size_t len, struct refstack_rx_seg *out
 	memcpy(out->src.bytes, p + 12, 4);
 	memcpy(out->dst.bytes, p + 16, 4);
 	out->ttl = p[8];
+	out->ipopt_len = (uint8_t)(hlen - REFSTACK_IPV4_HLEN);
+	memcpy(out->ipopts, p + REFSTACK_IPV4_HLEN, out->ipopt_len);
 	/* octets past the total length (link-layer padding) are not the segment */
 	return decode_tcp(p + 12, p + hlen, total - hlen, out);
 }

@@ -99,13 +99,15 @@ static int put_opts(const struct refstack_tx_seg *s, uint8_t *p)
 	return (int)off;
 }
 
-/* RFC 791 3.1: version 4, IHL 5, ID 0, no flags, no options. */
+/* RFC 791 3.1: version 4, ID 0, no flags, the options given (IHL counts
+ * them in 32-bit words); a source route's first hop as the destination. */
 static void put_ipv4(const struct refstack_tx_seg *s, uint8_t *ip, size_t total)
 {
 	struct refstack_csum c = {0};
+	size_t hlen = REFSTACK_IPV4_HLEN + s->ipopt_len;
 	uint16_t sum;
 
-	ip[0] = 0x45;
+	ip[0] = (uint8_t)(0x40 | hlen / 4);
 	ip[1] = s->tos;
 	put16(ip + 2, (uint16_t)total);
 	memset(ip + 4, 0, 4); /* identification, flags, fragment offset */
@@ -113,9 +115,11 @@ static void put_ipv4(const struct refstack_tx_seg *s, uint8_t *ip, size_t total)
 	ip[9] = IP_PROTO_TCP;
 	memset(ip + 10, 0, 2);
 	memcpy(ip + 12, s->src.bytes, 4);
-	memcpy(ip + 16, s->dst.bytes, 4);
+	memcpy(ip + 16, s->hop.family == 4 ? s->hop.bytes : s->dst.bytes, 4);
+	if (s->ipopt_len)
+		memcpy(ip + REFSTACK_IPV4_HLEN, s->ipopts, s->ipopt_len);
 	/* RFC 791 3.1: the header checksum over the header alone */
-	refstack_csum_add(&c, ip, REFSTACK_IPV4_HLEN);
+	refstack_csum_add(&c, ip, hlen);
 	sum = (uint16_t)~refstack_csum_fold(&c);
 	memcpy(ip + 10, &sum, 2); /* native order: see refstack_csum.h */
 }
@@ -135,13 +139,14 @@ static void put_ipv6(const struct refstack_tx_seg *s, uint8_t *ip, size_t tcp_le
  * length) and RFC 8200 8.1 (IPv6: source, destination, upper-layer length
  * as 32 bits, three zero octets, next header), then the whole segment. The
  * addresses are summed where the IP header just put them. */
-static void put_tcp_csum(const uint8_t *addrs, size_t alen, uint8_t *tcp, size_t tcp_len)
+static void put_tcp_csum(const uint8_t *src, const uint8_t *dst, size_t alen, uint8_t *tcp, size_t tcp_len)
 {
 	struct refstack_csum c = {0};
 	uint8_t tail[8];
 	uint16_t sum;
 
-	refstack_csum_add(&c, addrs, 2 * alen);
+	refstack_csum_add(&c, src, alen);
+	refstack_csum_add(&c, dst, alen);
 	/* the length as 32 bits and the protocol in the last octet: for IPv4
 	 * this sums to the same as its zero, PTCL, 16-bit length */
 	put32(tail, (uint32_t)tcp_len);
@@ -165,7 +170,9 @@ size_t refstack_encode(const struct refstack_tx_seg *s, uint8_t *buf, size_t cap
 	if (optlen < 0)
 		return 0;
 	data_len = (size_t)s->data_len[0] + s->data_len[1];
-	ip_hlen = s->src.family == 4 ? REFSTACK_IPV4_HLEN : REFSTACK_IPV6_HLEN;
+	if (s->ipopt_len && (s->src.family != 4 || s->ipopt_len % 4 || s->ipopt_len > SEG_IPOPT_SPACE))
+		return 0;
+	ip_hlen = s->src.family == 4 ? REFSTACK_IPV4_HLEN + (size_t)s->ipopt_len : REFSTACK_IPV6_HLEN;
 	tcp_len = REFSTACK_TCP_HLEN + (size_t)optlen + data_len;
 	total = ip_hlen + tcp_len;
 	/* RFC 791 total length and RFC 8200 payload length are 16 bits */
@@ -194,10 +201,11 @@ size_t refstack_encode(const struct refstack_tx_seg *s, uint8_t *buf, size_t cap
 
 	if (s->src.family == 4) {
 		put_ipv4(s, buf, total);
-		put_tcp_csum(buf + 12, 4, tcp, tcp_len);
+		/* RFC 9293 3.1: the final destination, not a route's next hop */
+		put_tcp_csum(s->src.bytes, s->dst.bytes, 4, tcp, tcp_len);
 	} else {
 		put_ipv6(s, buf, tcp_len);
-		put_tcp_csum(buf + 8, 16, tcp, tcp_len);
+		put_tcp_csum(s->src.bytes, s->dst.bytes, 16, tcp, tcp_len);
 	}
 	return total;
 }

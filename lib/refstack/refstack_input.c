@@ -153,6 +153,14 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
 	/* 9293 3.9.1.1 (MUST-45): answer from the address the SYN came to */
 	c->laddr = seg->dst;
+	/* 9293 3.9.2.1 (MUST-53, RFC 1122 4.2.3.8): a SYN that came by a
+	 * completed source route leaves its reversal for every segment of
+	 * the connection */
+#ifdef REFSTACK_FAULTS
+	if (!refstack_fault_on(s, REFSTACK_FAULT_RETURN_ROUTE_IGNORED))
+#endif
+		(void)refstack_route_return(seg->ipopts, seg->ipopt_len, &seg->src, c->route, &c->route_len,
+					    &c->route_hop);
 	c->passive = true;
 	c->state = REFSTACK_LISTEN; /* the new TCB starts as a copy of the listener */
 	/* "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ, and any other

@@ -71,6 +71,11 @@ struct refstack_conn {
 	 * the application if the connection times out (MUST-47) */
 	int soft_error;
 	uint8_t ttl, tos; /* 9293 3.9.2: the IP header of our segments */
+	/* 9293 3.9.2.1 (MUST-53): the source route every segment takes (IPv4
+	 * options, route_len 0 = none) and its first hop */
+	uint8_t route_len;
+	uint8_t route[SEG_IPOPT_SPACE];
+	struct seg_addr route_hop;
 
 	uint16_t lport, rport;
 	struct seg_addr raddr;
@@ -194,6 +199,14 @@ struct refstack {
 enum refstack_drop refstack_icmp_input(struct refstack *s, const uint8_t *pkt, size_t len, uint64_t now_us);
 /* True when pkt (IPv4 or IPv6) carries ICMP / ICMPv6 right after the header. */
 bool refstack_is_icmp(const uint8_t *pkt, size_t len);
+
+/* RFC 1122 3.3.5 (RFC 9293 3.9.2.1, MUST-53): when the IPv4 options opts (n
+ * bytes) of a segment from src hold a completed Loose or Strict Source
+ * Route, the reversed return route: the options to send (the route's type,
+ * the remaining hops, src last, EOL padding) into out and out_len, the first hop
+ * back into hop. Returns false, nothing written, when there is none. */
+bool refstack_route_return(const uint8_t *opts, size_t n, const struct seg_addr *src, uint8_t out[SEG_IPOPT_SPACE],
+			   uint8_t *out_len, struct seg_addr *hop);
 /* 9293 3.9.2.3: broadcast, multicast or unspecified: no host's own address */
 bool refstack_addr_not_unicast(const struct seg_addr *a);
 /* The error the application sees when a connection times out (MUST-47). */

@@ -61,6 +61,12 @@ static void conn_emit(struct refstack *s, struct refstack_conn *c, uint16_t flag
 	/* 9293 3.9.2 (MUST-48, MUST-49): what the application set */
 	o.ttl = c->ttl;
 	o.tos = c->tos;
+	/* 9293 3.9.2.1 (MUST-51..53): the connection's source route */
+	if (c->route_len && c->raddr.family == 4) {
+		o.ipopt_len = c->route_len;
+		o.ipopts = c->route;
+		o.hop = c->route_hop;
+	}
 #ifdef REFSTACK_FAULTS
 	if (refstack_fault_on(s, REFSTACK_FAULT_TTL_OPTION_IGNORED))
 		o.ttl = REFSTACK_TTL;

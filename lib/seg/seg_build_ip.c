@@ -71,8 +71,48 @@ static int put_dstopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t 
 	return (int)(len + ext);
 }
 
+bool seg_ipv4_route_final(const uint8_t *opts, size_t n, uint8_t final[4])
+{
+	for (size_t i = 0; i < n;) {
+		size_t olen, ptr;
+
+		if (opts[i] == 0) /* EOL */
+			return false;
+		if (opts[i] == 1) { /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || opts[i + 1] < 2 || i + opts[i + 1] > n)
+			return false;
+		olen = opts[i + 1];
+		if ((opts[i] == 0x83 || opts[i] == 0x89) && olen >= 7) {
+			ptr = i + 2 < n ? opts[i + 2] : 0;
+			/* the pointer (from 1, the type octet) names the next
+			 * address; past the last one the route is complete */
+			if (ptr < 4 || ptr > olen || (olen - 3) % 4)
+				return false;
+			memcpy(final, opts + i + olen - 4, 4);
+			return true;
+		}
+		i += olen;
+	}
+	return false;
+}
+
+/* RFC 1624 eqn. 3: a checksum updated for one 16-bit word changed */
+static uint16_t csum_replace(uint16_t hc, uint16_t m_old, uint16_t m_new)
+{
+	uint32_t sum = (uint16_t)~hc + (uint32_t)(uint16_t)~m_old + m_new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 int seg_put_ipopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t cap, struct tc_err *err)
 {
+	uint8_t final[4];
+
 	size_t n = s->ipopt_len;
 
 	if (n == 0)
@@ -89,6 +129,16 @@ int seg_put_ipopts(const struct tc_seg *s, uint8_t *buf, size_t len, size_t cap,
 	buf[0] = (uint8_t)(0x40 | (IPV4_HLEN + n) / 4); /* RFC 791 3.1: IHL in 32-bit words */
 	put16(buf + 2, (uint16_t)(len + n));
 	put16(buf + 10, seg_ipv4_hdr_csum(buf, IPV4_HLEN + n));
+	/* RFC 9293 3.1: a source-routed segment's checksum is over its final
+	 * destination, not the next hop the IP header names */
+	if (seg_ipv4_route_final(s->ipopts, n, final) && len - IPV4_HLEN >= 18) {
+		uint8_t *csum = buf + IPV4_HLEN + n + 16;
+		uint16_t c = get16(csum);
+
+		for (int w = 0; w < 4; w += 2)
+			c = csum_replace(c, get16(buf + 16 + w), get16(final + w));
+		put16(csum, c);
+	}
 	return (int)(len + n);
 }
 

@@ -4,6 +4,7 @@
 #ifndef TC_SEG_IP_H
 #define TC_SEG_IP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,13 @@ int seg_build_icmp(const struct tc_seg *s, uint8_t *buf, size_t cap, struct tc_e
 /* RFC 791 3.1 header checksum of an IPv4 header of hlen bytes (its
  * checksum field taken as zero). */
 uint16_t seg_ipv4_hdr_csum(const uint8_t *ip, size_t hlen);
+
+/* RFC 791 3.1, RFC 9293 3.1: the final destination of an IPv4 datagram
+ * whose options (n bytes) hold a Loose or Strict Source Route (type 131 or
+ * 137) not yet completed (pointer within the option): the route's last
+ * address, into final; the TCP pseudo-header carries it, not the next
+ * hop in the IP destination field. Returns false when there is none (no
+ * such option, a completed or malformed one). */
+bool seg_ipv4_route_final(const uint8_t *opts, size_t n, uint8_t final[4]);
 
 #endif

@@ -2,6 +2,7 @@
  * Every rejection names the field, its value and the limit it broke, since
  * the message is all a person sees of a malformed capture. */
 #include "seg.h"
+#include "seg_ip.h"
 
 #include <string.h>
 
@@ -209,6 +210,7 @@ static int parse_ipv4(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 {
 	size_t ihl, hlen, total;
 	uint16_t frag;
+	uint8_t final[4];
 
 	if (len < IPV4_HLEN)
 		return tc_err_set(err, TC_ERR_SEG_PARSE, "truncated IPv4 header: %zu bytes, need %d", len, IPV4_HLEN);
@@ -241,6 +243,17 @@ static int parse_ipv4(const uint8_t *p, size_t len, struct tc_seg *out, struct t
 	out->tos = p[1];
 	out->ipopt_len = (uint8_t)(hlen - IPV4_HLEN);
 	memcpy(out->ipopts, p + IPV4_HLEN, out->ipopt_len);
+	/* RFC 9293 3.1: a segment still on its source route is summed over
+	 * the route's final destination, not the next hop in the header */
+	if (seg_ipv4_route_final(out->ipopts, out->ipopt_len, final)) {
+		struct seg_addr hop = out->dst;
+		int rc;
+
+		memcpy(out->dst.bytes, final, 4);
+		rc = parse_tcp(p + hlen, total - hlen, out, err);
+		out->dst = hop;
+		return rc;
+	}
 	/* Bytes past the total length (Ethernet padding) are not the segment. */
 	return parse_tcp(p + hlen, total - hlen, out, err);
 }

@@ -637,6 +637,40 @@ static void test_ttl_mismatch(void **state)
 	assert_verdict(t, TC_FAIL, 0, "ttl expected 7 (0x7), got 64 (0x40)");
 }
 
+/* RFC 9293 3.9.2.1 (MUST-51..53): the IP options, byte for byte; "" = none */
+static void test_ipopts_match(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	s->ipopt_len = 8;
+	memcpy(s->ipopts, "\x01\x83\x07\x04\xc6\x33\x64\x05", 8);
+	run(t, "steps:\n  - expect: {flags: S, ip_options: \"01 83 07 04 c6 33 64 05\"}\n");
+	assert_verdict(t, TC_PASS, -1, "");
+}
+
+static void test_ipopts_mismatch(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	s->ipopt_len = 8;
+	memcpy(s->ipopts, "\x01\x83\x07\x04\xc6\x33\x64\x06", 8);
+	run(t, "steps:\n  - expect: {flags: S, ip_options: \"01 83 07 04 c6 33 64 05\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "ip_options expected 01 83 07 04 c6 33 64 05, got 01 83 07 04 c6 33 64 06");
+}
+
+static void test_ipopts_none_expected(void **state)
+{
+	struct t *t = *state;
+	struct tc_seg *s = fake_emit(t->f, 1 * MS, SEG_SYN, 0, 0);
+
+	s->ipopt_len = 4;
+	memcpy(s->ipopts, "\x01\x01\x01\x00", 4);
+	run(t, "steps:\n  - expect: {flags: S, ip_options: \"\"}\n");
+	assert_verdict(t, TC_FAIL, 0, "ip_options expected none, got 01 01 01 00");
+}
+
 static void test_tos_mismatch(void **state)
 {
 	struct t *t = *state;
@@ -2331,6 +2365,9 @@ int main(void)
 		T(test_win_rel),
 		T(test_ttl_match),
 		T(test_ttl_mismatch),
+		T(test_ipopts_match),
+		T(test_ipopts_mismatch),
+		T(test_ipopts_none_expected),
 		T(test_tos_mismatch),
 		T(test_tos_match),
 		T(test_send_ip_fields),

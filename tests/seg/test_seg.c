@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "seg/seg.h"
+#include "seg/seg_ip.h"
 
 #define PKT_MAX 4096
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -1340,6 +1341,40 @@ static void test_opts_wire_len(void **state)
 	}
 }
 
+/* RFC 9293 3.1: a segment on an unfinished source route (LSRR, pointer at
+ * its only address 198.51.100.5) is summed over that final destination:
+ * built and parsed so it is sound, and its checksum field differs from the
+ * same segment's with the route completed (summed over the IP destination) */
+static void test_source_route_pseudo_header(void **state)
+{
+	static uint8_t buf[PKT_MAX];
+	static struct tc_seg got;
+	struct tc_seg s = mkseg(4);
+	static const uint8_t open_route[8] = {1, 0x83, 7, 4, 198, 51, 100, 5};
+	static const uint8_t done_route[8] = {1, 0x83, 7, 8, 198, 51, 100, 5};
+	uint8_t final[4];
+	uint16_t c_open, c_done;
+	int n;
+
+	(void)state;
+	assert_true(seg_ipv4_route_final(open_route, 8, final));
+	assert_memory_equal(final, open_route + 4, 4);
+	assert_false(seg_ipv4_route_final(done_route, 8, final));
+	s.ipopt_len = 8;
+	memcpy(s.ipopts, open_route, 8);
+	n = build_ok("open route", &s, buf);
+	c_open = (uint16_t)(buf[28 + 16] << 8 | buf[28 + 17]);
+	parse_ok("open route", buf, (size_t)n, &got);
+	assert_false(got.bad_csum);
+	assert_memory_equal(got.dst.bytes, s.dst.bytes, 4); /* the header's, as sent */
+	memcpy(s.ipopts, done_route, 8);
+	n = build_ok("completed route", &s, buf);
+	c_done = (uint16_t)(buf[28 + 16] << 8 | buf[28 + 17]);
+	parse_ok("completed route", buf, (size_t)n, &got);
+	assert_false(got.bad_csum);
+	assert_int_not_equal(c_open, c_done);
+}
+
 /* TOS, IPv4 options and the IPv6 Destination Options header go on the wire
  * where RFC 791 3.1 and RFC 8200 4.6 put them and come back. */
 static void test_roundtrip_ip_level(void **state)
@@ -1443,6 +1478,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_options),
 		cmocka_unit_test(test_roundtrip_payload),
 		cmocka_unit_test(test_roundtrip_ip_level),
+		cmocka_unit_test(test_source_route_pseudo_header),
 		cmocka_unit_test(test_build_icmp),
 		cmocka_unit_test(test_ttl_default),
 		cmocka_unit_test(test_checksum_verifies),

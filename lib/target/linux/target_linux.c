@@ -337,6 +337,12 @@ static int pin_sysctls(struct target_linux *t, const struct tc_case_conf *cc, en
 		if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_retries2", v, err))
 			return -1;
 	}
+	/* RFC 1122 3.3.5: source-routed datagrams. Linux takes them where
+	 * "all" and the device both say so (devices are 1 by default, "all"
+	 * 0: it drops them); set on every case, as the namespace is reused */
+	if (netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.conf.all.accept_source_route",
+			     cc && (cc->fields & TC_C_ACCEPT_SOURCE_ROUTE) && cc->accept_source_route ? "1" : "0", err))
+		return -1;
 	/* RFC 1337 4: Linux's own switch for it */
 	if (cc && (cc->fields & TC_C_RFC1337) &&
 	    netns_sysctl_set(t->env->vw.ns.target.ns_fd, "net.ipv4.tcp_rfc1337", cc->rfc1337 ? "1" : "0", err))

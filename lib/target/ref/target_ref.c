@@ -127,6 +127,14 @@ static struct tc_target *ref_open(struct tc_target_run *runbase, const struct tc
 	struct refstack_config cfg;
 	struct refstack_io io = {0};
 
+	/* RFC 1122 3.3.5: the reference stack always takes source routes */
+	if (conf->case_conf && (conf->case_conf->fields & TC_C_ACCEPT_SOURCE_ROUTE) &&
+	    !conf->case_conf->accept_source_route) {
+		free(t);
+		tc_err_set(err, TC_ERR_UNSUPPORTED,
+			   "ref target: the reference stack always takes source-routed datagrams (accept_source_route: off)");
+		return NULL;
+	}
 	/* RFC 8985 7: the reference stack sends no tail loss probes */
 	if (conf->case_conf && (conf->case_conf->fields & TC_C_TLP) && conf->case_conf->tlp) {
 		free(t);
