@@ -652,6 +652,12 @@ static int agent_begin(struct target_remote *t, const struct tc_target_conf *con
 	ac.profile = conf->profile;
 	if (conf->case_conf)
 		ac.conf = *conf->case_conf;
+	/* settings agent protocol 2 has no word for: the far host's agent
+	 * could neither pin nor check them, so the case would run against a
+	 * host configured some other way */
+	if (ac.conf.fields & (TC_C_CC | TC_C_INITIAL_WINDOW | TC_C_TLP | TC_C_ACCEPT_SOURCE_ROUTE))
+		return tc_err_set(err, TC_ERR_UNSUPPORTED,
+				  "remote target: agent protocol 2 does not carry config: cc, initial_window, tlp or accept_source_route");
 	if (agent_case_begin_conf(c, &ac, &run->profile, err) != 0) {
 		if (err->code == TC_ERR_SYSTEM)
 			mark_broken(run, err);
