@@ -308,17 +308,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(s);
@@ -326,7 +315,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 	if (n % 2 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = tc_hexval(s[2 * i]), lo = tc_hexval(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -486,8 +475,8 @@ static int parse_quoted(const char *s, struct tc_app *act)
 		if (b == '\\') {
 			if (i + 1 < end && (s[i + 1] == '\\' || s[i + 1] == '"')) {
 				b = (uint8_t)s[++i];
-			} else if (i + 3 < end && s[i + 1] == 'x' && hexval(s[i + 2]) >= 0 && hexval(s[i + 3]) >= 0) {
-				b = (uint8_t)(hexval(s[i + 2]) << 4 | hexval(s[i + 3]));
+			} else if (i + 3 < end && s[i + 1] == 'x' && tc_hexval(s[i + 2]) >= 0 && tc_hexval(s[i + 3]) >= 0) {
+				b = (uint8_t)(tc_hexval(s[i + 2]) << 4 | tc_hexval(s[i + 3]));
 				i += 3;
 			} else {
 				return -1;
@@ -864,7 +853,7 @@ int agent_parse_result(const char *words, struct tc_app_result *res, struct tc_e
 			if (hl % 2 || hl / 2 > AGENT_RESULT_DATA)
 				return tc_err_set(err, TC_ERR_SYSTEM, "APP result: malformed data");
 			for (size_t i = 0; i < hl / 2; i++) {
-				int hi = hexval(w[5 + 2 * i]), lo = hexval(w[6 + 2 * i]);
+				int hi = tc_hexval(w[5 + 2 * i]), lo = tc_hexval(w[6 + 2 * i]);
 
 				if (hi < 0 || lo < 0)
 					return tc_err_set(err, TC_ERR_SYSTEM, "APP result: malformed data");

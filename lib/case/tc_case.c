@@ -92,3 +92,14 @@ void tc_connect_addr(enum tc_connect_to to, int family, struct seg_addr *out)
 	else
 		out->bytes[0] = 224, out->bytes[3] = 1; /* 224.0.0.1, all hosts (RFC 1112 4) */
 }
+
+int tc_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -241,6 +241,8 @@ enum tc_sockopt {
  * (SIOCATMARK). */
 enum tc_poll_what { TC_POLL_READABLE, TC_POLL_WRITABLE, TC_POLL_URGENT, TC_POLL_ATMARK };
 const char *tc_poll_what_name(enum tc_poll_what w);
+/* The value of one hex digit, or -1 (case text and agent lines alike). */
+int tc_hexval(char c);
 
 /* connect: where the OPEN goes. Only the peer is a host; the others are
  * addresses an OPEN must be refused for (RFC 1122 4.2.3.10, MUST-46), per

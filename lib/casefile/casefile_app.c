@@ -86,17 +86,6 @@ static int arg_int(const char *p, int64_t min, int64_t max, int64_t *out)
 	return cf_parse_int(buf, min, max, out) == CF_INT_OK ? 0 : -1;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One escape after a backslash; returns the bytes consumed or -1. */
 static int unescape(const char *p, uint8_t *out)
 {
@@ -107,8 +96,8 @@ static int unescape(const char *p, uint8_t *out)
 		*out = (uint8_t)to[hit - from]; /* "0" maps onto the final NUL of to[] */
 		return 1;
 	}
-	if (*p == 'x' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-		*out = (uint8_t)(hexval(p[1]) * 16 + hexval(p[2]));
+	if (*p == 'x' && tc_hexval(p[1]) >= 0 && tc_hexval(p[2]) >= 0) {
+		*out = (uint8_t)(tc_hexval(p[1]) * 16 + tc_hexval(p[2]));
 		return 3;
 	}
 	return -1;

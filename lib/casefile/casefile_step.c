@@ -399,17 +399,6 @@ static int k_tos(struct cf *cf, yaml_node_t *v, void *obj)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* ip_options: the IPv4 option bytes in hex, two digits a byte, spaces
  * between bytes allowed ("01 01 9e 04 00 00 00 00"); RFC 791 3.1: the
  * header is counted in 32-bit words, so the bytes are a multiple of 4. On
@@ -427,13 +416,13 @@ static int ip_options(struct cf *cf, yaml_node_t *v, struct tc_segspec *s, bool 
 			p++;
 			continue;
 		}
-		if (hexval(p[0]) < 0 || !p[1] || hexval(p[1]) < 0)
+		if (tc_hexval(p[0]) < 0 || !p[1] || tc_hexval(p[1]) < 0)
 			return cf_fail(cf, v, "ip_options: \"%s\" is not hex bytes (two digits each, e.g. \"01 01 01 00\")",
 				       text);
 		if (n == SEG_IPOPT_SPACE)
 			return cf_fail(cf, v, "ip_options: more than %d bytes (an IPv4 header holds at most %d)",
 				       SEG_IPOPT_SPACE, SEG_IPOPT_SPACE);
-		s->ipopts[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+		s->ipopts[n++] = (uint8_t)(tc_hexval(p[0]) << 4 | tc_hexval(p[1]));
 		p += 2;
 	}
 	/* the family is the run's: either length may be meant */
