@@ -41,6 +41,7 @@ bad-expect-src.yaml   steps/0/expect/src
 bad-duration.yaml     steps/0/wait
 bad-flags.yaml        steps/0/send/flags
 bad-ip-options.yaml   steps/0/send/ip_options
+bad-setsockopt-bytes.yaml   steps/0/app
 bad-expect-ip-options.yaml steps/0/expect/ip_options
 bad-option.yaml       steps/0/send/options/0
 bad-opt-bytes.yaml    steps/0/expect/opt_bytes
@@ -274,6 +275,21 @@ mk bad/app-setsockopt-unknown.yaml <<EOF
 $head
 steps: [{app: setsockopt SO_FOO 1}]
 EOF
+mk bad/app-setsockopt-bytes-unquoted.yaml <<EOF
+# bad: steps/0/app
+$head
+steps: [{app: setsockopt IP_OPTIONS 83}]
+EOF
+mk bad/app-setsockopt-bytes-not-hex.yaml <<EOF
+# bad: steps/0/app
+$head
+steps: [{app: 'setsockopt IP_OPTIONS "83 0z"'}]
+EOF
+mk bad/app-getsockopt-bytes.yaml <<EOF
+# bad: steps/0/app
+$head
+steps: [{app: getsockopt IP_OPTIONS}]
+EOF
 mk bad/app-override-returns-and-error.yaml <<EOF
 # bad: steps/0/on/linux
 $head
@@ -296,6 +312,8 @@ steps:
   - app: shutdown rdwr
   - app: setsockopt TCP_NODELAY 0
   - app: setsockopt SO_LINGER -1
+  - app: 'setsockopt IP_OPTIONS "83 07 04 c0 00 02 02"'
+  - app: 'setsockopt IPV6_RTHDR ""'
   - app: getsockopt TCP_NODELAY
     returns: 1
   - app: poll readable none within 1.5rto

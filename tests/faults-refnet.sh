@@ -86,7 +86,9 @@ soft-error-lost:its case reads the error of a connection the stack deleted, whic
 icmp-hard-error-ignored:the agent's ref stack has no connect-result yet
 ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
 tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet
-send-from-first-address:ref-net's agent plays one address per family (its cases need multihomed)"
+send-from-first-address:ref-net's agent plays one address per family (its cases need multihomed)
+app-route-ignored:the agent's ref stack has no IP_OPTIONS socket option (agent protocol 2 carries integer values only)
+app-route-overridden:the agent's ref stack has no IP_OPTIONS socket option (agent protocol 2 carries integer values only)"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do

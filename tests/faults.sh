@@ -43,7 +43,8 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	cwnd-not-reduced-on-rto newreno-partial-ack-ignored no-limited-transmit sack-retransmits-sacked-data \
 	icmp-unreach-aborts source-quench-honoured icmp-hard-error-ignored soft-error-lost \
 	syn-to-multicast-accepted syn-from-multicast-accepted ip-options-dropped ttl-option-ignored \
-	tos-option-ignored send-from-first-address return-route-ignored; do
+	tos-option-ignored send-from-first-address return-route-ignored app-route-ignored \
+	app-route-overridden; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

@@ -29,6 +29,11 @@ const char *tc_sockopt_name(enum tc_sockopt o)
 	return (unsigned)o < TC_SO__COUNT ? sockopt_names[o] : "?";
 }
 
+bool tc_sockopt_bytes(enum tc_sockopt o)
+{
+	return o == TC_SO_IP_OPTIONS || o == TC_SO_IPV6_RTHDR;
+}
+
 int tc_sockopt_parse(const char *name, enum tc_sockopt *out)
 {
 	for (int i = 0; i < TC_SO__COUNT; i++)
@@ -37,6 +42,26 @@ int tc_sockopt_parse(const char *name, enum tc_sockopt *out)
 			return 0;
 		}
 	return -1;
+}
+
+int tc_hex_bytes(const char *text, size_t len, uint8_t *out, size_t cap, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len;) {
+		if (text[i] == ' ') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || tc_hexval(text[i]) < 0 || tc_hexval(text[i + 1]) < 0)
+			return -1;
+		if (k == cap)
+			return -2;
+		out[k++] = (uint8_t)(tc_hexval(text[i]) << 4 | tc_hexval(text[i + 1]));
+		i += 2;
+	}
+	*n = k;
+	return 0;
 }
 
 const char *tc_app_verb_name(enum tc_app_verb v)

@@ -226,7 +226,9 @@ enum tc_shut { TC_SHUT_WR, TC_SHUT_RD, TC_SHUT_RDWR };
 	X(TC_SO_OOBINLINE, "SO_OOBINLINE", "1 keeps urgent data in the stream (RFC 9293 3.8.5)") \
 	X(TC_SO_TCP_QUICKACK, "TCP_QUICKACK", "0 lets ACKs wait for the delayed-ACK timer from now on (Linux; RFC 9293 3.8.6.3)") \
 	X(TC_SO_IP_TTL, "IP_TTL", "the TTL (IPv6: IPV6_UNICAST_HOPS) of the segments sent (RFC 9293 3.9.2, MUST-49)") \
-	X(TC_SO_IP_TOS, "IP_TOS", "the Diffserv field (IPv6: IPV6_TCLASS) of the segments sent (RFC 9293 3.9.2, MUST-48)")
+	X(TC_SO_IP_TOS, "IP_TOS", "the Diffserv field (IPv6: IPV6_TCLASS) of the segments sent (RFC 9293 3.9.2, MUST-48)") \
+	X(TC_SO_IP_OPTIONS, "IP_OPTIONS", "bytes: the IPv4 options of the segments sent; a source route names its first hop first (RFC 9293 3.9.2.1, MUST-51)") \
+	X(TC_SO_IPV6_RTHDR, "IPV6_RTHDR", "bytes: an IPv6 routing header for the segments sent (RFC 3542 7; type 0 is refused, RFC 5095 3)")
 
 enum tc_sockopt {
 #define TC_SOCKOPT_ENUM(e, name, meaning) e,
@@ -234,6 +236,11 @@ enum tc_sockopt {
 #undef TC_SOCKOPT_ENUM
 	TC_SO__COUNT
 };
+
+/* The options whose value is bytes, not an integer: setsockopt takes them
+ * as "hex" and keeps them in tc_app.data / len. At most this many. */
+bool tc_sockopt_bytes(enum tc_sockopt o);
+#define TC_SOCKOPT_BYTES_MAX 40
 
 /* poll: what must be ready. urgent and atmark are the application's view
  * of urgent data (9293 3.8.5, 3.10.7.4 step 6; MUST-32, MUST-33): urgent
@@ -243,6 +250,10 @@ enum tc_poll_what { TC_POLL_READABLE, TC_POLL_WRITABLE, TC_POLL_URGENT, TC_POLL_
 const char *tc_poll_what_name(enum tc_poll_what w);
 /* The value of one hex digit, or -1 (case text and agent lines alike). */
 int tc_hexval(char c);
+/* Bytes written as hex, two digits each, blanks between allowed ("83 07
+ * 04"): the first len chars of text into out (cap bytes), *n of them.
+ * -1 for a character or digit count that is not that, -2 past cap. */
+int tc_hex_bytes(const char *text, size_t len, uint8_t *out, size_t cap, size_t *n);
 
 /* connect: where the OPEN goes. Only the peer is a host; the others are
  * addresses an OPEN must be refused for (RFC 1122 4.2.3.10, MUST-46), per
@@ -275,14 +286,15 @@ struct tc_app {
 	enum tc_app_verb verb;
 	uint16_t port; /* listen; 0 = the case's port */
 	uint32_t n; /* send / recv byte count */
-	uint16_t len; /* send: bytes in data (text form); recv: bytes expected (text or data:) */
+	uint16_t len; /* send: bytes in data (text form); recv: bytes expected (text or data:);
+		       * setsockopt of a bytes option: its value's length */
 	uint8_t data[SEG_MAX_PAYLOAD];
 	bool urgent; /* send_urgent: the bytes are urgent (RFC 9293 3.8.5) */
 	uint8_t local; /* listen any, connect from second: enum tc_local */
 	bool at_least; /* recv_atleast: more may stay readable */
 	enum tc_shut shut; /* shutdown */
 	enum tc_sockopt opt; /* setsockopt, getsockopt */
-	int64_t optval; /* setsockopt */
+	int64_t optval; /* setsockopt (an integer option) */
 	enum tc_poll_what poll; /* poll */
 	enum tc_connect_to connect_to; /* connect */
 	bool poll_none; /* poll ... none: expect it not ready */

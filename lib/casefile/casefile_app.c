@@ -9,7 +9,7 @@
 #define VERB_LIST                                                                               \
 	"listen [PORT|any], connect [multicast|broadcast|from second|from any], connect-result, accept, send N|\"text\", send_urgent N|\"text\", "   \
 	"recv N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, "        \
-	"setsockopt NAME VALUE, getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
+	"setsockopt NAME VALUE|\"hex\", getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
 enum app_arg {
 	ARG_NONE,
@@ -153,6 +153,29 @@ static bool word_is(const char *w, const char *want)
 	return strcmp(w, want) == 0;
 }
 
+/* A bytes option's value: "hex", two digits a byte, blanks between
+ * allowed, as ip_options writes them; "" clears the option. */
+static int parse_opt_bytes(struct appctx *a, const char *p, struct tc_app *app)
+{
+	const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+	char why[160];
+	size_t n = 0;
+	int rc;
+
+	snprintf(why, sizeof(why), "setsockopt %s takes its bytes in hex within quotes (\"83 07 04 c0 00 02 02\")",
+		 tc_sockopt_name(app->opt));
+	if (!end || *skip_space(end + 1) != '\0')
+		return bad(a, why);
+	rc = tc_hex_bytes(p + 1, (size_t)(end - p - 1), app->data, TC_SOCKOPT_BYTES_MAX, &n);
+	if (rc == -2)
+		snprintf(why, sizeof(why), "setsockopt %s: more than %d bytes", tc_sockopt_name(app->opt),
+			 TC_SOCKOPT_BYTES_MAX);
+	if (rc < 0)
+		return bad(a, why);
+	app->len = (uint16_t)n;
+	return 0;
+}
+
 static int parse_sockopt(struct appctx *a, const char *p, bool with_value, struct tc_app *app)
 {
 	char name[32], list[512];
@@ -166,8 +189,12 @@ static int parse_sockopt(struct appctx *a, const char *p, bool with_value, struc
 		return cf_fail(a->cf, a->node, "app: %s: unknown socket option '%s'; expected one of: %s", a->shown,
 			       name, list);
 	}
+	if (!with_value && tc_sockopt_bytes(app->opt))
+		return bad(a, "getsockopt reads integer options only; this one's value is bytes");
 	if (!with_value)
 		return *p ? bad(a, "getsockopt takes only the option's name") : 0;
+	if (tc_sockopt_bytes(app->opt))
+		return parse_opt_bytes(a, p, app);
 	if (arg_int(p, -1, INT32_MAX, &app->optval))
 		return bad(a, "setsockopt takes NAME VALUE, VALUE an integer -1..2147483647");
 	return 0;

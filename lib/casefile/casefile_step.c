@@ -408,23 +408,17 @@ static int ip_options(struct cf *cf, yaml_node_t *v, struct tc_segspec *s, bool 
 {
 	const char *text;
 	size_t n = 0;
+	int rc;
 
 	if (cf_string(cf, v, "ip_options", &text))
 		return -1;
-	for (const char *p = text; *p;) {
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		if (tc_hexval(p[0]) < 0 || !p[1] || tc_hexval(p[1]) < 0)
-			return cf_fail(cf, v, "ip_options: \"%s\" is not hex bytes (two digits each, e.g. \"01 01 01 00\")",
-				       text);
-		if (n == SEG_IPOPT_SPACE)
-			return cf_fail(cf, v, "ip_options: more than %d bytes (an IPv4 header holds at most %d)",
-				       SEG_IPOPT_SPACE, SEG_IPOPT_SPACE);
-		s->ipopts[n++] = (uint8_t)(tc_hexval(p[0]) << 4 | tc_hexval(p[1]));
-		p += 2;
-	}
+	rc = tc_hex_bytes(text, strlen(text), s->ipopts, SEG_IPOPT_SPACE, &n);
+	if (rc == -1)
+		return cf_fail(cf, v, "ip_options: \"%s\" is not hex bytes (two digits each, e.g. \"01 01 01 00\")",
+			       text);
+	if (rc < 0)
+		return cf_fail(cf, v, "ip_options: more than %d bytes (an IPv4 header holds at most %d)",
+			       SEG_IPOPT_SPACE, SEG_IPOPT_SPACE);
 	/* the family is the run's: either length may be meant */
 	if (expect && n == 0)
 		; /* expect: "" = the segment carries no IP options */

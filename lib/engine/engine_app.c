@@ -28,7 +28,10 @@ void engine_app_format(const struct tc_app *a, char *buf, size_t cap)
 		snprintf(buf, cap, "shutdown %s", shut_name(a->shut));
 		return;
 	case TC_APP_SETSOCKOPT:
-		snprintf(buf, cap, "setsockopt %s %" PRId64, tc_sockopt_name(a->opt), a->optval);
+		if (tc_sockopt_bytes(a->opt))
+			snprintf(buf, cap, "setsockopt %s (%u bytes)", tc_sockopt_name(a->opt), (unsigned)a->len);
+		else
+			snprintf(buf, cap, "setsockopt %s %" PRId64, tc_sockopt_name(a->opt), a->optval);
 		return;
 	case TC_APP_GETSOCKOPT:
 		snprintf(buf, cap, "getsockopt %s", tc_sockopt_name(a->opt));

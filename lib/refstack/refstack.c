@@ -224,6 +224,19 @@ void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos)
 	s->cfg.tos = tos;
 }
 
+int refstack_set_route(struct refstack *s, struct refstack_conn *c, const uint8_t *opts, size_t n)
+{
+	struct refstack_app_route r;
+	int rc = refstack_route_app(opts, n, &r);
+
+	if (rc < 0)
+		return rc;
+	s->app_route = r;
+	if (c && c->used && !c->listener)
+		refstack_route_apply(&r, c);
+	return 0;
+}
+
 struct refstack_conn *refstack_find(struct refstack *s, uint16_t lport,
 				    const struct seg_addr *raddr, uint16_t rport)
 {
@@ -445,6 +458,11 @@ int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint
 	refstack_conn_setup(s, c, lport, raddr, rport);
 	if (laddr)
 		c->laddr = *laddr;
+	/* 9293 3.9.2.1 (MUST-51): the application's route, from the SYN on */
+#ifdef REFSTACK_FAULTS
+	if (!refstack_fault_on(s, REFSTACK_FAULT_APP_ROUTE_IGNORED))
+#endif
+		refstack_route_apply(&s->app_route, c);
 	c->accepted = true;
 	refstack_set_state(s, c, REFSTACK_SYN_SENT, REFSTACK_CAUSE_APP_CONNECT);
 	refstack_out_syn(s, c, now_us);

@@ -174,7 +174,9 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_TTL_OPTION_IGNORED, "ttl-option-ignored", "the TTL the application sets is ignored: segments leave with TTL 64") \
 	X(REFSTACK_FAULT_TOS_OPTION_IGNORED, "tos-option-ignored", "the Diffserv field the application sets is ignored: segments leave with TOS 0") \
 	X(REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS, "send-from-first-address", "a connection's segments leave from the stack's first address, whichever its local address is") \
-	X(REFSTACK_FAULT_RETURN_ROUTE_IGNORED, "return-route-ignored", "a passive open ignores the completed source route of the SYN: its segments carry no return route")
+	X(REFSTACK_FAULT_RETURN_ROUTE_IGNORED, "return-route-ignored", "a passive open ignores the completed source route of the SYN: its segments carry no return route") \
+	X(REFSTACK_FAULT_APP_ROUTE_IGNORED, "app-route-ignored", "an active open ignores the source route the application set (IP_OPTIONS): its SYN and later segments go without it") \
+	X(REFSTACK_FAULT_APP_ROUTE_OVERRIDDEN, "app-route-overridden", "an active open takes the reversed source route of the SYN,ACK in place of the one the application set")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,
@@ -439,6 +441,18 @@ int refstack_set_ip(struct refstack *s, struct refstack_conn *c, uint8_t ttl, ui
 /* The same for connections made from now on (a socket's options before
  * connect, a listener's for the connections it accepts). */
 void refstack_set_ip_defaults(struct refstack *s, uint8_t ttl, uint8_t tos);
+
+/* 9293 3.9.2.1 (MUST-51, MUST-52; RFC 1122 4.2.3.8): the source route an
+ * application gives for its active opens, as IP_OPTIONS takes it (Linux,
+ * the BSDs): n bytes (0..40) of IPv4 options, where a Loose or Strict
+ * Source Route with pointer 4 names the first hop first and leaves out the
+ * final destination. Segments then go to that hop, the option listing the
+ * rest of the route and the peer last; no route received from the peer
+ * replaces it. For the connections connect makes from now on and, with c,
+ * for c at once; n 0 clears it. -EINVAL for options that are neither NOP,
+ * EOL nor such a route. An IPv6 connection carries none (IPv6 has no IP
+ * options; Linux takes IP_OPTIONS on an IPv6 socket and sends nothing). */
+int refstack_set_route(struct refstack *s, struct refstack_conn *c, const uint8_t *opts, size_t n);
 
 /* Lookup by the four-tuple (the stack's own address is cfg.addr). NULL when
  * no TCB exists (then see refstack_listening). */

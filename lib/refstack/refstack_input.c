@@ -245,6 +245,14 @@ static enum refstack_drop seg_arrives_syn_sent(struct refstack *s, struct refsta
 	c->rcv_nxt = seg->seq + 1;
 	c->rcv_up = c->rcv_nxt;
 	c->snd_mss = refstack_eff_mss(s, seg);
+	/* 9293 3.9.2.1 (MUST-52, RFC 1122 4.2.3.8): an active open keeps the
+	 * route the application gave it (or none): a source route on the
+	 * SYN,ACK changes nothing */
+#ifdef REFSTACK_FAULTS
+	if (refstack_fault_on(s, REFSTACK_FAULT_APP_ROUTE_OVERRIDDEN))
+		(void)refstack_route_return(seg->ipopts, seg->ipopt_len, &seg->src, c->route, &c->route_len,
+					    &c->route_hop);
+#endif
 	/* RFC 7323 2.2, 3.2; RFC 2018 2: our SYN offered, this one answers
 	 * (a SYN,ACK) or offers too (simultaneous open) */
 	refstack_opts_negotiate(s, c, seg);

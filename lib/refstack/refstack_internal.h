@@ -171,6 +171,16 @@ struct refstack_conn {
 	uint32_t iw; /* the initial window, RW's bound after idle (5681 4.1) */
 };
 
+/* 9293 3.9.2.1 (MUST-51): the application's source route as it is sent:
+ * the IPv4 options with the route's first hop taken out into hop (family
+ * 0: no route, the options go as given) and final_at the slot of the
+ * final destination, filled per connection. */
+struct refstack_app_route {
+	uint8_t bytes[SEG_IPOPT_SPACE];
+	uint8_t len, final_at;
+	struct seg_addr hop;
+};
+
 struct refstack {
 	struct refstack_config cfg;
 	struct refstack_io io;
@@ -188,6 +198,8 @@ struct refstack {
 	/* The ISS of the next TCB when iss_next_on (a TIME-WAIT reopen) */
 	uint32_t iss_next;
 	bool iss_next_on;
+	/* IP_OPTIONS for the connections connect makes from now on */
+	struct refstack_app_route app_route;
 	struct refstack_conn conns[REFSTACK_MAX_CONNS];
 	struct refstack_conn listeners[REFSTACK_MAX_LISTENERS];
 	uint8_t snd_mem[REFSTACK_MAX_CONNS][REFSTACK_SND_BUF_MAX];
@@ -207,6 +219,13 @@ bool refstack_is_icmp(const uint8_t *pkt, size_t len);
  * back into hop. Returns false, nothing written, when there is none. */
 bool refstack_route_return(const uint8_t *opts, size_t n, const struct seg_addr *src, uint8_t out[SEG_IPOPT_SPACE],
 			   uint8_t *out_len, struct seg_addr *hop);
+/* The application's IPv4 options (n bytes, Linux's IP_OPTIONS form, EOL
+ * padded to a word) as they will be sent; -EINVAL for anything but NOPs,
+ * EOL and one Loose or Strict Source Route with its pointer at 4. */
+int refstack_route_app(const uint8_t *opts, size_t n, struct refstack_app_route *out);
+/* Give c the application's route, its final slot naming c's peer; an
+ * IPv6 connection gets none. */
+void refstack_route_apply(const struct refstack_app_route *r, struct refstack_conn *c);
 /* 9293 3.9.2.3: broadcast, multicast or unspecified: no host's own address */
 bool refstack_addr_not_unicast(const struct seg_addr *a);
 /* The error the application sees when a connection times out (MUST-47). */

@@ -596,7 +596,9 @@ static void test_app_results(void **state)
 		     "  - app: poll writable\n"
 		     "  - app: send 10\n"
 		     "    error: EPIPE\n"
-		     "    on: {linux: {reason: r, error: ECONNRESET}, lwip: {reason: s, returns: 3}}\n",
+		     "    on: {linux: {reason: r, error: ECONNRESET}, lwip: {reason: s, returns: 3}}\n"
+		     "  - app: 'setsockopt IP_OPTIONS \"83 07 04 c0 00 02 02\"'\n"
+		     "  - app: 'setsockopt IPV6_RTHDR \"\"'\n",
 		&c);
 	assert_int_equal(c.requires, TC_REQ_APP | TC_REQ_URGENT);
 	assert_int_equal(c.requires_sockopts, 1u << TC_SO_TCP_NODELAY | 1u << TC_SO_LINGER);
@@ -633,6 +635,11 @@ static void test_app_results(void **state)
 	assert_int_equal(st[13].ovr[0].u.app.error, ECONNRESET);
 	assert_int_equal(st[13].ovr[1].u.app.fields, TC_AX_RETURNS);
 	assert_int_equal(st[13].ovr[1].u.app.returns, 3);
+	assert_int_equal(st[14].u.app.opt, TC_SO_IP_OPTIONS);
+	assert_int_equal(st[14].u.app.len, 7);
+	assert_memory_equal(st[14].u.app.data, "\x83\x07\x04\xc0\x00\x02\x02", 7);
+	assert_int_equal(st[15].u.app.opt, TC_SO_IPV6_RTHDR);
+	assert_int_equal(st[15].u.app.len, 0);
 	casefile_free(&c);
 }
 
@@ -647,7 +654,7 @@ struct bad {
 #define STEPS HEAD "steps:\n"
 #define VERBS                                                                                              \
 	"verbs: listen [PORT|any], connect [multicast|broadcast|from second|from any], connect-result, accept, send N|\"text\", send_urgent N|\"text\", recv " \
-	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE, " \
+	"N|\"text\", recv_atleast N, shutdown [wr|rd|rdwr], close, abort, close-listener, setsockopt NAME VALUE|\"hex\", " \
 	"getsockopt NAME, poll readable|writable|urgent|atmark [none] [within DURATION]"
 
 static const struct bad bad_rows[] = {
@@ -929,6 +936,14 @@ static const struct bad bad_rows[] = {
 	{"app setsockopt no value", STEPS "  - app: setsockopt TCP_NODELAY\n", 4, 10,
 	 "setsockopt takes NAME VALUE, VALUE an integer -1..2147483647"},
 	{"app setsockopt -2", STEPS "  - app: setsockopt SO_LINGER -2\n", 4, 10, "setsockopt takes NAME VALUE"},
+	{"app setsockopt bytes unquoted", STEPS "  - app: setsockopt IP_OPTIONS 83\n", 4, 10,
+	 "setsockopt IP_OPTIONS takes its bytes in hex within quotes"},
+	{"app setsockopt bytes odd digit", STEPS "  - app: 'setsockopt IP_OPTIONS \"83 7\"'\n", 4, 10,
+	 "setsockopt IP_OPTIONS takes its bytes in hex within quotes"},
+	{"app setsockopt bytes too many", STEPS "  - app: 'setsockopt IPV6_RTHDR \"00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\"'\n",
+	 4, 10, "setsockopt IPV6_RTHDR: more than 40 bytes"},
+	{"app getsockopt bytes", STEPS "  - app: getsockopt IP_OPTIONS\n", 4, 10,
+	 "getsockopt reads integer options only; this one's value is bytes"},
 	{"app getsockopt value", STEPS "  - app: getsockopt TCP_NODELAY 1\n", 4, 10, "getsockopt takes only the option's name"},
 	{"app poll what", STEPS "  - app: poll soon\n", 4, 10, "poll takes readable, writable, urgent or atmark"},
 	{"app poll within bad", STEPS "  - app: poll readable within 5\n", 4, 10, "app: 'poll readable within 5': within:"},

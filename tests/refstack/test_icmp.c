@@ -211,6 +211,70 @@ static void test_ip_options_ignored(void **state)
 	EXPECT_SEG(fx, SEG_SYN | SEG_ACK, FX_ISS, FX_PISS + 1);
 }
 
+/* MUST-51: what IP_OPTIONS may hold; anything but NOP, EOL and one source
+ * route pointing at its first address is refused, nothing kept */
+static void test_app_route_refused(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t timestamp[4] = {0x44, 4, 5, 0};
+	static const uint8_t pointer8[7] = {0x83, 7, 8, 203, 0, 113, 1};
+	static const uint8_t no_address[4] = {0x83, 3, 4, 0};
+	static const uint8_t overruns[4] = {1, 0x83, 11, 4};
+	static const uint8_t two[16] = {0x83, 7, 4, 203, 0, 113, 1, 0x89, 7, 4, 203, 0, 113, 2, 0, 0};
+	uint8_t long_opts[41] = {0};
+	const struct tc_seg *o;
+
+	assert_int_equal(refstack_set_route(fx->s, NULL, timestamp, sizeof(timestamp)), -EINVAL);
+	assert_int_equal(refstack_set_route(fx->s, NULL, pointer8, sizeof(pointer8)), -EINVAL);
+	assert_int_equal(refstack_set_route(fx->s, NULL, no_address, sizeof(no_address)), -EINVAL);
+	assert_int_equal(refstack_set_route(fx->s, NULL, overruns, sizeof(overruns)), -EINVAL);
+	assert_int_equal(refstack_set_route(fx->s, NULL, two, sizeof(two)), -EINVAL);
+	assert_int_equal(refstack_set_route(fx->s, NULL, long_opts, sizeof(long_opts)), -EINVAL);
+	assert_int_equal(refstack_connect(fx->s, FX_PORT, &fx->peer, FX_PPORT, fx->now, &fx->c), 0);
+	o = last_out(fx);
+	FX_CHECK(fx, "SYN IP options after refusals", 0, o->ipopt_len);
+	FX_CHECK(fx, "SYN IP destination", 0, memcmp(o->dst.bytes, fx->peer.bytes, 4));
+}
+
+/* MUST-51, MUST-52: the application's route on the SYN and after it, the
+ * first hop the IP destination, the peer in the last slot; a completed
+ * route on the SYN,ACK does not replace it; cleared, it is gone */
+static void test_app_route(void **state)
+{
+	struct fx *fx = *state;
+	/* the sockets API's form: first hop 203.0.113.1, then 198.51.100.5 */
+	static const uint8_t app[11] = {0x83, 11, 4, 203, 0, 113, 1, 198, 51, 100, 5};
+	static const uint8_t wire[12] = {0x83, 11, 4, 198, 51, 100, 5, 192, 0, 2, 2, 0};
+	/* recorded by the way back: 203.0.113.9, then the peer */
+	static const uint8_t received[12] = {1, 0x83, 11, 12, 203, 0, 113, 9, 192, 0, 2, 2};
+	static const uint8_t hop[4] = {203, 0, 113, 1};
+	struct tc_seg synack;
+	const struct tc_seg *o;
+
+	assert_int_equal(refstack_set_route(fx->s, NULL, app, sizeof(app)), 0);
+	assert_int_equal(refstack_connect(fx->s, FX_PORT, &fx->peer, FX_PPORT, fx->now, &fx->c), 0);
+	o = last_out(fx);
+	FX_CHECK(fx, "SYN IP options", sizeof(wire), o->ipopt_len);
+	FX_CHECK(fx, "SYN route", 0, memcmp(o->ipopts, wire, sizeof(wire)));
+	FX_CHECK(fx, "SYN IP destination is the first hop", 0, memcmp(o->dst.bytes, hop, 4));
+	/* RFC 9293 3.1: the checksum covers the final destination */
+	FX_CHECK(fx, "SYN checksum", false, o->bad_csum);
+	synack = fx_mkseg(fx, SEG_SYN | SEG_ACK, FX_PISS, FX_ISS + 1);
+	synack.ipopt_len = sizeof(received);
+	memcpy(synack.ipopts, received, sizeof(received));
+	EXPECT_DROP(fx, fx_feed(fx, &synack), ACCEPTED);
+	o = last_out(fx);
+	FX_CHECK(fx, "ACK flags", SEG_ACK, o->flags);
+	FX_CHECK(fx, "ACK keeps the application's route", 0,
+		 o->ipopt_len == sizeof(wire) ? memcmp(o->ipopts, wire, sizeof(wire)) : -1);
+	FX_CHECK(fx, "ACK IP destination", 0, memcmp(o->dst.bytes, hop, 4));
+	assert_int_equal(refstack_set_route(fx->s, fx->c, NULL, 0), 0);
+	assert_int_equal(refstack_send(fx->s, fx->c, (const uint8_t *)"x", 1, fx->now), 1);
+	o = last_out(fx);
+	FX_CHECK(fx, "data after the route is cleared: no IP options", 0, o->ipopt_len);
+	FX_CHECK(fx, "data IP destination: the peer", 0, memcmp(o->dst.bytes, fx->peer.bytes, 4));
+}
+
 /* MUST-48, MUST-49: a connection's TTL and TOS, and the defaults for new ones */
 static void test_ttl_tos(void **state)
 {
@@ -245,6 +309,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_unicast_addresses, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ip_options_ignored, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ttl_tos, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_app_route_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_app_route, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("refstack icmp and ip", tests, NULL, NULL);

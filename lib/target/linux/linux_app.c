@@ -115,6 +115,14 @@ struct la_listener {
 	int fd;
 };
 
+/* One socket option's value: an integer, or bytes (IP_OPTIONS). */
+struct la_opt {
+	enum tc_sockopt opt;
+	int64_t val;
+	uint8_t len;
+	uint8_t bytes[TC_SOCKOPT_BYTES_MAX];
+};
+
 struct la_helper {
 	const struct linux_app_conf *conf;
 	int conn; /* "the connection"; -1 when none */
@@ -125,10 +133,7 @@ struct la_helper {
 	/* setsockopt before there is a connection: set on every socket made
 	 * or accepted from then on */
 	int npend;
-	struct {
-		enum tc_sockopt opt;
-		int64_t val;
-	} pend[TC_SO__COUNT];
+	struct la_opt pend[TC_SO__COUNT];
 	uint8_t pattern[LA_PATTERN_LEN];
 	uint8_t scratch[65536];
 };
@@ -222,6 +227,8 @@ static void la_opt_name(int fd, enum tc_sockopt o, int *level, int *name)
 		[TC_SO_TCP_QUICKACK] = {IPPROTO_TCP, TCP_QUICKACK},
 		[TC_SO_IP_TTL] = {IPPROTO_IP, IP_TTL},
 		[TC_SO_IP_TOS] = {IPPROTO_IP, IP_TOS},
+		[TC_SO_IP_OPTIONS] = {IPPROTO_IP, IP_OPTIONS},
+		[TC_SO_IPV6_RTHDR] = {IPPROTO_IPV6, IPV6_RTHDR},
 	};
 	int domain = AF_INET;
 	socklen_t len = sizeof(domain);
@@ -237,15 +244,19 @@ static void la_opt_name(int fd, enum tc_sockopt o, int *level, int *name)
 	}
 }
 
-/* 0 or the errno of setsockopt. SO_LINGER's value is seconds, -1 off. */
-static int la_opt_set(int fd, enum tc_sockopt o, int64_t val)
+/* 0 or the errno of setsockopt. SO_LINGER's value is seconds, -1 off; a
+ * bytes option goes as it is (IP_OPTIONS: Linux's own form, the first
+ * hop of a source route first). */
+static int la_opt_set(int fd, const struct la_opt *o)
 {
-	int level, name, v = (int)val;
-	struct linger lg = {.l_onoff = val >= 0, .l_linger = val >= 0 ? (int)val : 0};
+	int level, name, v = (int)o->val;
+	struct linger lg = {.l_onoff = o->val >= 0, .l_linger = o->val >= 0 ? (int)o->val : 0};
 	int rc;
 
-	la_opt_name(fd, o, &level, &name);
-	if (o == TC_SO_LINGER)
+	la_opt_name(fd, o->opt, &level, &name);
+	if (tc_sockopt_bytes(o->opt))
+		rc = setsockopt(fd, level, name, o->bytes, o->len);
+	else if (o->opt == TC_SO_LINGER)
 		rc = setsockopt(fd, level, name, &lg, sizeof(lg));
 	else
 		rc = setsockopt(fd, level, name, &v, sizeof(v));
@@ -269,7 +280,7 @@ static int la_opt_get(int fd, enum tc_sockopt o, int64_t *val)
 static int la_opt_pending(const struct la_helper *h, int fd, struct la_reply *r)
 {
 	for (int i = 0; i < h->npend; i++) {
-		int e = la_opt_set(fd, h->pend[i].opt, h->pend[i].val);
+		int e = la_opt_set(fd, &h->pend[i]);
 
 		if (e) {
 			r->call_errno = e;
@@ -618,18 +629,36 @@ static void la_sockopt(struct la_helper *h, const struct tc_app *act, struct la_
 			r->call_errno = la_opt_get(h->conn, act->opt, &r->value);
 		return;
 	}
+	struct la_opt o = {.opt = act->opt, .val = act->optval};
+	int i = 0;
+
+	if (tc_sockopt_bytes(act->opt)) {
+		o.len = (uint8_t)(act->len < sizeof(o.bytes) ? act->len : sizeof(o.bytes));
+		memcpy(o.bytes, act->data, o.len);
+	}
 	if (h->conn >= 0) {
-		r->call_errno = la_opt_set(h->conn, act->opt, act->optval);
+		r->call_errno = la_opt_set(h->conn, &o);
 		return;
 	}
-	for (int i = 0; i < h->npend; i++)
-		if (h->pend[i].opt == act->opt) {
-			h->pend[i].val = act->optval;
-			return;
-		}
-	h->pend[h->npend].opt = act->opt;
-	h->pend[h->npend].val = act->optval;
-	h->npend++;
+	/* Kept for the sockets made from now on, but answered now, as the
+	 * kernel answers it on a fresh socket of the family: a value it
+	 * refuses (an IPv6 type 0 routing header, RFC 5095) is refused by
+	 * this call, not by a later connect. */
+	int fd = socket(h->conf->family == 4 ? AF_INET : AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+
+	if (fd < 0) {
+		r->call_errno = errno;
+		return;
+	}
+	r->call_errno = la_opt_set(fd, &o);
+	close(fd);
+	if (r->call_errno)
+		return;
+	while (i < h->npend && h->pend[i].opt != act->opt)
+		i++;
+	h->pend[i] = o;
+	if (i == h->npend)
+		h->npend++;
 }
 
 static void la_serve(struct la_helper *h, const struct la_req *q, struct la_reply *r)

@@ -440,6 +440,19 @@ static void ref_sockopt(struct target_ref *t, struct refstack_conn *c, const str
 		if (c)
 			(void)refstack_set_ip(t->stack, c, t->ttl, t->tos);
 		return;
+	case TC_SO_IP_OPTIONS:
+		/* 9293 3.9.2.1 (MUST-51): the route the active opens take;
+		 * on an IPv6 connection it is kept and sends nothing, as on
+		 * Linux */
+		set_errno(res, refstack_set_route(t->stack, c, act->data, act->len));
+		return;
+	case TC_SO_IPV6_RTHDR:
+		/* RFC 5095 3: "IPv6 nodes MUST NOT originate IPv6 packets
+		 * containing a Type 0 Routing header"; the stack sends no
+		 * routing header of another type either, and Linux answers
+		 * a type it does not take with EINVAL too */
+		res->err_no = EINVAL;
+		return;
 	case TC_SO_TCP_MAXSEG:
 		if (set)
 			res->err_no = ENOPROTOOPT;
@@ -609,7 +622,8 @@ const struct tc_target_ops target_ref_ops = {
 	.caps = TC_CAP_APP | TC_CAP_STATE | TC_CAP_VIRTUAL_TIME | TC_CAP_URGENT | TC_CAP_CONNECT_INVALID |
 		TC_CAP_IP_LEVEL | TC_CAP_MULTIHOMED,
 	.sockopts = 1u << TC_SO_LINGER | 1u << TC_SO_TCP_MAXSEG | 1u << TC_SO_TCP_NODELAY |
-		    1u << TC_SO_TCP_USER_TIMEOUT | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS,
+		    1u << TC_SO_TCP_USER_TIMEOUT | 1u << TC_SO_IP_TTL | 1u << TC_SO_IP_TOS | 1u << TC_SO_IP_OPTIONS |
+		    1u << TC_SO_IPV6_RTHDR,
 	.run_open = ref_run_open,
 	.run_close = ref_run_close,
 	.default_profile = ref_default_profile,

@@ -860,8 +860,10 @@ const struct tc_target_ops target_remote_ops = {
 	 * urgent data (run caps) */
 	.caps = TC_CAP_OPEN_PORT | TC_CAP_CLOSED_PORT | TC_CAP_URGENT,
 	/* the options go to the agent, which answers UNSUPPORTED for those its
-	 * stack lacks */
-	.sockopts = (1u << TC_SO__COUNT) - 1,
+	 * stack lacks; agent protocol 2 carries integer values only, so not
+	 * IP_OPTIONS or IPV6_RTHDR (and a source route names the addresses
+	 * of the pair it was written for) */
+	.sockopts = ((1u << TC_SO__COUNT) - 1) & ~(1u << TC_SO_IP_OPTIONS | 1u << TC_SO_IPV6_RTHDR),
 	.max_jobs = REMOTE_MAX_JOBS,
 	.default_jobs_max = 1, /* several only when asked for, with an agent */
 	.real_time = true,
