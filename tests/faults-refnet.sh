@@ -88,7 +88,8 @@ ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
 tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet
 send-from-first-address:ref-net's agent plays one address per family (its cases need multihomed)
 app-route-ignored:the agent's ref stack has no IP_OPTIONS socket option (agent protocol 2 carries integer values only)
-app-route-overridden:the agent's ref stack has no IP_OPTIONS socket option (agent protocol 2 carries integer values only)"
+app-route-overridden:the agent's ref stack has no IP_OPTIONS socket option (agent protocol 2 carries integer values only)
+isn-first-address-hashed:ref-net's agent plays one address per family (its case needs multihomed)"
 
 # every fault compiled in is in one list or the other
 for f in $("$faulty" run --list-faults); do

@@ -172,15 +172,15 @@ struct refstack_conn *refstack_conn_alloc(struct refstack *s)
 	return NULL;
 }
 
-void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t lport,
-			 const struct seg_addr *raddr, uint16_t rport)
+void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, const struct seg_addr *laddr,
+			 uint16_t lport, const struct seg_addr *raddr, uint16_t rport)
 {
 	c->lport = lport;
 	c->rport = rport;
 	c->raddr = *raddr;
-	c->laddr = s->cfg.addr;
+	c->laddr = laddr ? *laddr : s->cfg.addr;
 	/* 9293 3.4.1: the ISS from the injected source, RFC 6528 or fixed */
-	c->iss = refstack_iss_choose(s, lport, raddr, rport);
+	c->iss = refstack_iss_choose(s, &c->laddr, lport, raddr, rport);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
 	c->snd_buf_seq = c->iss + 1;
@@ -455,9 +455,7 @@ int refstack_connect_from(struct refstack *s, const struct seg_addr *laddr, uint
 	c = refstack_conn_alloc(s);
 	if (!c)
 		return -ENOBUFS;
-	refstack_conn_setup(s, c, lport, raddr, rport);
-	if (laddr)
-		c->laddr = *laddr;
+	refstack_conn_setup(s, c, laddr, lport, raddr, rport);
 	/* 9293 3.9.2.1 (MUST-51): the application's route, from the SYN on */
 #ifdef REFSTACK_FAULTS
 	if (!refstack_fault_on(s, REFSTACK_FAULT_APP_ROUTE_IGNORED))

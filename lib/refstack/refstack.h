@@ -176,7 +176,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_SEND_FROM_FIRST_ADDRESS, "send-from-first-address", "a connection's segments leave from the stack's first address, whichever its local address is") \
 	X(REFSTACK_FAULT_RETURN_ROUTE_IGNORED, "return-route-ignored", "a passive open ignores the completed source route of the SYN: its segments carry no return route") \
 	X(REFSTACK_FAULT_APP_ROUTE_IGNORED, "app-route-ignored", "an active open ignores the source route the application set (IP_OPTIONS): its SYN and later segments go without it") \
-	X(REFSTACK_FAULT_APP_ROUTE_OVERRIDDEN, "app-route-overridden", "an active open takes the reversed source route of the SYN,ACK in place of the one the application set")
+	X(REFSTACK_FAULT_APP_ROUTE_OVERRIDDEN, "app-route-overridden", "an active open takes the reversed source route of the SYN,ACK in place of the one the application set") \
+	X(REFSTACK_FAULT_ISN_FIRST_ADDRESS_HASHED, "isn-first-address-hashed", "the RFC 6528 ISN hashes the stack's first address for every connection, whichever local address it has")
 
 enum refstack_fault {
 #define REFSTACK_FAULT_ENUM(e, n, d) e,

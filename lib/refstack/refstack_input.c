@@ -150,9 +150,8 @@ static enum refstack_drop seg_arrives_listen(struct refstack *s, struct refstack
 	c = refstack_conn_alloc(s);
 	if (!c)
 		return REFSTACK_DROP_LISTEN_FULL;
-	refstack_conn_setup(s, c, l->lport, &seg->src, seg->sport);
 	/* 9293 3.9.1.1 (MUST-45): answer from the address the SYN came to */
-	c->laddr = seg->dst;
+	refstack_conn_setup(s, c, &seg->dst, l->lport, &seg->src, seg->sport);
 	/* 9293 3.9.2.1 (MUST-53, RFC 1122 4.2.3.8): a SYN that came by a
 	 * completed source route leaves its reversal for every segment of
 	 * the connection */
@@ -940,7 +939,7 @@ static enum refstack_drop time_wait_reopen(struct refstack *s, struct refstack_c
 	/* fault time-wait-reopen-low-isn: the reopen takes the ISS any new
 	 * connection would get */
 	if (refstack_fault_on(s, REFSTACK_FAULT_TIME_WAIT_REOPEN_LOW_ISN))
-		iss = refstack_iss_choose(s, c->lport, &c->raddr, c->rport);
+		iss = refstack_iss_choose(s, &c->laddr, c->lport, &c->raddr, c->rport);
 #endif
 	refstack_set_state(s, c, REFSTACK_CLOSED, REFSTACK_CAUSE_RCV_SYN);
 	refstack_conn_delete(s, c);

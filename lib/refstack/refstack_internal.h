@@ -241,9 +241,10 @@ void refstack_conn_delete(struct refstack *s, struct refstack_conn *c);
 void refstack_conn_closed(struct refstack *s, struct refstack_conn *c, enum refstack_cause cause,
 			  int error);
 struct refstack_conn *refstack_conn_alloc(struct refstack *s);
-/* A fresh TCB's fields for the peer raddr:rport on lport. */
-void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, uint16_t lport,
-			 const struct seg_addr *raddr, uint16_t rport);
+/* A fresh TCB's fields for the peer raddr:rport on laddr:lport (laddr
+ * NULL: cfg.addr); the ISS is chosen for that four-tuple. */
+void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, const struct seg_addr *laddr,
+			 uint16_t lport, const struct seg_addr *raddr, uint16_t rport);
 struct refstack_conn *refstack_listener_find(struct refstack *s, uint16_t port);
 /* SYN-SENT / SYN-RECEIVED -> ESTABLISHED, then on to FIN-WAIT-1 when a CLOSE
  * was queued meanwhile (9293 3.10.4 SYN-RECEIVED). */
@@ -263,11 +264,11 @@ bool refstack_addr_own(const struct refstack *s, const struct seg_addr *a);
 
 /* refstack_isn.c */
 /* The ISS of a new connection (9293 3.4.1): io.iss, RFC 6528 or cfg.iss. */
-uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
-			     uint16_t rport);
+uint32_t refstack_iss_choose(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			     const struct seg_addr *raddr, uint16_t rport);
 /* RFC 6528 3: M + F for this four-tuple at now_us. */
-uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
-			      uint16_t rport, uint64_t now_us);
+uint32_t refstack_isn_rfc6528(const struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			      const struct seg_addr *raddr, uint16_t rport, uint64_t now_us);
 
 /* refstack_ring.c */
 /* head + off inside a ring of cap bytes (head < cap, off <= cap). */

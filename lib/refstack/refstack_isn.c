@@ -87,11 +87,20 @@ static size_t put_endpoint(uint8_t *p, const struct seg_addr *a, uint16_t port)
 	return n + 2;
 }
 
-uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
-			      uint16_t rport, uint64_t now_us)
+uint32_t refstack_isn_rfc6528(const struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			      const struct seg_addr *raddr, uint16_t rport, uint64_t now_us)
 {
 	uint8_t id[36];
-	size_t n = put_endpoint(id, &s->cfg.addr, lport);
+	/* localip is the connection's own: a multihomed stack's second
+	 * address makes another four-tuple */
+	size_t n;
+
+#ifdef REFSTACK_FAULTS
+	/* fault isn-first-address-hashed: localip is always the first address */
+	if (refstack_fault_on(s, REFSTACK_FAULT_ISN_FIRST_ADDRESS_HASHED))
+		laddr = &s->cfg.addr;
+#endif
+	n = put_endpoint(id, laddr, lport);
 	/* RFC 6528 3: M, "a 4 microsecond timer" */
 	uint32_t m = (uint32_t)(now_us / 4u);
 
@@ -105,8 +114,8 @@ uint32_t refstack_isn_rfc6528(const struct refstack *s, uint16_t lport, const st
 	return m + (uint32_t)refstack_siphash24(s->cfg.iss_secret, id, n);
 }
 
-uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct seg_addr *raddr,
-			     uint16_t rport)
+uint32_t refstack_iss_choose(struct refstack *s, const struct seg_addr *laddr, uint16_t lport,
+			     const struct seg_addr *raddr, uint16_t rport)
 {
 	/* RFC 1122 4.2.2.13 (1): a reopen from TIME-WAIT names its ISS */
 	if (s->iss_next_on) {
@@ -116,6 +125,6 @@ uint32_t refstack_iss_choose(struct refstack *s, uint16_t lport, const struct se
 	if (s->io.iss)
 		return s->io.iss(s->io.ctx);
 	if (s->cfg.iss_mode == REFSTACK_ISS_RFC6528)
-		return refstack_isn_rfc6528(s, lport, raddr, rport, s->now_us);
+		return refstack_isn_rfc6528(s, laddr, lport, raddr, rport, s->now_us);
 	return s->cfg.iss;
 }

@@ -77,6 +77,28 @@ static void test_isn_per_tuple(void **state)
 	assert_true(a2 != a);
 }
 
+/* RFC 6528 3: F hashes the connection's own local address. A multihomed
+ * stack's connection from its second address is another four-tuple: at
+ * the same time and ports its ISN differs from the first address's, and
+ * its SYN leaves from that address. */
+static void test_isn_local_address(void **state)
+{
+	struct fx *fx = *state;
+	struct refstack_conn *c = NULL;
+	const struct tc_seg *o;
+	uint32_t first = syn_isn(fx, FX_PORT, SEC);
+
+	refstack_free(fx->s);
+	assert_int_equal(seg_addr_parse("192.0.2.3", &fx->cfg.addr2), 0);
+	fx_start(fx);
+	FX_CHECK(fx, "first address, same four-tuple, same time", first, syn_isn(fx, FX_PORT, SEC));
+	assert_int_equal(refstack_connect_from(fx->s, &fx->cfg.addr2, FX_PORT, &fx->peer, FX_PPORT, SEC, &c), 0);
+	assert_true(fx->outpos < fx->nout);
+	o = &fx->out[fx->outpos++];
+	FX_CHECK(fx, "SYN from the second address", 0, memcmp(o->src.bytes, fx->cfg.addr2.bytes, 4));
+	assert_true(o->seq != first);
+}
+
 /* io.iss wins; REFSTACK_ISS_FIXED gives cfg.iss. */
 static uint32_t fixed_iss(void *ctx)
 {
@@ -210,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_siphash_vector),
 		cmocka_unit_test_setup_teardown(test_isn_clock, setup_rfc6528, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_per_tuple, setup_rfc6528, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_isn_local_address, setup_rfc6528, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_sources, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_rst_default, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_rst_rfc1337, fx_setup, fx_teardown),
