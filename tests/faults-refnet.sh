@@ -64,6 +64,7 @@ sack-oldest-first:profile default is not in CASE-BEGIN yet
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
 rst-error-lost:the agent's ref stack forgets a connection an RST deleted
 tsopt-missing-accepted:profile default is not in CASE-BEGIN yet
+ts-recent-never-expires:its case needs virtual time (24 idle days)
 urgent-not-signalled:ref-net has no urgent capability (poll urgent is not in agent protocol 1)
 atmark-never:ref-net has no urgent capability (poll atmark is not in agent protocol 1)
 connect-multicast:ref-net has no connect-invalid capability (APP connect carries no address in agent protocol 1)

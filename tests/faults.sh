@@ -44,7 +44,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	icmp-unreach-aborts source-quench-honoured icmp-hard-error-ignored soft-error-lost \
 	syn-to-multicast-accepted syn-from-multicast-accepted ip-options-dropped ttl-option-ignored \
 	tos-option-ignored send-from-first-address return-route-ignored app-route-ignored \
-	app-route-overridden isn-first-address-hashed; do
+	app-route-overridden isn-first-address-hashed ts-recent-never-expires; do
 	echo "$faults" | grep -qx "$want" || fail "fault $want is not compiled in"
 done
 

@@ -133,6 +133,7 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_RST_ERROR_LOST, "rst-error-lost", "an RST in a synchronized state closes the connection without telling the application") \
 	X(REFSTACK_FAULT_NO_RST_ON_DATA_LOST, "no-rst-on-data-lost", "CLOSE with unread data, and text after CLOSE, get no RST: the data is lost silently") \
 	X(REFSTACK_FAULT_TSOPT_MISSING_ACCEPTED, "tsopt-missing-accepted", "a non-RST segment without TSopt is taken although timestamps were negotiated") \
+	X(REFSTACK_FAULT_TS_RECENT_NEVER_EXPIRES, "ts-recent-never-expires", "TS.Recent stays valid however long the connection is idle: PAWS drops an older TSval even after 24 days (RFC 7323 5.5)") \
 	X(REFSTACK_FAULT_WINDOW_UPDATE_ANY_ACK, "window-update-any-ack", "the send window is taken from every acceptable ACK: old ACKs and segments older than SND.WL1 update it too") \
 	X(REFSTACK_FAULT_ISN_CONSTANT, "isn-constant", "the RFC 6528 ISN has no clock component: one four-tuple gets the same ISN every time") \
 	X(REFSTACK_FAULT_RFC1337_IGNORED, "rfc1337-ignored", "with the RFC 1337 option on, an RST still ends TIME-WAIT") \
@@ -345,6 +346,10 @@ struct refstack_config {
 /* RFC 5961 7: "no more than 10 challenge ACKs in a 5-second window" */
 #define REFSTACK_DEFAULT_CHALLENGE_ACK_LIMIT 10u
 #define REFSTACK_DEFAULT_CHALLENGE_ACK_PERIOD_US (5ull * 1000000)
+/* RFC 7323 5.5: TS.Recent is invalid once the connection has been idle
+ * "for more than 24 days" (the peer's clock may be as fast as 1 ms a tick,
+ * whose sign bit wraps after 24.8 days) */
+#define REFSTACK_TS_RECENT_IDLE_MAX_US (24ull * 24 * 3600 * 1000000)
 
 /* RFC defaults: MSL 2 min, RTO 1 s / 1 s / 60 s, no delayed ACK, 7 SYN
  * retries, 15 retries, window 65535, MSS 1460, RFC 6528 ISNs (the secret

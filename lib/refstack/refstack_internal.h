@@ -142,6 +142,7 @@ struct refstack_conn {
 	/* RFC 7323 3, 4: timestamps, on when both SYNs carried TSopt */
 	bool ts_ok;
 	uint32_t ts_recent; /* TS.Recent (4.3) */
+	uint64_t ts_recent_at_us; /* when TS.Recent was last set: 5.5 measures idleness from it */
 	uint32_t last_ack_sent; /* Last.ACK.sent (4.3): the ACK field of our last ACK */
 	/* RFC 2018 2: SACK, on when both SYNs carried SACK-permitted */
 	bool sack_ok;

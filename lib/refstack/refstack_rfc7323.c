@@ -12,6 +12,29 @@ static bool ts_lt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+/* RFC 7323 4.3, 5.5: TS.Recent takes a TSval, and the time it did so is
+ * kept: 5.5 lets a TCP tell how long the connection has been idle by a
+ * clock value it updates whenever TS.Recent is updated */
+static void ts_recent_set(const struct refstack *s, struct refstack_conn *c, uint32_t ts_val)
+{
+	c->ts_recent = ts_val;
+	c->ts_recent_at_us = s->now_us;
+}
+
+/* RFC 7323 5.5: "an implementation of PAWS include a mechanism to
+ * 'invalidate' the TS.Recent value when a connection is idle for more
+ * than 24 days": idle more than REFSTACK_TS_RECENT_IDLE_MAX_US since
+ * TS.Recent was last set, it is invalid; at exactly 24 days, still valid */
+static bool ts_recent_valid(const struct refstack *s, const struct refstack_conn *c)
+{
+#ifdef REFSTACK_FAULTS
+	/* fault ts-recent-never-expires: no idle time invalidates it */
+	if (refstack_fault_on(s, REFSTACK_FAULT_TS_RECENT_NEVER_EXPIRES))
+		return true;
+#endif
+	return s->now_us - c->ts_recent_at_us <= REFSTACK_TS_RECENT_IDLE_MAX_US;
+}
+
 void refstack_opts_negotiate(const struct refstack *s, struct refstack_conn *c,
 			     const struct refstack_rx_seg *syn)
 {
@@ -34,7 +57,7 @@ void refstack_opts_negotiate(const struct refstack *s, struct refstack_conn *c,
 	 * 4.3 (and 3.2 for the SYN): TS.Recent starts as the SYN's TSval */
 	c->ts_ok = s->cfg.timestamps && syn->has_ts;
 	if (c->ts_ok)
-		c->ts_recent = syn->ts_val;
+		ts_recent_set(s, c, syn->ts_val);
 	/* RFC 2018 2: SACK-permitted "MUST NOT be sent on non-SYN segments";
 	 * SACK is used when both SYNs carried it */
 	c->sack_ok = s->cfg.sack_permitted && syn->sack_perm;
@@ -96,7 +119,6 @@ uint32_t refstack_ts_clock(const struct refstack *s)
 bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *c,
 			  const struct refstack_rx_seg *seg)
 {
-	(void)s;
 #ifdef REFSTACK_FAULTS
 	/* fault no-paws-check: no segment is ever rejected by its timestamp */
 	if (refstack_fault_on(s, REFSTACK_FAULT_NO_PAWS_CHECK))
@@ -105,10 +127,12 @@ bool refstack_paws_reject(const struct refstack *s, const struct refstack_conn *
 	/* RFC 7323 5.3 R1: "If there is a Timestamps option in the arriving
 	 * segment, SEG.TSval < TS.Recent, TS.Recent is valid (see Section
 	 * 5.5), and if the RST bit is not set, then treat the arriving
-	 * segment as not acceptable". TS.Recent is valid from the SYN on;
-	 * the 24-day idle rule of 5.5 needs no code in a stack whose
-	 * connections live for a case. */
-	return c->ts_ok && seg->has_ts && !(seg->flags & SEG_RST) && ts_lt(seg->ts_val, c->ts_recent);
+	 * segment as not acceptable". 5.5: validity "needs to be checked
+	 * only if the basic PAWS timestamp check fails"; an invalid TS.Recent
+	 * lets the segment through "regardless of the failure of the
+	 * timestamp check". */
+	return c->ts_ok && seg->has_ts && !(seg->flags & SEG_RST) && ts_lt(seg->ts_val, c->ts_recent) &&
+	       ts_recent_valid(s, c);
 }
 
 bool refstack_tsopt_missing(const struct refstack *s, const struct refstack_conn *c,
@@ -129,15 +153,19 @@ bool refstack_tsopt_missing(const struct refstack *s, const struct refstack_conn
 void refstack_ts_recent_update(const struct refstack *s, struct refstack_conn *c,
 			       const struct refstack_rx_seg *seg)
 {
-	(void)s;
 	if (!c->ts_ok || !seg->has_ts)
 		return;
 	/* RFC 7323 4.3 (2), 5.3 R3: "If SEG.TSval >= TS.Recent and SEG.SEQ
 	 * <= Last.ACK.sent, then SEG.TSval is copied to TS.Recent"; called
 	 * only for a segment that passed the sequence test (step 1) and whose
 	 * ACK is acceptable (step 5): an invalid ACK never moves it (4.3). */
-	if (!ts_lt(seg->ts_val, c->ts_recent) && seq_leq(seg->seq, c->last_ack_sent))
-		c->ts_recent = seg->ts_val;
+	if (!seq_leq(seg->seq, c->last_ack_sent))
+		return;
+	/* 5.5: a segment accepted past an invalid TS.Recent (idle over 24
+	 * days) has an older TSval, yet "rule R3 updates TS.Recent with the
+	 * TSval from the new segment" */
+	if (!ts_lt(seg->ts_val, c->ts_recent) || !ts_recent_valid(s, c))
+		ts_recent_set(s, c, seg->ts_val);
 }
 
 static void put(struct seg_opt *opts, unsigned *n, uint32_t *bytes, struct seg_opt o, uint32_t len)
