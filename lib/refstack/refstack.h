@@ -268,8 +268,10 @@ struct refstack_config {
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
 	/* R2 as a time (9293 3.8.3 "measured in time units"; RFC 5482 the
 	 * user timeout): how long the oldest unacknowledged segment may go
-	 * unacknowledged before the connection is closed; 0 = R2 is the
-	 * retry count above. refstack_set_user_timeout sets one connection
+	 * unacknowledged before the connection is closed; zero-window
+	 * probes, too, once they have gone unanswered that long (answered
+	 * ones never end, 3.8.6.1 MUST-37); 0 = R2 is the retry count above
+	 * and probes never end. refstack_set_user_timeout sets one connection
 	 * (MUST-21). */
 	uint64_t user_timeout_us;
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
@@ -434,7 +436,9 @@ int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t
 
 /* 9293 3.8.3 (MUST-21), RFC 5482: R2 for one connection as a time: the
  * connection is closed (ETIMEDOUT) when its oldest unacknowledged segment
- * has waited timeout_us; 0 = back to the retry count (cfg.retries). */
+ * has waited timeout_us, or its zero-window probes have gone unanswered
+ * that long since the first (refstack_persist.c); 0 = back to the retry
+ * count (cfg.retries). */
 int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
 			      uint64_t now_us);
 /* 9293 3.9.2 (MUST-49, MUST-48): the TTL (IPv6 hop limit; 0 = 64) and the
