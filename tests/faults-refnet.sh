@@ -73,6 +73,8 @@ ack-before-queued-text:profile default is not in CASE-BEGIN yet
 rttm-ignored:profile default (timestamps) is not in CASE-BEGIN yet
 rttm-on-duplicate-ack:profile default (timestamps) is not in CASE-BEGIN yet
 user-timeout-ignored:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
+user-timeout-ignores-probes:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
+user-timeout-ends-answered-probes:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
 syn-r2-under-3-minutes:its case needs three minutes of SYNs and connect-result (cases/rtt/syn-r2-three-minutes)
 no-fast-retransmit:config initial_window is not in CASE-BEGIN yet
 no-slow-start:config initial_window is not in CASE-BEGIN yet

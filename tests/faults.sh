@@ -38,6 +38,7 @@ for want in no-time-wait finack-to-closing synack-ack-off-by-one ignore-rst-in-s
 	window-signed no-receiver-sws no-psh urgent-not-signalled \
 	atmark-never connect-multicast header-padding-nonzero ack-every-segment ack-before-queued-text \
 	karn-violated rto-not-backed-off rttm-ignored rto-below-min backoff-reset-on-ack user-timeout-ignored \
+	user-timeout-ignores-probes user-timeout-ends-answered-probes \
 	no-rto-3s-after-syn-loss syn-r2-under-3-minutes rttm-on-duplicate-ack \
 	no-fast-retransmit iw-too-large no-slow-start no-idle-restart \
 	cwnd-not-reduced-on-rto newreno-partial-ack-ignored no-limited-transmit sack-retransmits-sacked-data \

@@ -138,6 +138,7 @@ void refstack_conn_delete(struct refstack *s, struct refstack_conn *c)
 	c->delack_at = REFSTACK_TIMER_OFF;
 	c->timewait_at = REFSTACK_TIMER_OFF;
 	c->persist_at = REFSTACK_TIMER_OFF;
+	c->probe_since_us = REFSTACK_TIMER_OFF;
 	c->keep_at = REFSTACK_TIMER_OFF;
 	c->ack_pending = false;
 }
@@ -193,6 +194,7 @@ void refstack_conn_setup(struct refstack *s, struct refstack_conn *c, const stru
 	c->delack_at = REFSTACK_TIMER_OFF;
 	c->timewait_at = REFSTACK_TIMER_OFF;
 	c->persist_at = REFSTACK_TIMER_OFF;
+	c->probe_since_us = REFSTACK_TIMER_OFF;
 	c->keep_at = REFSTACK_TIMER_OFF;
 	c->nagle = s->cfg.nagle;
 	/* 9293 3.8.4 (MUST-25): keep-alive is off unless asked for */
@@ -363,6 +365,7 @@ int refstack_listen(struct refstack *s, uint16_t port, uint64_t now_us)
 		l->delack_at = REFSTACK_TIMER_OFF;
 		l->timewait_at = REFSTACK_TIMER_OFF;
 		l->persist_at = REFSTACK_TIMER_OFF;
+		l->probe_since_us = REFSTACK_TIMER_OFF;
 		l->keep_at = REFSTACK_TIMER_OFF;
 		refstack_set_state(s, l, REFSTACK_LISTEN, REFSTACK_CAUSE_APP_LISTEN);
 		return 0;

@@ -94,6 +94,7 @@ enum refstack_drop {
 	X(REFSTACK_CAUSE_TIMEOUT_2MSL, "2*MSL timeout") \
 	X(REFSTACK_CAUSE_TIMEOUT_RETRANSMIT, "retransmission limit reached") \
 	X(REFSTACK_CAUSE_TIMEOUT_KEEPALIVE, "keep-alive probes unanswered") \
+	X(REFSTACK_CAUSE_TIMEOUT_PROBE, "zero-window probes unanswered for the user timeout") \
 	X(REFSTACK_CAUSE_DATA_LOST, "data lost at CLOSE: RST sent") \
 	X(REFSTACK_CAUSE_ICMP_HARD_ERROR, "ICMP hard error received")
 
@@ -154,6 +155,8 @@ enum refstack_cause {
 	X(REFSTACK_FAULT_RTO_BELOW_MIN, "rto-below-min", "an RTO computed from RTT samples is not rounded up to RTO.min (RFC 6298 2.4)") \
 	X(REFSTACK_FAULT_BACKOFF_RESET_ON_ACK, "backoff-reset-on-ack", "an ACK without a new RTT sample brings the backed-off RTO back down (RFC 6298 5.7)") \
 	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORED, "user-timeout-ignored", "the user timeout (R2 as time, RFC 5482) is kept but never ends a connection") \
+	X(REFSTACK_FAULT_USER_TIMEOUT_IGNORES_PROBES, "user-timeout-ignores-probes", "unanswered zero-window probes go on for ever: the user timeout (RFC 5482) does not end them") \
+	X(REFSTACK_FAULT_USER_TIMEOUT_ENDS_ANSWERED_PROBES, "user-timeout-ends-answered-probes", "answered zero-window probes still end the connection once the user timeout has passed since the first (9293 3.8.6.1 MUST-37 keeps it open)") \
 	X(REFSTACK_FAULT_NO_RTO_3S_AFTER_SYN_LOSS, "no-rto-3s-after-syn-loss", "after a lost SYN or SYN,ACK and no RTT sample, data starts with the backed-off RTO, not 3 s (RFC 6298 5.7)") \
 	X(REFSTACK_FAULT_SYN_R2_UNDER_3_MINUTES, "syn-r2-under-3-minutes", "a SYN is given up after at most 5 retransmissions, 63 s at the default RTOs (9293 3.8.3 MUST-23 asks for 3 minutes)") \
 	X(REFSTACK_FAULT_RTTM_ON_DUPLICATE_ACK, "rttm-on-duplicate-ack", "a duplicate ACK's TSecr is taken as an RTT sample although SND.UNA did not move (RFC 7323 4.1)") \
@@ -267,8 +270,10 @@ struct refstack_config {
 	uint32_t retries; /* data / FIN retransmissions before giving up (R2) */
 	/* R2 as a time (9293 3.8.3 "measured in time units"; RFC 5482 the
 	 * user timeout): how long the oldest unacknowledged segment may go
-	 * unacknowledged before the connection is closed; 0 = R2 is the
-	 * retry count above. refstack_set_user_timeout sets one connection
+	 * unacknowledged before the connection is closed; zero-window
+	 * probes, too, once they have gone unanswered that long (answered
+	 * ones never end, 3.8.6.1 MUST-37); 0 = R2 is the retry count above
+	 * and probes never end. refstack_set_user_timeout sets one connection
 	 * (MUST-21). */
 	uint64_t user_timeout_us;
 	uint32_t rcv_wnd; /* receive buffer and advertised window (1..65535: no window scaling) */
@@ -437,7 +442,9 @@ int refstack_set_keepalive(struct refstack *s, struct refstack_conn *c, uint64_t
 
 /* 9293 3.8.3 (MUST-21), RFC 5482: R2 for one connection as a time: the
  * connection is closed (ETIMEDOUT) when its oldest unacknowledged segment
- * has waited timeout_us; 0 = back to the retry count (cfg.retries). */
+ * has waited timeout_us, or its zero-window probes have gone unanswered
+ * that long since the first (refstack_persist.c); 0 = back to the retry
+ * count (cfg.retries). */
 int refstack_set_user_timeout(struct refstack *s, struct refstack_conn *c, uint64_t timeout_us,
 			      uint64_t now_us);
 /* 9293 3.9.2 (MUST-49, MUST-48): the TTL (IPv6 hop limit; 0 = 64) and the

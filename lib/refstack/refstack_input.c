@@ -593,6 +593,8 @@ static enum step ack_established(struct rx *rx)
 		if (wnd > c->max_snd_wnd)
 			c->max_snd_wnd = wnd;
 	}
+	/* 9293 3.8.6.1: an acceptable ACK answers a zero-window probe */
+	refstack_persist_heard(rx->s, c);
 	return STEP_NEXT;
 }
 

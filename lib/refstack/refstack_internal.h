@@ -130,6 +130,9 @@ struct refstack_conn {
 	 * nothing is in flight; persist_us is the interval, doubled per probe */
 	uint64_t persist_at, persist_us;
 	bool probing; /* a zero-window probe was sent since the timer started */
+	/* the first probe sent since the peer last answered one, or
+	 * REFSTACK_TIMER_OFF: the user timeout counts from it (RFC 5482) */
+	uint64_t probe_since_us;
 	/* 9293 3.8.4 keep-alive: keep_idle_us 0 = off */
 	uint64_t keep_at, keep_idle_us, keep_intvl_us;
 	uint32_t keep_probes; /* unanswered so far */
@@ -425,6 +428,11 @@ void refstack_persist_check(struct refstack *s, struct refstack_conn *c, uint64_
 /* The window may have opened: an unanswered probe's octet is sent again
  * with the rest, from SND.UNA (before the send path runs). */
 void refstack_persist_window(struct refstack_conn *c);
+/* An acceptable ACK arrived: a probe is answered (9293 3.8.6.1, MUST-37). */
+void refstack_persist_heard(const struct refstack *s, struct refstack_conn *c);
+/* When the persist timer next needs attention: the next probe, or the
+ * moment unanswered probes have run out the user timeout. */
+uint64_t refstack_persist_deadline(const struct refstack *s, const struct refstack_conn *c);
 void refstack_persist_timeout(struct refstack *s, struct refstack_conn *c, uint64_t now_us);
 
 /* refstack_keepalive.c */

@@ -186,8 +186,11 @@ void refstack_timers(struct refstack *s, uint64_t now_us)
 			if (!c->used)
 				continue;
 		}
-		if (c->persist_at <= now_us)
+		if (refstack_persist_deadline(s, c) <= now_us) {
 			refstack_persist_timeout(s, c, now_us);
+			if (!c->used)
+				continue;
+		}
 		if (c->keep_at <= now_us) {
 			refstack_keepalive_timeout(s, c, now_us);
 			if (!c->used)
@@ -213,8 +216,8 @@ uint64_t refstack_next_deadline(const struct refstack *s)
 			t = c->delack_at;
 		if (c->timewait_at < t)
 			t = c->timewait_at;
-		if (c->persist_at < t)
-			t = c->persist_at;
+		if (refstack_persist_deadline(s, c) < t)
+			t = refstack_persist_deadline(s, c);
 		if (c->keep_at < t)
 			t = c->keep_at;
 	}

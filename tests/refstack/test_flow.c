@@ -75,6 +75,69 @@ static void test_persist_never_gives_up(void **state)
 	EXPECT_NO_TR(fx);
 }
 
+/* RFC 5482 with 9293 3.8.6.1: a user timeout of 5 s; the probes at 1 and
+ * 3 s go unanswered, the next would come at 7 s, but 5 s after the first
+ * probe the timer wakes and the connection is closed: ETIMEDOUT, no RST. */
+static void test_persist_user_timeout_unanswered(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t first;
+
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	assert_int_equal(refstack_set_user_timeout(fx->s, fx->c, 5 * SEC, fx->now), 0);
+	EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 0), ACCEPTED);
+	assert_int_equal(refstack_send(fx->s, fx->c, (const uint8_t *)"hello", 5, fx->now), 5);
+	fx_at(fx, fx->now + SEC);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+	first = fx->now;
+	FX_CHECK(fx, "second probe (2 RTO)", first + 2 * SEC, refstack_next_deadline(fx->s));
+	fx_at(fx, first + 2 * SEC);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+	EXPECT_STATE(fx, fx->c, ESTABLISHED);
+	FX_CHECK(fx, "woken when the user timeout runs out", first + 5 * SEC,
+		 refstack_next_deadline(fx->s));
+	fx_at(fx, first + 5 * SEC - 1);
+	EXPECT_NO_SEG(fx);
+	EXPECT_STATE(fx, fx->c, ESTABLISHED);
+	fx_at(fx, first + 5 * SEC);
+	EXPECT_NO_SEG(fx);
+	EXPECT_TR(fx, fx->c, ESTABLISHED, CLOSED, TIMEOUT_PROBE);
+	FX_CHECK(fx, "error", -ETIMEDOUT, refstack_conn_error(fx->c));
+}
+
+/* MUST-37 with a user timeout of 1.5 s: each answer starts its clock
+ * again, so the timer wakes for the next probe (2 RTO later), not when
+ * 1.5 s have passed since the first; ten answered probes, 8 s apart at
+ * the end, and the connection is still open. */
+static void test_persist_user_timeout_answered(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->cfg.rto_max_us = 8 * SEC;
+	fx_start(fx);
+	fx_goto(fx, REFSTACK_ESTABLISHED);
+	assert_int_equal(refstack_set_user_timeout(fx->s, fx->c, 1500000, fx->now), 0);
+	EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 0), ACCEPTED);
+	assert_int_equal(refstack_send(fx->s, fx->c, (const uint8_t *)"ab", 2, fx->now), 2);
+	fx_at(fx, fx->now + SEC);
+	EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+	FX_CHECK(fx, "unanswered: woken at the user timeout", fx->now + 1500000,
+		 refstack_next_deadline(fx->s));
+	EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 0), ACCEPTED);
+	FX_CHECK(fx, "answered: the next probe", fx->now + 2 * SEC, refstack_next_deadline(fx->s));
+	for (int i = 1; i < 10; i++) {
+		fx_at(fx, refstack_next_deadline(fx->s));
+		EXPECT_SEG(fx, SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+		EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 0), ACCEPTED);
+		EXPECT_STATE(fx, fx->c, ESTABLISHED);
+	}
+	EXPECT_NO_TR(fx);
+	/* the window opens: all of it goes */
+	EXPECT_DROP(fx, fx_in_win(fx, SEG_ACK, FX_PISS + 1, FX_ISS + 1, 1000), ACCEPTED);
+	EXPECT_SEG(fx, SEG_PSH | SEG_ACK, FX_ISS + 1, FX_PISS + 1);
+	EXPECT_STATE(fx, fx->c, ESTABLISHED);
+}
+
 /* Only a FIN waits: it probes the zero window itself. */
 static void test_persist_fin_probe(void **state)
 {
@@ -245,6 +308,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_persist_probe_backoff, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_persist_never_gives_up, fx_setup_nostart, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_persist_user_timeout_unanswered, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_persist_user_timeout_answered, fx_setup_nostart, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_persist_fin_probe, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sender_sws, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nagle, fx_setup_nostart, fx_teardown),
