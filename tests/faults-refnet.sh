@@ -48,44 +48,45 @@ icmp-unreach-aborts:cases/icmp/unreach-host-no-abort.yaml
 syn-to-multicast-accepted:cases/ip/syn-to-multicast-dropped.yaml
 syn-from-multicast-accepted:cases/ip/syn-from-multicast-dropped.yaml
 ip-options-dropped:cases/ip/ip-option-unknown-ignored.yaml
-return-route-ignored:cases/ip/source-route-return-route-saved.yaml"
+return-route-ignored:cases/ip/source-route-return-route-saved.yaml
+nagle-ignored:cases/window/nagle-holds-second-write.yaml
+delack-past-500ms:cases/ack/delayed-ack-under-500ms.yaml
+no-delack-every-second-segment:cases/ack/delayed-ack-every-second-segment.yaml
+no-paws-check:cases/rfc7323/paws-drops-old-timestamp.yaml
+no-window-scaling-applied:cases/rfc7323/wscale-applied-both-ways.yaml
+ts-recent-from-any-segment:cases/rfc7323/ts-recent-invalid-ack.yaml
+no-tsopt-on-fin:cases/rfc7323/ts-on-fin.yaml
+sack-oldest-first:cases/sack/out-of-order-sack-blocks.yaml
+rst-error-lost:cases/app/recv-after-rst.yaml
+tsopt-missing-accepted:cases/rfc7323/ts-missing-after-negotiation.yaml
+ack-every-segment:cases/ack/ack-aggregates-two-segments.yaml
+ack-before-queued-text:cases/ack/queued-segments-one-ack.yaml
+rttm-ignored:cases/rtt/rttm-synack-retransmitted.yaml
+rttm-on-duplicate-ack:cases/rtt/rttm-duplicate-ack-no-sample.yaml
+source-quench-honoured:cases/icmp/source-quench-discarded.yaml
+soft-error-lost:cases/icmp/soft-error-reported-on-timeout.yaml
+iw-too-large:cases/cc/iw-three-segments.yaml"
 
 # Faults whose cases ref-net cannot run yet, each with why: what agent
-# protocol 1 does not carry (the ref target catches them: tests/faults.sh).
-exempt="nagle-ignored:config nagle is not in CASE-BEGIN yet
-delack-past-500ms:config delayed_ack is not in CASE-BEGIN yet
-no-delack-every-second-segment:config delayed_ack is not in CASE-BEGIN yet
-keepalive-on-by-default:its case needs virtual time (3 idle hours)
-no-paws-check:profile default is not in CASE-BEGIN yet
-no-window-scaling-applied:profile default is not in CASE-BEGIN yet
-ts-recent-from-any-segment:profile default is not in CASE-BEGIN yet
-no-tsopt-on-fin:profile default is not in CASE-BEGIN yet
-sack-oldest-first:profile default is not in CASE-BEGIN yet
+# protocol 2 does not carry, what the agent's ref stack cannot do yet, or
+# what needs virtual time (the ref target catches them: tests/faults.sh).
+exempt="keepalive-on-by-default:its case needs virtual time (3 idle hours)
 urgent-pointer-last-octet:the agent's ref stack has no send_urgent yet
-rst-error-lost:the agent's ref stack forgets a connection an RST deleted
-tsopt-missing-accepted:profile default is not in CASE-BEGIN yet
 ts-recent-never-expires:its case needs virtual time (24 idle days)
-urgent-not-signalled:ref-net has no urgent capability (poll urgent is not in agent protocol 1)
-atmark-never:ref-net has no urgent capability (poll atmark is not in agent protocol 1)
+urgent-not-signalled:ref-net has no urgent capability (the agent's ref stack has no send_urgent or poll urgent yet)
+atmark-never:ref-net has no urgent capability (the agent's ref stack has no poll atmark yet)
 connect-multicast:ref-net has no connect-invalid capability (APP connect carries no address in agent protocol 1)
-ack-every-segment:config delayed_ack is not in CASE-BEGIN yet
-ack-before-queued-text:profile default is not in CASE-BEGIN yet
-rttm-ignored:profile default (timestamps) is not in CASE-BEGIN yet
-rttm-on-duplicate-ack:profile default (timestamps) is not in CASE-BEGIN yet
 user-timeout-ignored:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
 user-timeout-ignores-probes:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
 user-timeout-ends-answered-probes:the agent's ref stack has no socket options (TCP_USER_TIMEOUT) yet
 syn-r2-under-3-minutes:its case needs three minutes of SYNs and connect-result (cases/rtt/syn-r2-three-minutes)
-no-fast-retransmit:config initial_window is not in CASE-BEGIN yet
-no-slow-start:config initial_window is not in CASE-BEGIN yet
-no-idle-restart:profile default and config initial_window are not in CASE-BEGIN yet
-cwnd-not-reduced-on-rto:config initial_window is not in CASE-BEGIN yet
-newreno-partial-ack-ignored:config initial_window is not in CASE-BEGIN yet
-no-limited-transmit:config initial_window is not in CASE-BEGIN yet
-sack-retransmits-sacked-data:profile default and config initial_window are not in CASE-BEGIN yet
-iw-too-large:its cases skip ref-net: the agent hands a write to the stack in 2048-byte calls, each pushed at once
-source-quench-honoured:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
-soft-error-lost:its case reads the error of a connection the stack deleted, which the agent's ref stack forgets
+no-fast-retransmit:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+no-slow-start:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+no-idle-restart:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+cwnd-not-reduced-on-rto:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+newreno-partial-ack-ignored:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+no-limited-transmit:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
+sack-retransmits-sacked-data:agent protocol 2 does not carry config initial_window (CASE-BEGIN has no word for it)
 icmp-hard-error-ignored:the agent's ref stack has no connect-result yet
 ttl-option-ignored:the agent's ref stack has no IP_TTL socket option yet
 tos-option-ignored:the agent's ref stack has no IP_TOS socket option yet
@@ -119,6 +120,14 @@ out=$("$build/tcpconform" run --target ref-net --ref-fault no-time-wait cases/rs
 	cases/rtt/syn-lost-rto-three-seconds.yaml \
 	cases/icmp/unreach-host-no-abort.yaml cases/ip/syn-to-multicast-dropped.yaml \
 	cases/ip/syn-from-multicast-dropped.yaml cases/ip/ip-option-unknown-ignored.yaml \
+	cases/window/nagle-holds-second-write.yaml cases/ack/delayed-ack-under-500ms.yaml \
+	cases/ack/delayed-ack-every-second-segment.yaml cases/rfc7323/paws-drops-old-timestamp.yaml \
+	cases/rfc7323/wscale-applied-both-ways.yaml cases/rfc7323/ts-recent-invalid-ack.yaml cases/rfc7323/ts-on-fin.yaml \
+	cases/sack/out-of-order-sack-blocks.yaml cases/app/recv-after-rst.yaml \
+	cases/rfc7323/ts-missing-after-negotiation.yaml cases/ack/ack-aggregates-two-segments.yaml \
+	cases/ack/queued-segments-one-ack.yaml cases/rtt/rttm-synack-retransmitted.yaml \
+	cases/rtt/rttm-duplicate-ack-no-sample.yaml cases/icmp/source-quench-discarded.yaml \
+	cases/icmp/soft-error-reported-on-timeout.yaml cases/cc/iw-three-segments.yaml \
 	>"$tmp/none.out" 2>&1 &
 for p in $pairs; do
 	f=${p%%:*}

@@ -29,6 +29,11 @@ struct agent_ref {
 	int family;
 	struct seg_addr peer;
 	uint16_t port, peer_port;
+	/* The application's connection, as a socket holds it: the one connect
+	 * or accept gave, kept after a reset or a timeout deleted its TCB,
+	 * which then still reads as CLOSED with the error the application is
+	 * to be told (refstack.h), as on the ref target */
+	struct refstack_conn *conn;
 	struct tc_transitions trans;
 	bool trans_overflow;
 	/* the first send failure since the last state read (no MAC for the
@@ -152,10 +157,26 @@ static int rs_case_begin(struct agent_stack *base, const struct agent_case *c, s
 	s->peer = c->peer;
 	s->port = c->local_port;
 	s->peer_port = c->peer_port;
+	s->conn = NULL;
 	s->trans.n = 0;
 	s->trans_overflow = false;
 	s->send_error[0] = '\0';
 	return 0;
+}
+
+/* The TCB of the case's four-tuple, else the application's deleted one
+ * while its slot is not reused (its ports still the case's). */
+static struct refstack_conn *app_conn(struct agent_ref *s)
+{
+	struct refstack_conn *c = refstack_find(s->stack, s->port, &s->peer, s->peer_port);
+
+	if (c) {
+		s->conn = c;
+		return c;
+	}
+	if (s->conn && refstack_conn_lport(s->conn) == s->port && refstack_conn_rport(s->conn) == s->peer_port)
+		return s->conn;
+	return NULL;
 }
 
 static void fill_pattern(uint8_t *buf, size_t n, size_t offset)
@@ -214,6 +235,10 @@ static int rs_recv(struct agent_ref *s, struct refstack_conn *c, uint32_t want, 
 		size_t cap = want - got < sizeof(s->buf) ? want - got : sizeof(s->buf);
 		int rc = refstack_recv(s->stack, c, s->buf, cap, agent_now_us());
 
+		/* an error after some bytes: they are the call's answer, the
+		 * error the next one's (as on the ref target) */
+		if (rc < 0 && got > 0)
+			break;
 		if (rc < 0) {
 			res->err_no = -rc;
 			return 0;
@@ -268,6 +293,8 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 		break;
 	case TC_APP_CONNECT:
 		rc = refstack_connect(s->stack, s->port, &s->peer, s->peer_port, now, &c);
+		if (rc == 0)
+			s->conn = c;
 		break;
 	case TC_APP_ACCEPT:
 		while ((rc = refstack_accept(s->stack, s->port, &c)) == -EAGAIN) {
@@ -279,13 +306,15 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 				return tc_err_set(err, TC_ERR_TARGET,
 						  "accept: no established connection is waiting on port %u", s->port);
 		}
+		if (rc == 0)
+			s->conn = c;
 		break;
 	case TC_APP_SEND:
 	case TC_APP_RECV:
 	case TC_APP_SHUTDOWN:
 	case TC_APP_CLOSE:
 	case TC_APP_ABORT:
-		c = refstack_find(s->stack, s->port, &s->peer, s->peer_port);
+		c = app_conn(s);
 		if (!c)
 			return tc_err_set(err, TC_ERR_TARGET, "%s: there is no connection", verb);
 		break;
@@ -306,8 +335,9 @@ static int rs_app(struct agent_stack *base, const struct tc_app *act, uint64_t t
 		 * rd changes nothing; wr and rdwr are its CLOSE of the sending side
 		 * (3.10.4) */
 		if (act->shut == TC_SHUT_RD)
-			return 0;
-		rc = refstack_shutdown(s->stack, c, now);
+			rc = refstack_conn_state(c) == REFSTACK_CLOSED ? -ENOTCONN : 0;
+		else
+			rc = refstack_shutdown(s->stack, c, now);
 		break;
 	case TC_APP_CLOSE:
 		rc = refstack_close(s->stack, c, now);

@@ -212,12 +212,21 @@ static struct tc_target *refnet_open(struct tc_target_run *runbase, const struct
 	t->broken = true; /* until the case is set up */
 	/* the profile the engine measures by: what the agent's stack gets */
 	ref_setup_config(&cfg, &t->prof, &refnet_profile, &conf->target_addr, conf->case_conf, conf->profile);
-	/* What agent protocol 1's CASE-BEGIN cannot carry yet: the case runs
-	 * elsewhere, not on a stack set up otherwise than it says. */
-	if (conf->profile == TC_SP_DEFAULT ||
-	    (conf->case_conf && (conf->case_conf->fields & (TC_C_NAGLE | TC_C_DELAYED_ACK | TC_C_KEEPALIVE | TC_C_CC | TC_C_INITIAL_WINDOW | TC_C_TLP)))) {
+	/* The case's profile, nagle, delayed_ack and keepalive go to the agent
+	 * in CASE-BEGIN (agent protocol 2); what it has no word for would leave
+	 * the agent's stack set up otherwise than the case says, so such a case
+	 * runs elsewhere. */
+	if (conf->case_conf && (conf->case_conf->fields & (TC_C_CC | TC_C_INITIAL_WINDOW | TC_C_TLP))) {
 		tc_err_set(err, TC_ERR_UNSUPPORTED,
-			   "ref-net: agent protocol 1 does not carry profile: default, nagle, delayed_ack, keepalive, cc, initial_window or tlp yet");
+			   "ref-net target: agent protocol 2 does not carry config: cc, initial_window or tlp");
+		free(t);
+		return NULL;
+	}
+	/* RFC 1122 3.3.5: as on ref, the stack always takes source routes */
+	if (conf->case_conf && (conf->case_conf->fields & TC_C_ACCEPT_SOURCE_ROUTE) &&
+	    !conf->case_conf->accept_source_route) {
+		tc_err_set(err, TC_ERR_UNSUPPORTED,
+			   "ref-net target: the reference stack always takes source-routed datagrams (accept_source_route: off)");
 		free(t);
 		return NULL;
 	}
@@ -244,6 +253,7 @@ static struct tc_target *refnet_open(struct tc_target_run *runbase, const struct
 	c.peer_port = conf->peer_port;
 	c.has_local = true;
 	c.local = conf->target_addr;
+	c.profile = conf->profile;
 	if (conf->case_conf)
 		c.conf = *conf->case_conf;
 	/* durations are resolved here, against the ref stack's defaults, as
