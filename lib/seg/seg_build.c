@@ -7,6 +7,7 @@
  * checksum exactly as an IPv4 one does; the injection type matters only for
  * writing, which we never do. */
 #include "seg.h"
+#include "seg_bytes.h"
 #include "seg_ip.h"
 
 #include <libnet.h>
@@ -122,14 +123,6 @@ static uint16_t csum_update(uint16_t hc, uint16_t m_old, uint16_t m_new)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
-}
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* AE (RFC 3540 / 9768) is the low bit of the byte holding the data offset,

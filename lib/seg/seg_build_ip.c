@@ -1,6 +1,7 @@
 /* IPv4 options and ICMP errors, written byte by byte: libnet's builders
  * would need a context per message for what is a fixed layout. */
 #include "seg_ip.h"
+#include "seg_bytes.h"
 
 #include <string.h>
 
@@ -9,20 +10,6 @@
 #define ICMP_HLEN 8 /* RFC 792 / RFC 4443 2.1: type, code, checksum, 32 bits */
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* RFC 1071: one's-complement sum of big-endian 16-bit words. */
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)

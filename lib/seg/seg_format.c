@@ -1,6 +1,7 @@
 /* Segment helpers that need no packet library: addresses, flag letters, the
  * option list, the option wire encoding and the one-line printer. */
 #include "seg.h"
+#include "seg_bytes.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -143,18 +144,6 @@ size_t seg_opts_wire_len(const struct tc_seg *s)
 }
 
 /* ---- option encoding ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* Refuses what has no faithful encoding; a deliberately malformed option is
  * spelled as SEG_OPT_RAW instead. */

@@ -2,6 +2,7 @@
  * Every rejection names the field, its value and the limit it broke, since
  * the message is all a person sees of a malformed capture. */
 #include "seg.h"
+#include "seg_bytes.h"
 #include "seg_ip.h"
 
 #include <string.h>
@@ -10,10 +11,6 @@
 #define IPV6_HLEN 40
 #define TCP_HLEN 20
 #define PROTO_TCP 6
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
 /* ---- checksum ---- */
 
